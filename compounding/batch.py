@@ -1,0 +1,152 @@
+"""The batch calculation of domain.md §3, in exact rational arithmetic.
+
+Plain :class:`fractions.Fraction` magnitudes only: masses [mg], counts [capsules] or [tablets].
+Units are read at the boundary (:mod:`compounding.units`); nothing here parses or converts.
+
+Symbols (domain.md §2): d strength per capsule, n capsules dispensed, e overage, N = n + e,
+S tablet strength, W average tablet weight, F pack stat, DF density factor, p = d·W/S,
+f = F − p/DF, w = p + f, T tablets, C capsule equivalents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Literal
+
+Method = Literal["whole_tablets", "exact_portion"]
+
+QC_LOW = Fraction(90, 100)
+QC_HIGH = Fraction(110, 100)
+"""Capsule net weight acceptance, 90-110 % of w (old USP <795> capsule rule; UNC lab notes)."""
+
+HCL_PER_BASE = Fraction(37787, 34141)
+"""Naltrexone HCl / base molecular weights, 377.87 / 341.41 = 1.1068 (NZ Medsafe datasheet)."""
+
+
+def ceil(value: Fraction) -> int:
+    """Exact ceiling: no float ever stands between a fraction and its count."""
+    return -((-value.numerator) // value.denominator)
+
+
+def floor(value: Fraction) -> int:
+    """Exact floor of a fraction."""
+    return value.numerator // value.denominator
+
+
+def overage_from_percent(quantity: int, percent: Fraction) -> int:
+    """Overage e = ⌈n·pct/100⌉ [capsules] (domain.md §3, step 1).
+
+    >>> overage_from_percent(30, Fraction(5))   # 1.5 -> 2
+    2
+    >>> overage_from_percent(100, Fraction(5))  # exactly 5, not 6
+    5
+    """
+    return ceil(quantity * percent / 100)
+
+
+def hydrochloride_strength(strength: Fraction, basis: str) -> Fraction:
+    """Strength as naltrexone HCl [mg] from a strength on ``basis`` (``hydrochloride``/``base``).
+
+    >>> float(round(hydrochloride_strength(Fraction("45.2"), "base"), 2))
+    50.03
+    """
+    return strength * HCL_PER_BASE if basis == "base" else strength
+
+
+def tablets_needed(capsules: int, strength: Fraction, tablet_strength: Fraction) -> int:
+    """T = ⌈N·d/S⌉ [tablets] (domain.md §3, step 2).
+
+    >>> tablets_needed(32, Fraction("4.5"), Fraction(50))  # 144/50 = 2.88
+    3
+    >>> tablets_needed(100, Fraction(1), Fraction(50))     # exactly 2
+    2
+    """
+    return ceil(capsules * strength / tablet_strength)
+
+
+def powder_per_capsule(strength: Fraction, tablet_weight: Fraction,
+                       tablet_strength: Fraction) -> Fraction:
+    """p = d·W/S [mg]: tablet powder carrying one capsule's dose."""
+    return strength * tablet_weight / tablet_strength
+
+
+def filler_per_capsule(pack_stat: Fraction, powder: Fraction, density_factor: Fraction) -> Fraction:
+    """f = F − p/DF [mg]: the filler that tops one capsule up. Not positive: capsule too small."""
+    return pack_stat - powder / density_factor
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Every number of one batch, exact. Masses [mg]; counts [capsules]/[tablets]."""
+
+    method: Method
+    capsules_dispensed: int
+    overage_capsules: int
+    capsules_required: int
+    tablets: int
+    capsule_equivalents: Fraction
+    capsules_to_fill: int
+    naltrexone_total: Fraction
+    tablet_powder: Fraction
+    tablet_powder_per_capsule: Fraction
+    filler_per_capsule: Fraction
+    filler_total: Fraction
+    fill_weight: Fraction
+    fill_weight_min: Fraction
+    fill_weight_max: Fraction
+    blend_total: Fraction
+
+
+def compute_batch(*, strength: Fraction, quantity: int, overage: int, tablet_strength: Fraction,
+                  tablet_weight: Fraction, pack_stat: Fraction, density_factor: Fraction,
+                  method: Method) -> Batch:
+    """The batch of domain.md §3 steps 2-5.
+
+    Parameters: ``strength`` d [mg HCl per capsule]; ``quantity`` n [capsules]; ``overage`` e
+    [capsules]; ``tablet_strength`` S [mg]; ``tablet_weight`` W [mg]; ``pack_stat`` F [mg];
+    ``density_factor`` DF [-]; ``method`` ``whole_tablets`` (use all the powder of T tablets) or
+    ``exact_portion`` (weigh out the powder for N capsules).
+
+    The caller has checked that f > 0 (:func:`filler_per_capsule`).
+
+    >>> b = compute_batch(strength=Fraction("4.5"), quantity=30, overage=2,
+    ...                   tablet_strength=Fraction(50), tablet_weight=Fraction(250),
+    ...                   pack_stat=Fraction(130), density_factor=Fraction(1),
+    ...                   method="whole_tablets")
+    >>> b.tablets, b.capsules_to_fill, b.fill_weight, b.tablet_powder
+    (3, 33, Fraction(130, 1), Fraction(750, 1))
+    """
+    required = quantity + overage
+    tablets = tablets_needed(required, strength, tablet_strength)
+    p = powder_per_capsule(strength, tablet_weight, tablet_strength)
+    f = filler_per_capsule(pack_stat, p, density_factor)
+    w = p + f
+    if method == "whole_tablets":
+        equivalents = tablets * tablet_strength / strength
+        to_fill = floor(equivalents)
+        drug = tablets * tablet_strength
+        powder = tablets * tablet_weight
+    else:
+        equivalents = Fraction(required)
+        to_fill = required
+        drug = required * strength
+        powder = required * p
+    return Batch(
+        method=method,
+        capsules_dispensed=quantity,
+        overage_capsules=overage,
+        capsules_required=required,
+        tablets=tablets,
+        capsule_equivalents=equivalents,
+        capsules_to_fill=to_fill,
+        naltrexone_total=drug,
+        tablet_powder=powder,
+        tablet_powder_per_capsule=p,
+        filler_per_capsule=f,
+        filler_total=equivalents * f,
+        fill_weight=w,
+        fill_weight_min=w * QC_LOW,
+        fill_weight_max=w * QC_HIGH,
+        blend_total=equivalents * w,
+    )

@@ -1,0 +1,57 @@
+"""Errors: an order that cannot become a plan.
+
+One base class, :class:`CompoundingError`; every concrete error also subclasses a builtin
+(``ValueError``), in the manner of pint's ``errors.py``. Each error detail names the field it is
+about in the dotted/indexed form of API v1 (``source.average_tablet_weight``,
+``concurrent_medications[0]``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorDetail:
+    """One reason an order was refused: a stable code, the field, a message for a pharmacist."""
+
+    code: str
+    field: str
+    message: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"code": self.code, "field": self.field, "message": self.message}
+
+
+class CompoundingError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+    status = 422
+
+    def __init__(self, errors: list[ErrorDetail]) -> None:
+        if not errors:
+            raise ValueError("an error needs at least one detail")
+        self.errors = list(errors)
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in self.errors))
+
+    def to_json(self) -> dict[str, Any]:
+        """The one API v1 error body."""
+        return error_body(self.status, self.errors)
+
+
+class OrderError(CompoundingError, ValueError):
+    """The order is invalid: no plan can be made (HTTP 422, command-line exit status 2)."""
+
+    status = 422
+
+
+class UnacknowledgedFindings(CompoundingError, ValueError):
+    """A patient label was asked for while critical findings are not acknowledged (HTTP 409)."""
+
+    status = 409
+
+
+def error_body(status: int, errors: list[ErrorDetail]) -> dict[str, Any]:
+    """``{"ok": false, "status": ..., "errors": [{"code", "field", "message"}]}`` (API v1)."""
+    return {"ok": False, "status": status, "errors": [e.to_json() for e in errors]}

@@ -1,0 +1,116 @@
+"""Capsule fillers (diluents), as data: names, grades, release effect, default pack stats.
+
+A filler's ``release_effect`` decides whether LDN may be made with it (domain.md §4):
+``none`` is fine; ``retards`` (HPMC and the like, used at 30-40 % for slow-release capsules, Zur,
+IJPC 2013) and ``reduces_absorption`` (calcium carbonate, Swidan) are refused. Default pack stats
+[mg of filler alone per capsule] are from the Formulating Capsules Guide filler chart (Avicel
+PH-105); size 5 has none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Literal
+
+ReleaseEffect = Literal["none", "retards", "reduces_absorption"]
+
+MCC_PACK_STATS_SOURCE = "Formulating Capsules Guide filler chart (Avicel PH-105)"
+
+MCC_PACK_STATS: dict[str, Fraction] = {
+    "4": Fraction(110), "3": Fraction(130), "2": Fraction(160), "1": Fraction(230),
+    "0": Fraction(320), "00": Fraction(450), "000": Fraction(725),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FillerEntry:
+    """One filler: canonical ``name``, other names, known grades, effect on release."""
+
+    name: str
+    synonyms: tuple[str, ...]
+    grades: tuple[str, ...]
+    release_effect: ReleaseEffect
+    contains_lactose: bool
+    source: str
+    pack_stats: dict[str, Fraction] = field(default_factory=dict)
+
+
+FILLERS: tuple[FillerEntry, ...] = (
+    FillerEntry(
+        "microcrystalline cellulose",
+        ("microcrystalline cellulose", "mcc", "avicel", "cellulose microcrystalline",
+         "cellulose, microcrystalline", "emcocel", "vivapur"),
+        ("Avicel PH-101", "Avicel PH-102", "Avicel PH-105", "Avicel PH-112", "Avicel PH-200",
+         "Avicel PH-301", "Avicel PH-302", "Emcocel 50M", "Emcocel 90M", "Vivapur 101",
+         "Vivapur 102"),
+        "none", False, "Younger et al., Clin Rheumatol 2014; IFF Avicel data", MCC_PACK_STATS,
+    ),
+    FillerEntry(
+        "lactose monohydrate",
+        ("lactose monohydrate", "lactose", "lactose anhydrous", "anhydrous lactose"),
+        ("Fast-Flo 316", "SuperTab 11SD", "Pharmatose 200M"),
+        "none", True, "naltrexone tablet labels (lactose); domain.md §4",
+    ),
+    FillerEntry(
+        "hypromellose",
+        ("hypromellose", "hpmc", "hydroxypropyl methylcellulose", "methocel"),
+        ("Methocel K4M", "Methocel K15M", "Methocel K100M", "Methocel E4M"),
+        "retards", False, "Zur, IJPC 2013 (30-40 % HPMC for slow release)",
+    ),
+    FillerEntry("methylcellulose", ("methylcellulose", "methyl cellulose"), (), "retards", False,
+                "Zur, IJPC 2013"),
+    FillerEntry("ethylcellulose", ("ethylcellulose", "ethyl cellulose", "ethocel"), (), "retards",
+                False, "Zur, IJPC 2013"),
+    FillerEntry("calcium carbonate", ("calcium carbonate", "caco3"), (), "reduces_absorption",
+                False, "Swidan, CRC Press chapter on LDN"),
+)
+
+# Words in a filler name that mean a release-modifying blend, whatever the base filler.
+SLOW_RELEASE_WORDS: tuple[str, ...] = (
+    "slow release", "sustained release", "extended release", "controlled release",
+    "modified release", "sr", "er", "xr",
+)
+
+
+def normalize(text: str) -> str:
+    """Lower case, punctuation to spaces, single spaces."""
+    cleaned = "".join(ch if ch.isalnum() else " " for ch in text.lower())
+    return " ".join(cleaned.split())
+
+
+_BY_NAME: dict[str, FillerEntry] = {normalize(n): f for f in FILLERS for n in f.synonyms}
+
+
+def fillers_named(name: str) -> list[FillerEntry]:
+    """Every filler whose name, synonym or grade the text names, by whole words, in table order.
+
+    ``"Methocel K4M premium"`` names hypromellose; ``"MCC + HPMC blend"`` names both MCC and
+    hypromellose; an exact name comes first.
+    """
+    key = normalize(name)
+    padded = f" {key} "
+    found: list[FillerEntry] = [_BY_NAME[key]] if key in _BY_NAME else []
+    for entry in FILLERS:
+        words = (*entry.synonyms, *entry.grades)
+        if entry not in found and any(f" {normalize(w)} " in padded for w in words):
+            found.append(entry)
+    return found
+
+
+def find_filler(name: str) -> FillerEntry | None:
+    """The filler ``name`` names (any synonym or grade, any case), or ``None``."""
+    named = fillers_named(name)
+    return named[0] if named else None
+
+
+def is_slow_release_name(name: str) -> bool:
+    """Whether a filler name announces a slow/sustained-release blend."""
+    padded = f" {normalize(name)} "
+    return any(f" {word} " in padded for word in SLOW_RELEASE_WORDS)
+
+
+def grade_is_known(entry: FillerEntry, grade: str) -> bool:
+    """Whether ``grade`` is one the table lists for ``entry`` (punctuation and case ignored)."""
+    key = normalize(grade)
+    return any(normalize(g) == key for g in entry.grades)

@@ -1,0 +1,210 @@
+"""API v1 request and response models (pydantic v2): the capsule order and the batch plan.
+
+Field names are fixed by ``api-v1.md``; fields may be added, never renamed. Quantities are held
+exactly (:class:`fractions.Fraction`) in the canonical unit named in brackets in each docstring;
+``model_dump(mode="json")`` writes them as ``{"value": <number>, "unit": "<unit>"}``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from fractions import Fraction
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from .capsules import SIZE_NAMES
+from .fill import FillBasis
+from .findings import Acknowledgement, Finding
+from .types import (
+    BodyWeight,
+    CapsuleCount,
+    Day,
+    Density,
+    DensityFactor,
+    DosesPerDay,
+    Expiry,
+    LongText,
+    Mass,
+    Name,
+    OverageCount,
+    Percent,
+    Refills,
+    ShortText,
+)
+from .units import MASS, as_json
+
+CapsuleSizeName = Literal["000", "00", "0", "1", "2", "3", "4", "5"]
+assert tuple(reversed(CapsuleSizeName.__args__)) == SIZE_NAMES  # one list of sizes
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _luhn_npi(npi: str) -> str:
+    """Check an NPI: 10 digits whose last is the Luhn check digit over ``80840`` + the first 9."""
+    if len(npi) != 10 or not npi.isdigit():
+        raise PydanticCustomError("INVALID_NPI", "an NPI is 10 digits")
+    total = 0
+    for position, char in enumerate(reversed("80840" + npi[:9])):
+        digit = int(char)
+        if position % 2 == 0:
+            digit *= 2
+            digit = digit - 9 if digit > 9 else digit
+        total += digit
+    if (10 - total % 10) % 10 != int(npi[9]):
+        raise PydanticCustomError("INVALID_NPI", "the NPI's check digit is wrong")
+    return npi
+
+
+class Overage(_Model):
+    """Extra capsules for powder loss: ``capsules`` (e) or ``percent`` of the quantity, not both."""
+
+    capsules: OverageCount | None = None
+    percent: Percent | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Overage:
+        if self.capsules is not None and self.percent is not None:
+            raise PydanticCustomError("OVERAGE_CONFLICT", "give capsules or percent, not both")
+        if self.capsules is None and self.percent is None:
+            raise PydanticCustomError("FIELD_REQUIRED", "give capsules or percent")
+        return self
+
+
+class Capsule(_Model):
+    """The hard capsule: size, shell material, and the shell lot."""
+
+    size: CapsuleSizeName
+    shell: ShortText = "gelatin"
+    lot: ShortText | None = None
+    expiry: Expiry | None = None
+
+
+class Source(_Model):
+    """The commercial tablets crushed for the batch.
+
+    ``strength`` is S [mg] per tablet (as HCl); ``average_tablet_weight`` is W [mg], the measured
+    average weight of one whole tablet of this lot.
+    """
+
+    product: Name = "Naltrexone HCl 50 mg tablet"
+    strength: Mass = Fraction(50)
+    average_tablet_weight: Mass
+    release: ShortText = "immediate"
+    manufacturer: Name | None = None
+    ndc: ShortText | None = None
+    lot: ShortText | None = None
+    expiry: Expiry | None = None
+    excipients: list[Name] = Field(default_factory=list, max_length=40)
+
+
+class Filler(_Model):
+    """The diluent. Fill basis: ``pack_stat`` F [mg], else ``density`` [g/mL] × capsule volume."""
+
+    name: Name = "microcrystalline cellulose"
+    grade: ShortText | None = None
+    pack_stat: Mass | None = None
+    density: Density | None = None
+    lot: ShortText | None = None
+    expiry: Expiry | None = None
+
+
+class Patient(_Model):
+    """The patient. ``weight`` [kg]; ``conditions`` in words (``"lactose intolerance"``)."""
+
+    name: Name | None = None
+    date_of_birth: Day | None = None
+    weight: BodyWeight | None = None
+    conditions: list[Name] = Field(default_factory=list, max_length=40)
+
+
+class Prescriber(_Model):
+    """The prescriber; ``npi`` is checked by its Luhn digit."""
+
+    name: Name | None = None
+    npi: Annotated[ShortText, AfterValidator(_luhn_npi)] | None = None
+
+
+class Order(_Model):
+    """A capsule order (API v1). Required: strength, quantity, capsule.size,
+    source.average_tablet_weight.
+
+    ``strength`` is d [mg] per capsule on ``strength_basis``; ``quantity`` is n [capsules].
+    """
+
+    strength: Mass
+    strength_basis: Literal["hydrochloride", "base"] = "hydrochloride"
+    quantity: CapsuleCount
+    doses_per_day: DosesPerDay = 1
+    overage: Overage | None = None
+    method: Literal["whole_tablets", "exact_portion"] = "whole_tablets"
+    capsule: Capsule
+    source: Source
+    filler: Filler = Filler()
+    density_factor: DensityFactor = Fraction(1)
+    release: ShortText = "immediate"
+    compounded_on: Day | None = None
+    rx_number: ShortText | None = None
+    lot_number: ShortText | None = None
+    patient: Patient | None = None
+    prescriber: Prescriber | None = None
+    directions: LongText | None = None
+    refills: Refills = 0
+    concurrent_medications: list[LongText] = Field(default_factory=list, max_length=60)
+    acknowledgements: list[Acknowledgement] = Field(default_factory=list, max_length=40)
+
+
+def _mass(value: Fraction) -> dict[str, float | str]:
+    return as_json(value, MASS)
+
+
+class Quantity(_Model):
+    """Output quantity: ``{"value": <number>, "unit": "<unit>"}``."""
+
+    value: float
+    unit: str
+
+    @classmethod
+    def mg(cls, magnitude: Fraction) -> Quantity:
+        return cls(**_mass(magnitude))
+
+
+class Plan(_Model):
+    """A batch plan (API v1). Masses in mg, rounded to 0.000001 mg; counts exact."""
+
+    strength: Quantity
+    strength_basis: Literal["hydrochloride", "base"]
+    strength_as_ordered: Quantity
+    capsules_dispensed: int
+    overage_capsules: int
+    capsules_required: int
+    method: Literal["whole_tablets", "exact_portion"]
+    capsule_size: CapsuleSizeName
+    tablets: int
+    capsule_equivalents: float
+    capsules_to_fill: int
+    naltrexone_total: Quantity
+    tablet_powder: Quantity
+    tablet_powder_per_capsule: Quantity
+    filler_per_capsule: Quantity
+    filler_total: Quantity
+    fill_weight: Quantity
+    fill_weight_min: Quantity
+    fill_weight_max: Quantity
+    blend_total: Quantity
+    fill_basis: FillBasis
+    capsule_filler_capacity: Quantity
+    capsules_to_weigh: int
+    contains_lactose: bool
+    compounded_on: date
+    beyond_use_date: date
+    beyond_use_rationale: str
+    findings: list[Finding]
+
+    @property
+    def unacknowledged(self) -> list[Finding]:
+        """Critical findings that still need a pharmacist's acknowledgement."""
+        return [f for f in self.findings if f.needs_acknowledgement]

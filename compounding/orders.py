@@ -1,0 +1,89 @@
+"""Reading an order: JSON text or a mapping in; a validated :class:`Order` or named errors out."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from .errors import ErrorDetail, OrderError
+from .models import Order
+from .rules import BY_CODE
+
+
+class MalformedOrder(OrderError):
+    """The body is not JSON, or not a JSON object (HTTP 400)."""
+
+    status = 400
+
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def field_path(loc: tuple[str | int, ...]) -> str:
+    """Pydantic's location as API v1 writes it: ``source.lot``, ``concurrent_medications[0]``."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif _NAME.match(str(part)):
+            path += f".{part}" if path else str(part)
+        else:  # a key the client made up: quoted, so the path stays unambiguous
+            path += f"[{json.dumps(str(part)[:60], ensure_ascii=False)}]"
+    return path or "order"
+
+
+# A missing object is reported as the required field inside it (API v1 "Required").
+REQUIRED_LEAVES = {"capsule": "capsule.size", "source": "source.average_tablet_weight"}
+_PYDANTIC_CODES = {"missing": "FIELD_REQUIRED", "extra_forbidden": "FIELD_UNKNOWN"}
+_MESSAGES = {
+    "missing": "is required",
+    "extra_forbidden": "is not a field of this object",
+    "model_type": "must be an object",
+    "model_attributes_type": "must be an object",
+    "dict_type": "must be an object",
+    "list_type": "must be a list",
+}
+
+
+def _detail(error: Any) -> ErrorDetail:
+    kind = error["type"]
+    if kind in BY_CODE:
+        code, message = kind, error["msg"]
+    else:
+        code = _PYDANTIC_CODES.get(kind, "INVALID_VALUE")
+        message = _MESSAGES.get(kind) or error["msg"][:1].lower() + error["msg"][1:]
+        if kind == "literal_error":
+            message = message.replace("input should be", "must be")
+    field = field_path(tuple(error["loc"]))
+    if kind == "missing":
+        field = REQUIRED_LEAVES.get(field, field)
+    return ErrorDetail(code, field, message)
+
+
+def parse_order(order: Order | Mapping[str, Any]) -> Order:
+    """A validated order, or :class:`OrderError` listing every field that is wrong."""
+    if isinstance(order, Order):
+        return order
+    if not isinstance(order, Mapping):
+        raise MalformedOrder([ErrorDetail("INVALID_JSON", "order", "the order must be a JSON "
+                                          "object")])
+    try:
+        return Order.model_validate(order)
+    except ValidationError as exc:
+        details = [_detail(e) for e in exc.errors(include_url=False, include_context=False,
+                                                  include_input=False)]
+        raise OrderError(details) from None
+
+
+def parse_order_json(text: str | bytes) -> Order:
+    """An order from JSON text; malformed JSON is :class:`MalformedOrder` (HTTP 400)."""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise MalformedOrder([ErrorDetail("INVALID_JSON", "order",
+                                          f"the body is not valid JSON: {exc}"[:200])]) from None
+    return parse_order(data)

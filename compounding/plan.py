@@ -1,0 +1,175 @@
+"""``plan_order``: a capsule order in, a batch plan with its findings out (domain.md §3-§5)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from .batch import (
+    Batch,
+    compute_batch,
+    filler_per_capsule,
+    hydrochloride_strength,
+    overage_from_percent,
+    powder_per_capsule,
+)
+from .conditions import check_conditions
+from .dating import Component, beyond_use
+from .dosing import check_dose, show
+from .fill import FillBasis, filler_capacity, smallest_fitting_size
+from .findings import Finding
+from .models import Order, Plan, Quantity
+from .opioids import check_opioids
+from .orders import parse_order
+from .release import check_release, contains_lactose
+from .review import Review
+from .rules import CRITICAL_CODES
+from .settings import DEFAULT_SETTINGS, Settings
+from .weighing import check_weighings
+
+
+def plan_order(order: Order | Mapping[str, Any], settings: Settings | None = None) -> Plan:
+    """The batch plan of a capsule order, or :class:`compounding.OrderError`.
+
+    ``order`` is an :class:`Order` or its API v1 JSON as a mapping; ``settings`` are the
+    pharmacy's (defaults: domain.md). Errors are raised all together; findings come back in the
+    plan, most severe first, with any acknowledgements the order carries attached.
+
+    >>> plan = plan_order({"strength": "4.5 mg", "quantity": 30, "overage": {"capsules": 2},
+    ...                    "capsule": {"size": "3"}, "compounded_on": "2026-11-22",
+    ...                    "source": {"average_tablet_weight": "250 mg"},
+    ...                    "filler": {"pack_stat": "130 mg"}})
+    >>> plan.tablets, plan.capsules_to_fill, plan.fill_weight.value, str(plan.beyond_use_date)
+    (3, 33, 130.0, '2027-05-21')
+    """
+    order = parse_order(order)
+    settings = settings or DEFAULT_SETTINGS
+    review = Review()
+    on = order.compounded_on or date.today()
+    strength = hydrochloride_strength(order.strength, order.strength_basis)
+    source = order.source
+
+    filler = check_release(review, order)
+    if source.average_tablet_weight < source.strength:
+        review.error("TABLET_LIGHTER_THAN_DRUG", "source.average_tablet_weight",
+                     f"a tablet weighing {show(source.average_tablet_weight)} mg cannot hold "
+                     f"{show(source.strength)} mg of naltrexone: check the weight")
+    patient = order.patient
+    birth = patient.date_of_birth if patient else None
+    if birth is not None and birth > on:
+        review.error("FUTURE_BIRTH_DATE", "patient.date_of_birth",
+                     f"date of birth {birth.isoformat()} is after the compounding date")
+        birth = None
+    check_dose(review, strength=strength, doses_per_day=order.doses_per_day, birth=birth,
+               weight=patient.weight if patient else None, on=on)
+    for index, ack in enumerate(order.acknowledgements):
+        if ack.code not in CRITICAL_CODES:
+            review.error("UNKNOWN_ACKNOWLEDGEMENT", f"acknowledgements[{index}].code",
+                         f"“{ack.code}” is not a critical finding; critical codes: "
+                         f"{', '.join(sorted(CRITICAL_CODES))}")
+    bud, rationale = beyond_use(review, on, settings.beyond_use_days, [
+        Component("source tablet lot", "source.expiry", source.expiry),
+        Component("filler lot", "filler.expiry", order.filler.expiry),
+        Component("capsule shell lot", "capsule.expiry", order.capsule.expiry),
+    ])
+    capacity = _capacity(review, order, settings, filler, strength)
+    review.raise_errors()
+    assert capacity is not None
+
+    overage = order.overage or _default_overage(settings)
+    extra = (overage.capsules if overage.capsules is not None
+             else overage_from_percent(order.quantity, overage.percent))  # type: ignore[arg-type]
+    pack_stat, basis = capacity
+    batch = compute_batch(strength=strength, quantity=order.quantity, overage=extra,
+                          tablet_strength=source.strength,
+                          tablet_weight=source.average_tablet_weight, pack_stat=pack_stat,
+                          density_factor=order.density_factor, method=order.method)
+    check_weighings(review, batch, settings.minimum_weighable_quantity)
+    check_opioids(review, order.concurrent_medications)
+    check_conditions(review, patient.conditions if patient else [])
+    findings = _acknowledged(review.findings, order)
+    return _plan(order, batch, strength, basis, pack_stat, settings, bud, rationale, findings,
+                 contains_lactose(order, filler), on)
+
+
+def _default_overage(settings: Settings) -> Any:
+    from .models import Overage  # the settings' percent, as an order would give it
+
+    return Overage(percent=settings.overage_percent)
+
+
+def _capacity(review: Review, order: Order, settings: Settings, filler: Any,
+              strength: Any) -> tuple[Any, FillBasis] | None:
+    """F and its basis; ``CAPSULE_TOO_SMALL`` / ``FILL_BASIS_MISSING`` errors otherwise."""
+    if filler is None:
+        return None
+    size = order.capsule.size
+    found = filler_capacity(size, filler, pack_stat=order.filler.pack_stat,
+                            density=order.filler.density, pharmacy_pack_stats=settings.pack_stats)
+    if found is None:
+        review.error("FILL_BASIS_MISSING", "filler.pack_stat",
+                     f"size {size} capsules of {filler.name} have no chart pack stat: give "
+                     f"filler.pack_stat (calibrated) or filler.density")
+        return None
+    source = order.source
+    if source.average_tablet_weight < source.strength:
+        return None
+    powder = powder_per_capsule(strength, source.average_tablet_weight, source.strength)
+    if filler_per_capsule(found[0], powder, order.density_factor) > 0:
+        return found
+    fits = smallest_fitting_size(powder, order.density_factor, filler,
+                                 density=order.filler.density,
+                                 pharmacy_pack_stats=settings.pack_stats)
+    advice = f"the smallest size that fits is {fits}" if fits else "no capsule size fits"
+    review.error("CAPSULE_TOO_SMALL", "capsule.size",
+                 f"tablet powder per capsule ({show(powder)} mg) fills a size {size} capsule "
+                 f"({show(found[0])} mg of filler) with no room for filler: {advice}")
+    return None
+
+
+def _acknowledged(findings: list[Finding], order: Order) -> list[Finding]:
+    """Findings most severe first, critical ones carrying the order's acknowledgement."""
+    acks = {ack.code: ack for ack in order.acknowledgements}
+    marked = [
+        f.model_copy(update={"acknowledgement": acks[f.code]})
+        if f.code in acks and f.severity.rank == 2 else f
+        for f in findings
+    ]
+    return sorted(marked, key=lambda f: -f.severity.rank)
+
+
+def _plan(order: Order, batch: Batch, strength: Any, basis: FillBasis, pack_stat: Any,
+          settings: Settings, bud: date, rationale: str, findings: list[Finding],
+          lactose: bool, on: date) -> Plan:
+    mg = Quantity.mg
+    return Plan(
+        strength=mg(strength),
+        strength_basis=order.strength_basis,
+        strength_as_ordered=mg(order.strength),
+        capsules_dispensed=batch.capsules_dispensed,
+        overage_capsules=batch.overage_capsules,
+        capsules_required=batch.capsules_required,
+        method=batch.method,
+        capsule_size=order.capsule.size,
+        tablets=batch.tablets,
+        capsule_equivalents=float(round(batch.capsule_equivalents, 6)),
+        capsules_to_fill=batch.capsules_to_fill,
+        naltrexone_total=mg(batch.naltrexone_total),
+        tablet_powder=mg(batch.tablet_powder),
+        tablet_powder_per_capsule=mg(batch.tablet_powder_per_capsule),
+        filler_per_capsule=mg(batch.filler_per_capsule),
+        filler_total=mg(batch.filler_total),
+        fill_weight=mg(batch.fill_weight),
+        fill_weight_min=mg(batch.fill_weight_min),
+        fill_weight_max=mg(batch.fill_weight_max),
+        blend_total=mg(batch.blend_total),
+        fill_basis=basis,
+        capsule_filler_capacity=mg(pack_stat),
+        capsules_to_weigh=min(settings.capsules_to_weigh, batch.capsules_to_fill),
+        contains_lactose=lactose,
+        compounded_on=on,
+        beyond_use_date=bud,
+        beyond_use_rationale=rationale,
+        findings=findings,
+    )

@@ -1,0 +1,138 @@
+"""The catalogue of rules: every error and finding code, what it means, and its source.
+
+Rules are data. The modules that apply them (``dosing``, ``release``, ``opioids``, ``conditions``,
+``weighing``, ``dating``, ``batch``) refer to the codes here, and the README lists every one
+(a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from .findings import Severity
+
+Kind = Literal["error", "finding"]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One rule: a stable ``code``; ``kind`` error (no plan) or finding (plan + look)."""
+
+    code: str
+    kind: Kind
+    severity: Severity | None
+    summary: str
+    source: str
+
+
+_DOMAIN = "domain.md"
+_TOLJAN = "Toljan & Vrooman, Med Sci 2018;6:82 (dose bands)"
+_LABELS = "naltrexone tablet labels (DailyMed, UK SmPC, Medsafe)"
+
+RULES: tuple[Rule, ...] = (
+    # Input validation (API v1)
+    Rule("INVALID_JSON", "error", None, "The body is not a JSON object (HTTP 400).", "API v1"),
+    Rule("FIELD_REQUIRED", "error", None, "A required field is missing.", "API v1"),
+    Rule("FIELD_UNKNOWN", "error", None, "A field the order does not have.", "API v1"),
+    Rule("INVALID_VALUE", "error", None, "A value of the wrong type or outside its range.",
+         "API v1"),
+    Rule("INVALID_QUANTITY", "error", None,
+         "Not a quantity: a bare number, NaN, infinity, or an unknown unit.", "API v1"),
+    Rule("WRONG_DIMENSION", "error", None, "A quantity of the wrong kind (a volume for a mass).",
+         "API v1"),
+    Rule("NOT_POSITIVE", "error", None, "An amount that must be above zero is zero or negative.",
+         "API v1"),
+    Rule("INVALID_DATE", "error", None, "Not a real date in ISO form.", "API v1"),
+    Rule("INVALID_NPI", "error", None, "A prescriber NPI that fails its Luhn check digit.",
+         "CMS NPI check digit standard"),
+    Rule("OVERAGE_CONFLICT", "error", None, "Overage given both as capsules and as percent.",
+         "API v1"),
+    Rule("TABLET_LIGHTER_THAN_DRUG", "error", None,
+         "Average tablet weight below the drug it contains: a mis-typed weight.", "domain.md §2"),
+    Rule("UNKNOWN_ACKNOWLEDGEMENT", "error", None,
+         "An acknowledgement names a code that is not a critical finding rule.", "domain.md §4"),
+    # Dose
+    Rule("DOSE_ULTRA_LOW", "error", None,
+         "Daily dose below 0.001 mg: capsules from 50 mg tablets cannot deliver it.", _TOLJAN),
+    Rule("DOSE_STANDARD", "error", None,
+         "Daily dose 50 mg or more: standard-dose tablets are sold, not compounded.", _TOLJAN),
+    Rule("DOSE_VERY_LOW", "finding", Severity.warning,
+         "Daily dose 0.001 mg to below 1 mg (very-low dose).", _TOLJAN),
+    Rule("DOSE_ABOVE_LDN", "finding", Severity.critical,
+         "Daily dose above 5 mg and below 50 mg: above the LDN range.",
+         _TOLJAN + "; Kaufman (max 5 mg)"),
+    Rule("DOSE_MULTIPLE_DAILY", "finding", Severity.warning,
+         "More than one dose a day: LDN is taken once daily.",
+         "Younger, Parkitny & McLain, Clin Rheumatol 2014"),
+    Rule("PEDIATRIC_DOSE_HIGH", "finding", Severity.critical,
+         "Patient under 18 with a daily dose above 0.1 mg/kg or above 4.5 mg.",
+         "Smith et al., J Clin Gastroenterol 2013; NCT00715117"),
+    Rule("PEDIATRIC_NO_WEIGHT", "finding", Severity.warning,
+         "Patient under 18 and no body weight given: the mg/kg limit cannot be checked.",
+         "Smith et al., J Clin Gastroenterol 2013; NCT00715117"),
+    # Immediate release
+    Rule("RELEASE_NOT_IMMEDIATE", "error", None,
+         "Release other than immediate: LDN must be immediate release.", "domain.md §4"),
+    Rule("SOURCE_NOT_IR_NALTREXONE", "error", None,
+         "Source product is extended-release, injectable or not plain naltrexone "
+         "(Contrave, Vivitrol).", _LABELS),
+    Rule("FILLER_RETARDS_RELEASE", "error", None,
+         "Filler that slows release (HPMC, methylcellulose, ethylcellulose, slow/sustained "
+         "release).", "Zur, IJPC 2013"),
+    Rule("FILLER_REDUCES_ABSORPTION", "error", None,
+         "Calcium carbonate filler: it can reduce naltrexone absorption.",
+         "Swidan, CRC Press chapter on LDN"),
+    Rule("FILLER_UNKNOWN", "error", None, "A filler that is not in the filler table.",
+         "domain.md §4"),
+    Rule("FILLER_GRADE_UNKNOWN", "finding", Severity.info,
+         "A filler grade that the filler table does not list.", "domain.md §4"),
+    Rule("SHELL_DELAYED_RELEASE", "error", None,
+         "Delayed-release, enteric or acid-resistant capsule shell.", "domain.md §4"),
+    Rule("SHELL_UNKNOWN", "error", None, "A capsule shell that is not in the shell table.",
+         "domain.md §4"),
+    Rule("FILLER_LACTOSE", "finding", Severity.warning, "Lactose filler.", _LABELS),
+    Rule("LACTOSE_INTOLERANCE", "finding", Severity.warning,
+         "Lactose-intolerant patient: the source tablets contain lactose whatever the filler.",
+         _LABELS),
+    # Capsule and batch
+    Rule("CAPSULE_TOO_SMALL", "error", None,
+         "Tablet powder alone overfills the capsule; names the smallest size that fits.",
+         "domain.md §3"),
+    Rule("FILL_BASIS_MISSING", "error", None,
+         "No pack stat, no density and no chart value for this capsule size and filler.",
+         "Formulating Capsules Guide filler chart"),
+    Rule("BELOW_MINIMUM_WEIGHABLE", "finding", Severity.warning,
+         "A quantity to weigh is below the balance's minimum weighable quantity.",
+         "UNC Pharmaceutics lab, weighing (MWQ = sensitivity / acceptable error)"),
+    # Opioids
+    Rule("OPIOID_COADMINISTRATION", "finding", Severity.critical,
+         "A concurrent medication contains a full or partial mu-opioid agonist.", _LABELS),
+    Rule("OPIOID_ANTIDIARRHEAL", "finding", Severity.warning,
+         "A concurrent opioid antidiarrheal (loperamide, eluxadoline, diphenoxylate, difenoxin).",
+         _LABELS),
+    # Other cautions
+    Rule("PREGNANCY_OR_BREASTFEEDING", "finding", Severity.warning,
+         "Patient pregnant or breast-feeding.", _LABELS),
+    Rule("HEPATIC_FAILURE", "finding", Severity.critical,
+         "Acute hepatitis or liver failure.", _LABELS + "; Patil review"),
+    Rule("RENAL_IMPAIRMENT", "finding", Severity.warning, "Severe renal impairment.", _LABELS),
+    # Beyond-use date
+    Rule("COMPONENT_EXPIRED", "error", None,
+         "A component expires on or before the compounding date.", "USP <795> (2023)"),
+    Rule("BUD_LIMITED_BY_COMPONENT", "finding", Severity.info,
+         "A component expires before the default beyond-use date and sets it.",
+         "USP <795> (2023)"),
+    Rule("FUTURE_BIRTH_DATE", "error", None,
+         "Patient date of birth after the compounding date.", "API v1"),
+)
+
+BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
+CRITICAL_CODES: frozenset[str] = frozenset(
+    r.code for r in RULES if r.severity is Severity.critical
+)
+
+
+def rule(code: str) -> Rule:
+    """The rule with this code (``KeyError`` for a code the catalogue does not have)."""
+    return BY_CODE[code]

@@ -1,0 +1,185 @@
+"""Annotated field types for the API v1 models: exact quantities, dates, counts, free text.
+
+Each validator raises ``PydanticCustomError`` with a rule code as its type, so that
+:func:`compounding.orders.parse_order` can report ``{"code", "field", "message"}``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import unicodedata
+from datetime import date
+from fractions import Fraction
+from typing import Annotated, Any
+
+from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from .units import BODY_WEIGHT, DENSITY, MASS, VOLUME, Dimension, QuantityError, as_json, exact
+from .units import parse_quantity as _parse_quantity
+
+
+def _quantity_schema(dimension: Dimension) -> dict[str, Any]:
+    example = f"4.5 {dimension.unit}"
+    return {
+        "oneOf": [
+            {"type": "string", "examples": [example],
+             "description": f"A number and a unit of {dimension.name}"},
+            {"type": "object", "required": ["value", "unit"], "additionalProperties": False,
+             "properties": {"value": {"type": "number"}, "unit": {"type": "string"}}},
+        ]
+    }
+
+
+def _positive(dimension: Dimension):
+    def validate(value: Any) -> Fraction:
+        if isinstance(value, Fraction):
+            magnitude = value
+        else:
+            try:
+                magnitude = _parse_quantity(value, dimension)
+            except QuantityError as exc:
+                raise PydanticCustomError(exc.code, exc.message) from None
+        if magnitude <= 0:
+            raise PydanticCustomError("NOT_POSITIVE", "must be more than zero")
+        return magnitude
+
+    return validate
+
+
+def _quantity_type(dimension: Dimension) -> Any:
+    return Annotated[
+        Fraction,
+        PlainValidator(_positive(dimension)),
+        PlainSerializer(lambda m: as_json(m, dimension), when_used="json"),
+        WithJsonSchema(_quantity_schema(dimension)),
+    ]
+
+
+Mass = _quantity_type(MASS)
+"""A positive mass, held exactly [mg]."""
+BodyWeight = _quantity_type(BODY_WEIGHT)
+"""A positive body weight, held exactly [kg]."""
+Volume = _quantity_type(VOLUME)
+"""A positive volume, held exactly [mL]."""
+Density = _quantity_type(DENSITY)
+"""A positive density, held exactly [g/mL]."""
+
+
+def _number(minimum: Fraction, maximum: Fraction, allow_minimum: bool):
+    def validate(value: Any) -> Fraction:
+        try:
+            number = exact(value)
+        except QuantityError as exc:
+            raise PydanticCustomError(exc.code, exc.message) from None
+        low_ok = number >= minimum if allow_minimum else number > minimum
+        if not low_ok or number > maximum:
+            bound = "at least" if allow_minimum else "more than"
+            raise PydanticCustomError(
+                "INVALID_VALUE", f"must be {bound} {minimum} and at most {maximum}"
+            )
+        return number
+
+    return validate
+
+
+def _number_type(minimum: int, maximum: int, allow_minimum: bool) -> Any:
+    return Annotated[
+        Fraction,
+        PlainValidator(_number(Fraction(minimum), Fraction(maximum), allow_minimum)),
+        PlainSerializer(lambda n: float(n), when_used="json"),
+        WithJsonSchema({"type": "number", "minimum" if allow_minimum else "exclusiveMinimum":
+                        minimum, "maximum": maximum}),
+    ]
+
+
+DensityFactor = _number_type(0, 10, allow_minimum=False)
+"""Density factor DF: tablet powder packing relative to the filler [dimensionless]."""
+Percent = _number_type(0, 100, allow_minimum=True)
+"""A percentage [%]."""
+
+
+def _count(minimum: int, maximum: int):
+    def validate(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            else:
+                raise PydanticCustomError("INVALID_VALUE", "must be a whole number")
+        if not minimum <= value <= maximum:
+            raise PydanticCustomError(
+                "INVALID_VALUE", f"must be from {minimum} to {maximum}"
+            )
+        return value
+
+    return Annotated[
+        int, PlainValidator(validate),
+        WithJsonSchema({"type": "integer", "minimum": minimum, "maximum": maximum}),
+    ]
+
+
+CapsuleCount = _count(1, 10_000)
+OverageCount = _count(0, 10_000)
+DosesPerDay = _count(1, 24)
+Refills = _count(0, 99)
+
+_ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_ISO_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def _parse_day(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _ISO_DAY.match(value.strip()):
+        raise PydanticCustomError("INVALID_DATE", "must be a date written YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise PydanticCustomError("INVALID_DATE", f"{value.strip()} is not a real date") from None
+
+
+def _parse_expiry(value: Any) -> date:
+    """An expiry: ``YYYY-MM-DD``, or ``YYYY-MM`` meaning the last day of that month."""
+    if isinstance(value, str) and (match := _ISO_MONTH.match(value.strip())):
+        year, month = int(match[1]), int(match[2])
+        if not (1 <= month <= 12 and year >= 1):
+            raise PydanticCustomError("INVALID_DATE", f"{value.strip()} is not a real month")
+        return date(year, month, calendar.monthrange(year, month)[1])
+    return _parse_day(value)
+
+
+_DATE_SCHEMA = {"type": "string", "format": "date"}
+Day = Annotated[date, PlainValidator(_parse_day),
+                PlainSerializer(lambda d: d.isoformat(), when_used="json"),
+                WithJsonSchema(_DATE_SCHEMA)]
+Expiry = Annotated[date, PlainValidator(_parse_expiry),
+                   PlainSerializer(lambda d: d.isoformat(), when_used="json"),
+                   WithJsonSchema({"type": "string", "pattern": r"^\d{4}-\d{2}(-\d{2})?$"})]
+
+
+def _text(max_length: int, multiline: bool = False):
+    def validate(value: Any) -> str:
+        if not isinstance(value, str):
+            raise PydanticCustomError("INVALID_VALUE", "must be text")
+        text = unicodedata.normalize("NFC", value).strip()
+        allowed = "\n" if multiline else ""
+        if any(unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in allowed
+               for ch in text):
+            raise PydanticCustomError("INVALID_VALUE", "must not contain control characters")
+        if not text:
+            raise PydanticCustomError("INVALID_VALUE", "must not be empty")
+        if len(text) > max_length:
+            raise PydanticCustomError("INVALID_VALUE", f"must be at most {max_length} characters")
+        return text
+
+    return Annotated[str, PlainValidator(validate),
+                     WithJsonSchema({"type": "string", "maxLength": max_length})]
+
+
+ShortText = _text(80)
+"""A lot, code, size or other short identifier."""
+Name = _text(120)
+"""A person's, product's or ingredient's name."""
+LongText = _text(400)
+"""Directions, reasons, medication entries."""

@@ -1,0 +1,59 @@
+"""The ``compounding`` console script, run as a process, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .helpers import assert_error_body, make_order
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    exe = shutil.which("compounding")
+    command = [exe] if exe else [sys.executable, "-m", "compounding.cli"]
+    return subprocess.run([*command, *args], input=stdin, capture_output=True, text=True,
+                          timeout=60, check=False)
+
+
+def test_plan_file():
+    done = run("plan", str(SAMPLES / "usual-4.5mg.order.json"))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == json.loads(
+        (SAMPLES / "usual-4.5mg.plan.json").read_text(encoding="utf-8"))
+
+
+def test_plan_stdin():
+    done = run("plan", "-", stdin=json.dumps(make_order()))
+    assert done.returncode == 0 and json.loads(done.stdout)["tablets"] == 3
+
+
+@pytest.mark.parametrize(
+    ("stdin", "status"), [("{", 400), (json.dumps(make_order(quantity=0)), 422)])
+def test_invalid_order_exit_2(stdin, status):
+    done = run("plan", "-", stdin=stdin)
+    assert done.returncode == 2 and done.stdout == ""
+    assert_error_body(json.loads(done.stderr), status)
+    assert "Traceback" not in done.stderr
+
+
+def test_missing_file():
+    done = run("plan", "/nonexistent/order.json")
+    assert done.returncode == 2
+    errors = assert_error_body(json.loads(done.stderr), 400)
+    assert "cannot read" in errors[0]["message"]
+
+
+def test_help_explains_every_command():
+    done = run("--help")
+    assert done.returncode == 0
+    for command in ("plan",):
+        assert command in done.stdout
+    assert run("plan", "--help").returncode == 0
+    assert run().returncode == 2

@@ -1,0 +1,149 @@
+"""plan_order end to end: the API v1 plan, fill bases, capsule fit, acknowledgements."""
+
+from __future__ import annotations
+
+from fractions import Fraction as F
+
+import pytest
+
+from compounding import Order, Settings, plan_order
+
+from .helpers import make_order
+
+
+def test_api_v1_example_plan():
+    # domain.md §3 worked example, as the API v1 response gives it.
+    plan = plan_order(make_order()).model_dump(mode="json")
+    assert plan["strength"] == {"value": 4.5, "unit": "mg"}
+    assert (plan["capsules_dispensed"], plan["overage_capsules"], plan["capsules_required"]) == (
+        30, 2, 32)
+    assert (plan["tablets"], plan["capsules_to_fill"]) == (3, 33)
+    assert plan["capsule_equivalents"] == 33.333333
+    for name, value in [("naltrexone_total", 150.0), ("tablet_powder", 750.0),
+                        ("tablet_powder_per_capsule", 22.5), ("filler_per_capsule", 107.5),
+                        ("filler_total", 3583.333333), ("fill_weight", 130.0),
+                        ("fill_weight_min", 117.0), ("fill_weight_max", 143.0),
+                        ("blend_total", 4333.333333)]:
+        assert plan[name] == {"value": value, "unit": "mg"}, name
+    assert plan["fill_basis"] == "pack_stat"
+    assert plan["beyond_use_date"] == "2027-05-21"
+    assert plan["beyond_use_rationale"].startswith("compounding date + 180 days (USP <795>")
+    assert plan["findings"] == []
+
+
+def test_library_accepts_the_model():
+    order = Order.model_validate(make_order())
+    assert plan_order(order) == plan_order(make_order())
+
+
+def test_default_overage_is_five_percent():
+    # e = ⌈30 × 5 / 100⌉ = 2 (domain.md §3 step 1 default).
+    assert plan_order(make_order(overage=None)).overage_capsules == 2
+    settings = Settings(overage_percent=10)
+    assert plan_order(make_order(overage=None), settings).overage_capsules == 3
+
+
+def test_base_strength_converts_to_hydrochloride():
+    # 4.5 mg base × 377.87/341.41 = 170041.5 / 34141 = 4.980566 mg HCl (Medsafe salt ratio).
+    plan = plan_order(make_order(strength="4.5 mg", strength_basis="base"))
+    assert plan.strength.value == pytest.approx(4.980566, abs=1e-6)
+    assert plan.strength_as_ordered.value == 4.5 and plan.strength_basis == "base"
+    # N = 32: T = ⌈32 × 4.980566 / 50⌉ = ⌈3.1876⌉ = 4
+    assert plan.tablets == 4
+
+
+@pytest.mark.parametrize(
+    ("filler", "size", "basis", "capacity"),
+    [
+        ({"pack_stat": "130 mg"}, "3", "pack_stat", 130),
+        # 0.45 g/mL × 0.30 mL × 1000 mg/g = 135 mg (capsule volume, domain.md §3)
+        ({"pack_stat": None, "density": "0.45 g/mL"}, "3", "density", 135),
+        # Formulating Capsules Guide chart: size 0 MCC 320 mg
+        ({"pack_stat": None}, "0", "default_chart", 320),
+        # 0.5 g/mL × 0.13 mL = 65 mg: size 5 works with a density
+        ({"pack_stat": None, "density": "500 mg/mL"}, "5", "density", 65),
+    ],
+    ids=["pack-stat", "density-x-volume", "chart", "size5-density"],
+)
+def test_fill_basis(filler, size, basis, capacity):
+    plan = plan_order(make_order(filler=filler, capsule={"size": size}, strength="1 mg"))
+    assert plan.fill_basis == basis
+    assert plan.capsule_filler_capacity.value == capacity
+
+
+def test_pharmacy_pack_stat_beats_chart_but_not_order():
+    settings = Settings(pack_stats={"3": "125 mg"})
+    plan = plan_order(make_order(filler={"pack_stat": None}), settings)
+    assert (plan.fill_basis, plan.capsule_filler_capacity.value) == ("pharmacy_pack_stat", 125)
+    assert plan_order(make_order(), settings).fill_basis == "pack_stat"
+
+
+def test_size5_without_pack_stat_or_density(errors_of):
+    errors = errors_of(make_order(filler={"pack_stat": None}, capsule={"size": "5"}))
+    assert [(e["code"], e["field"]) for e in errors] == [("FILL_BASIS_MISSING", "filler.pack_stat")]
+
+
+def test_capsule_too_small_names_smallest_size_that_fits(errors_of):
+    # d = 4.5 mg, W = 2000 mg: p = 180 mg. Size 3 (130 mg) has no room; the chart gives
+    # 4 110, 3 130, 2 160, 1 230: size 1 is the smallest with F − p > 0.
+    order = make_order(source={"average_tablet_weight": "2000 mg"})
+    errors = errors_of(order)
+    assert [(e["code"], e["field"]) for e in errors] == [("CAPSULE_TOO_SMALL", "capsule.size")]
+    assert "smallest size that fits is 1" in errors[0]["message"]
+    assert plan_order(make_order(source={"average_tablet_weight": "2000 mg"},
+                                 capsule={"size": "1"}, filler={"pack_stat": None}))
+
+
+def test_nothing_fits(errors_of):
+    order = make_order(strength="45 mg", source={"average_tablet_weight": "2000 mg"})
+    errors = errors_of(order)
+    assert "no capsule size fits" in next(e for e in errors if e["code"] == "CAPSULE_TOO_SMALL")[
+        "message"]
+
+
+def test_all_errors_reported_together(errors_of):
+    order = make_order(release="extended", capsule={"shell": "enteric"},
+                       filler={"name": "calcium carbonate"}, strength="60 mg")
+    assert {e["code"] for e in errors_of(order)} == {
+        "RELEASE_NOT_IMMEDIATE", "SHELL_DELAYED_RELEASE", "FILLER_REDUCES_ABSORPTION",
+        "DOSE_STANDARD"}
+
+
+def test_tablet_lighter_than_its_drug(errors_of):
+    errors = errors_of(make_order(source={"average_tablet_weight": "25 mg"}))
+    assert [(e["code"], e["field"]) for e in errors] == [
+        ("TABLET_LIGHTER_THAN_DRUG", "source.average_tablet_weight")]
+
+
+def test_findings_sorted_and_acknowledged():
+    order = make_order(concurrent_medications=["Percocet 5/325 mg"], doses_per_day=1,
+                       patient={"conditions": ["lactose intolerance"]})
+    plan = plan_order(order)
+    assert [f.code for f in plan.findings] == ["OPIOID_COADMINISTRATION", "LACTOSE_INTOLERANCE"]
+    assert [f.code for f in plan.unacknowledged] == ["OPIOID_COADMINISTRATION"]
+    ack = {"code": "OPIOID_COADMINISTRATION", "pharmacist": "R. Ph. Smith",
+           "reason": "Prescriber confirmed opioid stopped 2026-11-01"}
+    acked = plan_order({**order, "acknowledgements": [ack]})
+    assert acked.unacknowledged == []
+    assert acked.findings[0].acknowledgement.pharmacist == "R. Ph. Smith"
+    # a warning cannot be acknowledged away, and is still listed
+    assert acked.findings[1].acknowledgement is None
+
+
+def test_acknowledgement_of_unknown_code(errors_of):
+    order = make_order(acknowledgements=[{"code": "LACTOSE_INTOLERANCE", "pharmacist": "A",
+                                          "reason": "b"}])
+    assert [(e["code"], e["field"]) for e in errors_of(order)] == [
+        ("UNKNOWN_ACKNOWLEDGEMENT", "acknowledgements[0].code")]
+
+
+def test_compounded_on_defaults_to_today():
+    from datetime import date
+
+    assert plan_order(make_order(compounded_on=None)).compounded_on == date.today()
+
+
+def test_blend_equals_powder_plus_filler_in_output():
+    plan = plan_order(make_order(strength="2.7 mg", quantity=47))
+    assert F(str(plan.blend_total.value)) - F(str(plan.tablet_powder.value)) - F(
+        str(plan.filler_total.value)) <= F(2, 10**6)

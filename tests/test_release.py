@@ -1,0 +1,94 @@
+"""Immediate-release rules (domain.md §4): source, filler, shell, release; lactose."""
+
+from __future__ import annotations
+
+import pytest
+
+from compounding import plan_order
+
+from .helpers import make_order
+
+
+@pytest.mark.parametrize(
+    "product",
+    ["Contrave 8/90 mg", "Vivitrol 380 mg vial", "naltrexone/bupropion ER",
+     "Naltrexone extended-release injectable suspension", "Naltrexone HCl 50 mg ER tablet",
+     "aspirin 81 mg", "Mysimba"],
+    ids=["contrave", "vivitrol", "bupropion-combo", "injectable", "er-tablet", "not-naltrexone",
+         "mysimba"],
+)
+def test_source_not_ir_naltrexone(errors_of, product):
+    errors = errors_of(make_order(source={"product": product}))
+    assert [(e["code"], e["field"]) for e in errors] == [
+        ("SOURCE_NOT_IR_NALTREXONE", "source.product")]
+
+
+@pytest.mark.parametrize(
+    "product",
+    ["Naltrexone HCl 50 mg tablet", "naltrexone hydrochloride 50mg film-coated tablets",
+     "ReVia 50 mg", "Depade"],
+    ids=["generic", "long-name", "revia", "depade"],
+)
+def test_source_ir_naltrexone_ok(product):
+    assert plan_order(make_order(source={"product": product})).findings == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "code", "field"),
+    [
+        ({"release": "extended"}, "RELEASE_NOT_IMMEDIATE", "release"),
+        ({"source": {"release": "sustained"}}, "RELEASE_NOT_IMMEDIATE", "source.release"),
+        ({"filler": {"name": "HPMC"}}, "FILLER_RETARDS_RELEASE", "filler.name"),
+        ({"filler": {"name": "hypromellose"}}, "FILLER_RETARDS_RELEASE", "filler.name"),
+        ({"filler": {"name": "Methocel K4M Premium"}}, "FILLER_RETARDS_RELEASE", "filler.name"),
+        ({"filler": {"name": "methylcellulose"}}, "FILLER_RETARDS_RELEASE", "filler.name"),
+        ({"filler": {"name": "Ethyl cellulose"}}, "FILLER_RETARDS_RELEASE", "filler.name"),
+        ({"filler": {"name": "MCC slow release blend"}}, "FILLER_RETARDS_RELEASE",
+         "filler.name"),
+        ({"filler": {"name": "MCC + HPMC 35 %"}}, "FILLER_RETARDS_RELEASE", "filler.name"),
+        ({"filler": {"grade": "Methocel K100M"}}, "FILLER_RETARDS_RELEASE", "filler.grade"),
+        ({"filler": {"name": "calcium carbonate"}}, "FILLER_REDUCES_ABSORPTION", "filler.name"),
+        ({"filler": {"name": "corn starch"}}, "FILLER_UNKNOWN", "filler.name"),
+        ({"capsule": {"shell": "enteric"}}, "SHELL_DELAYED_RELEASE", "capsule.shell"),
+        ({"capsule": {"shell": "DRcaps"}}, "SHELL_DELAYED_RELEASE", "capsule.shell"),
+        ({"capsule": {"shell": "acid-resistant"}}, "SHELL_DELAYED_RELEASE", "capsule.shell"),
+        ({"capsule": {"shell": "tin"}}, "SHELL_UNKNOWN", "capsule.shell"),
+    ],
+    ids=["order-release", "source-release", "hpmc", "hypromellose", "methocel", "mc", "ec",
+         "slow-release-name", "mcc-hpmc-blend", "retarding-grade", "caco3", "unknown-filler",
+         "enteric", "drcaps", "acid-resistant", "unknown-shell"],
+)
+def test_release_errors(errors_of, changes, code, field):
+    assert [(e["code"], e["field"]) for e in errors_of(make_order(**changes))] == [(code, field)]
+
+
+@pytest.mark.parametrize("shell", ["gelatin", "HPMC", "hypromellose", "pullulan", "Vcaps"])
+def test_fine_shells(shell):
+    # HPMC is refused as a filler but fine as a shell (domain.md §4).
+    assert plan_order(make_order(capsule={"shell": shell})).findings == []
+
+
+@pytest.mark.parametrize(
+    "release", ["immediate", "Immediate release", "immediate-release", "IR"])
+def test_immediate_spellings(release):
+    assert plan_order(make_order(release=release)).findings == []
+
+
+def test_lactose_filler_warns_and_marks_lactose():
+    plan = plan_order(make_order(filler={"name": "lactose monohydrate"}))
+    assert [(f.code, f.severity.value) for f in plan.findings] == [("FILLER_LACTOSE", "warning")]
+    assert plan.contains_lactose
+
+
+def test_lactose_from_tablets():
+    # US and UK labels list lactose: unknown excipients count as containing it.
+    assert plan_order(make_order()).contains_lactose
+    assert plan_order(make_order(source={"excipients": ["Lactose monohydrate"]})).contains_lactose
+    assert not plan_order(make_order(source={"excipients": ["crospovidone"]})).contains_lactose
+
+
+def test_grade_names():
+    assert plan_order(make_order(filler={"grade": "avicel ph 102"})).findings == []
+    plan = plan_order(make_order(filler={"grade": "Heavenly Grade 9"}))
+    assert [(f.code, f.severity.value, f.field) for f in plan.findings] == [
+        ("FILLER_GRADE_UNKNOWN", "info", "filler.grade")]

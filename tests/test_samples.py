@@ -1,0 +1,34 @@
+"""samples/: each order with its golden plan (or error body). Rebuild: samples/rebuild."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from compounding import OrderError, plan_order
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+ORDERS = sorted(SAMPLES.glob("*.order.json"))
+
+
+def test_samples_exist():
+    names = {p.name.removesuffix(".order.json") for p in ORDERS}
+    assert {"usual-4.5mg", "titration-1.5mg", "very-low-0.5mg", "opioid-percocet",
+            "rejected-contrave"} <= names
+
+
+@pytest.mark.parametrize("path", ORDERS, ids=[p.name for p in ORDERS])
+def test_sample_matches_golden(path):
+    stem = path.name.removesuffix(".order.json")
+    order = json.loads(path.read_text(encoding="utf-8"))
+    golden_plan, golden_errors = SAMPLES / f"{stem}.plan.json", SAMPLES / f"{stem}.errors.json"
+    assert golden_plan.exists() != golden_errors.exists()
+    try:
+        got = plan_order(order).model_dump(mode="json")
+        golden = golden_plan
+    except OrderError as exc:
+        got = exc.to_json()
+        golden = golden_errors
+    assert got == json.loads(golden.read_text(encoding="utf-8"))
