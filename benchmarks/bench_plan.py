@@ -1,0 +1,78 @@
+"""Speed of the batch engine, against baselines measured in the same run.
+
+1. ``plan_order`` on the usual order (4.5 mg × 30) with five concurrent medications: median and
+   p95 per call; target median ≤ 1 ms.
+2. The same formulas in plain floats, no validation, no rules: the floor it could approach.
+3. Cold start of ``compounding plan ORDER.json`` as a process, next to the cold cost of
+   ``import pint; pint.UnitRegistry()``; target ≤ 1.5 × that.
+
+Run: ``python benchmarks/bench_plan.py``. Exit status 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _timing import PYTHON, report, time_calls, time_process, verdict  # noqa: E402
+
+from compounding import plan_order  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+ORDER = json.loads((ROOT / "samples" / "usual-4.5mg.order.json").read_text(encoding="utf-8"))
+ORDER["concurrent_medications"] = ["sertraline 50 mg", "Percocet 5/325 mg", "levothyroxine 50 mcg",
+                                   "Tylenol 500 mg", "loperamide 2 mg"]
+
+
+def float_formulas(d=4.5, n=30, e=2, S=50.0, W=250.0, F=130.0, DF=1.0):
+    """domain.md §3 in floats: what a spreadsheet does (and where it goes wrong)."""
+    N = n + e
+    T = math.ceil(N * d / S)
+    p = d * W / S
+    f = F - p / DF
+    w = p + f
+    C = T * S / d
+    return T, math.floor(C), T * W, C * f, C * w, 0.9 * w, 1.1 * w
+
+
+def main() -> int:
+    ok = True
+    print("plan_order (usual order, five concurrent medications)")
+    plan = plan_order(ORDER)
+    assert len(plan.findings) == 2, plan.findings
+    engine = report("  plan_order", time_calls(lambda: plan_order(ORDER), runs=3000), "ms")
+    dumped = report("  plan_order + model_dump(mode='json')",
+                    time_calls(lambda: plan_order(ORDER).model_dump(mode="json"), runs=3000),
+                    "ms")
+    floats = report("  baseline: the formulas in plain floats",
+                    time_calls(float_formulas, runs=3000), "ms")
+    print(f"  plan_order costs {engine / floats:,.0f} × the bare float formulas "
+          f"(validation, exact fractions, every rule)")
+    ok &= verdict("plan_order median ≤ 1 ms", engine <= 1e-3, f"{engine * 1e3:.3f} ms")
+    ok &= verdict("with JSON output ≤ 1 ms", dumped <= 1e-3, f"{dumped * 1e3:.3f} ms")
+
+    print("\ncold start (whole process, 15 runs each, interleaved order of runs)")
+    exe = shutil.which("compounding")
+    command = [exe] if exe else [PYTHON, "-m", "compounding.cli"]
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(ORDER, handle)
+    bare, cli = [], []
+    for _ in range(15):
+        bare += time_process([PYTHON, "-c", "import pint; pint.UnitRegistry()"], 1)
+        cli += time_process([*command, "plan", handle.name], 1)
+    Path(handle.name).unlink()
+    baseline = report("  baseline: import pint; pint.UnitRegistry()", bare, "s")
+    start = report("  compounding plan ORDER.json", cli, "s")
+    ratio = statistics.median(cli) / baseline
+    ok &= verdict("cold start ≤ 1.5 × bare pint registry", ratio <= 1.5, f"{ratio:.2f} ×")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
