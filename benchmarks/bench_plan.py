@@ -20,9 +20,9 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import PYTHON, report, time_calls, time_process, verdict  # noqa: E402
+from _timing import PYTHON, report, time_calls, time_process, verdict
 
-from compounding import plan_order  # noqa: E402
+from compounding import plan_order
 
 ROOT = Path(__file__).resolve().parent.parent
 ORDER = json.loads((ROOT / "samples" / "usual-4.5mg.order.json").read_text(encoding="utf-8"))
@@ -68,7 +68,7 @@ def main() -> int:
         cli += time_process([*command, "plan", handle.name], 1)
     Path(handle.name).unlink()
     baseline = report("  baseline: import pint; pint.UnitRegistry()", bare, "s")
-    start = report("  compounding plan ORDER.json", cli, "s")
+    report("  compounding plan ORDER.json", cli, "s")
     ratio = statistics.median(cli) / baseline
     ok &= verdict("cold start ≤ 1.5 × bare pint registry", ratio <= 1.5, f"{ratio:.2f} ×")
     return 0 if ok else 1

@@ -9,16 +9,27 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
+from .errors import CompoundingError
+
 EXIT_OK = 0
+EXIT_FAULT = 1
 EXIT_INVALID = 2
 
 EPILOG = """\
 commands:
-  plan ORDER.json            print the batch plan as JSON (use - to read the order from stdin)
+  plan ORDER.json                  print the batch plan as JSON (- reads stdin)
+  worksheet ORDER.json -o FILE     write the batch worksheet (compounding record) PDF
+  label ORDER.json -o FILE         write the patient label PDF (refused while a critical
+                                   finding is unacknowledged)
+
+The pharmacy profile (name, address, balance, label stock, pack stats) is read from --profile
+FILE or the COMPOUNDING_PROFILE environment variable; see samples/pharmacy.toml. Without one,
+built-in defaults apply.
 
 An order is the JSON object of API v1 (see README.md). An invalid order prints
 {"ok": false, "status": 422, "errors": [...]} on stderr and exits with status 2.
@@ -28,12 +39,13 @@ An order is the JSON object of API v1 (see README.md). An invalid order prints
 class _Unreadable(Exception):
     """The order file could not be read; carries the API v1 error body."""
 
-    def __init__(self, path: str, exc: Exception) -> None:
+    def __init__(self, path: str, exc: Exception, verb: str = "cannot read",
+                 field: str = "order") -> None:
         from .errors import ErrorDetail, error_body
 
         reason = getattr(exc, "strerror", None) or str(exc)
-        self.body = error_body(400, [ErrorDetail("INVALID_JSON", "order",
-                                                 f"cannot read {path}: {reason}")])
+        self.body = error_body(400, [ErrorDetail("INVALID_JSON", field,
+                                                 f"{verb} {path}: {reason}")])
 
 
 def _read(path: str, stdin: TextIO) -> str:
@@ -46,19 +58,49 @@ def _read(path: str, stdin: TextIO) -> str:
         raise _Unreadable(path, exc) from None
 
 
+def _profile(args: argparse.Namespace, stdin: TextIO):
+    from .profile import DEFAULT_PROFILE, load_profile
+
+    path = args.profile or os.environ.get("COMPOUNDING_PROFILE")
+    return load_profile(_read(path, stdin)) if path else DEFAULT_PROFILE
+
+
+def _fail(err: TextIO, exc: CompoundingError) -> int:
+    json.dump(exc.to_json(), err, indent=2, ensure_ascii=False)
+    err.write("\n")
+    return EXIT_INVALID
+
+
 def _cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
-    from .errors import CompoundingError
     from .orders import parse_order_json
     from .plan import plan_order
 
     try:
-        plan = plan_order(parse_order_json(_read(args.order, stdin)))
+        profile = _profile(args, stdin)
+        plan = plan_order(parse_order_json(_read(args.order, stdin)), profile.settings)
     except CompoundingError as exc:
-        json.dump(exc.to_json(), err, indent=2, ensure_ascii=False)
-        err.write("\n")
-        return EXIT_INVALID
+        return _fail(err, exc)
     json.dump(plan.model_dump(mode="json"), out, indent=2, ensure_ascii=False)
     out.write("\n")
+    return EXIT_OK
+
+
+def _cmd_document(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    from . import documents
+    from .orders import parse_order_json
+
+    build = documents.worksheet_pdf if args.command == "worksheet" else documents.label_pdf
+    try:
+        profile = _profile(args, stdin)
+        pdf = build(parse_order_json(_read(args.order, stdin)), profile)
+    except CompoundingError as exc:
+        return _fail(err, exc)
+    try:
+        with open(args.output, "wb") as handle:
+            handle.write(pdf)
+    except OSError as exc:
+        raise _Unreadable(args.output, exc, "cannot write", "output") from None
+    out.write(f"{args.output}\n")
     return EXIT_OK
 
 
@@ -72,7 +114,17 @@ def build_parser() -> argparse.ArgumentParser:
     plan = commands.add_parser("plan", help="print the batch plan of an order as JSON",
                                description="Print the batch plan (API v1 JSON) of an order.")
     plan.add_argument("order", metavar="ORDER.json", help="the order file, or - for stdin")
+    plan.add_argument("--profile", metavar="FILE", help="pharmacy profile (TOML)")
     plan.set_defaults(run=_cmd_plan)
+    for name, text in (("worksheet", "write the batch worksheet (compounding record) PDF"),
+                       ("label", "write the patient label PDF")):
+        command = commands.add_parser(name, help=text, description=text + ".")
+        command.add_argument("order", metavar="ORDER.json",
+                             help="the order file, or - for stdin")
+        command.add_argument("-o", "--output", required=True, metavar="FILE",
+                             help="where to write the PDF")
+        command.add_argument("--profile", metavar="FILE", help="pharmacy profile (TOML)")
+        command.set_defaults(run=_cmd_document)
     return parser
 
 
@@ -90,6 +142,15 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
         return EXIT_INVALID
     except BrokenPipeError:  # the reader went away (``| head``): nothing more to say
         return EXIT_OK
+    except Exception as exc:  # a fault of ours: reported in the error shape, never a traceback
+        from .errors import ErrorDetail, error_body
+
+        body = error_body(500, [ErrorDetail("INTERNAL_ERROR", "order",
+                                            f"internal error ({type(exc).__name__}); please "
+                                            f"report it with the order that caused it")])
+        json.dump(body, err, indent=2)
+        err.write("\n")
+        return EXIT_FAULT
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
+from .display import show
 from .review import Review
 
 
@@ -43,12 +44,6 @@ PEDIATRIC_AGE = 18  # [years]
 PEDIATRIC_MG_PER_KG = Fraction(1, 10)  # [mg/kg/day], Smith 2013
 PEDIATRIC_MAX = Fraction(9, 2)  # [mg/day], Smith 2013; NCT00715117
 ONCE_DAILY_SOURCE = "Younger, Parkitny & McLain, Clin Rheumatol 2014 (once daily at bedtime)"
-
-
-def show(value: Fraction) -> str:
-    """A magnitude for a message: up to 4 decimals, no trailing zeros."""
-    text = f"{float(value):.4f}".rstrip("0").rstrip(".")
-    return text if text not in ("", "-0") else "0"
 
 
 def band_for(daily: Fraction) -> DoseBand:

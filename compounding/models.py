@@ -7,6 +7,7 @@ exactly (:class:`fractions.Fraction`) in the canonical unit named in brackets in
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from fractions import Fraction
 from typing import Annotated, Literal
@@ -37,6 +38,20 @@ from .units import MASS, as_json
 
 CapsuleSizeName = Literal["000", "00", "0", "1", "2", "3", "4", "5"]
 assert tuple(reversed(CapsuleSizeName.__args__)) == SIZE_NAMES  # one list of sizes
+
+
+_RX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,19}$")
+
+
+def _rx_number(value: str) -> str:
+    if not _RX.match(value):
+        raise PydanticCustomError(
+            "INVALID_VALUE", "must be letters, digits and hyphens (up to 20 characters)")
+    return value
+
+
+RxNumber = Annotated[ShortText, AfterValidator(_rx_number)]
+"""An Rx number: letters, digits and hyphens, up to 20 (printed as a Code 128 barcode)."""
 
 
 class _Model(BaseModel):
@@ -147,7 +162,7 @@ class Order(_Model):
     density_factor: DensityFactor = Fraction(1)
     release: ShortText = "immediate"
     compounded_on: Day | None = None
-    rx_number: ShortText | None = None
+    rx_number: RxNumber | None = None
     lot_number: ShortText | None = None
     patient: Patient | None = None
     prescriber: Prescriber | None = None

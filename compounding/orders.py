@@ -27,6 +27,8 @@ def field_path(loc: tuple[str | int, ...]) -> str:
     """Pydantic's location as API v1 writes it: ``source.lot``, ``concurrent_medications[0]``."""
     path = ""
     for part in loc:
+        if part == "[key]":  # pydantic's marker for an error in a mapping's key
+            continue
         if isinstance(part, int):
             path += f"[{part}]"
         elif _NAME.match(str(part)):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
+from fractions import Fraction
 from typing import Any
 
 from .batch import (
@@ -16,7 +18,8 @@ from .batch import (
 )
 from .conditions import check_conditions
 from .dating import Component, beyond_use
-from .dosing import check_dose, show
+from .display import show
+from .dosing import check_dose
 from .fill import FillBasis, filler_capacity, smallest_fitting_size
 from .findings import Finding
 from .models import Order, Plan, Quantity
@@ -27,6 +30,24 @@ from .review import Review
 from .rules import CRITICAL_CODES
 from .settings import DEFAULT_SETTINGS, Settings
 from .weighing import check_weighings
+
+
+@dataclass(frozen=True, slots=True)
+class Worked:
+    """Everything ``plan_order`` works out for one order, exact; the plan is its JSON face."""
+
+    order: Order
+    settings: Settings
+    strength: Fraction
+    overage_percent: Fraction | None
+    pack_stat: Fraction
+    basis: FillBasis
+    batch: Batch
+    beyond_use_date: date
+    beyond_use_rationale: str
+    findings: list[Finding]
+    contains_lactose: bool
+    compounded_on: date
 
 
 def plan_order(order: Order | Mapping[str, Any], settings: Settings | None = None) -> Plan:
@@ -43,6 +64,11 @@ def plan_order(order: Order | Mapping[str, Any], settings: Settings | None = Non
     >>> plan.tablets, plan.capsules_to_fill, plan.fill_weight.value, str(plan.beyond_use_date)
     (3, 33, 130.0, '2027-05-21')
     """
+    return plan_of(work_out(order, settings))
+
+
+def work_out(order: Order | Mapping[str, Any], settings: Settings | None = None) -> Worked:
+    """Check the order and compute its batch exactly (:class:`OrderError` when invalid)."""
     order = parse_order(order)
     settings = settings or DEFAULT_SETTINGS
     review = Review()
@@ -77,9 +103,11 @@ def plan_order(order: Order | Mapping[str, Any], settings: Settings | None = Non
     review.raise_errors()
     assert capacity is not None
 
-    overage = order.overage or _default_overage(settings)
-    extra = (overage.capsules if overage.capsules is not None
-             else overage_from_percent(order.quantity, overage.percent))  # type: ignore[arg-type]
+    overage = order.overage
+    percent = None if overage and overage.capsules is not None else (
+        overage.percent if overage else settings.overage_percent)
+    extra = overage_from_percent(order.quantity, percent) if percent is not None else (
+        overage.capsules)  # type: ignore[union-attr]
     pack_stat, basis = capacity
     batch = compute_batch(strength=strength, quantity=order.quantity, overage=extra,
                           tablet_strength=source.strength,
@@ -88,15 +116,11 @@ def plan_order(order: Order | Mapping[str, Any], settings: Settings | None = Non
     check_weighings(review, batch, settings.minimum_weighable_quantity)
     check_opioids(review, order.concurrent_medications)
     check_conditions(review, patient.conditions if patient else [])
-    findings = _acknowledged(review.findings, order)
-    return _plan(order, batch, strength, basis, pack_stat, settings, bud, rationale, findings,
-                 contains_lactose(order, filler), on)
-
-
-def _default_overage(settings: Settings) -> Any:
-    from .models import Overage  # the settings' percent, as an order would give it
-
-    return Overage(percent=settings.overage_percent)
+    return Worked(order=order, settings=settings, strength=strength, overage_percent=percent,
+                  pack_stat=pack_stat, basis=basis, batch=batch, beyond_use_date=bud,
+                  beyond_use_rationale=rationale,
+                  findings=_acknowledged(review.findings, order),
+                  contains_lactose=contains_lactose(order, filler), compounded_on=on)
 
 
 def _capacity(review: Review, order: Order, settings: Settings, filler: Any,
@@ -139,12 +163,11 @@ def _acknowledged(findings: list[Finding], order: Order) -> list[Finding]:
     return sorted(marked, key=lambda f: -f.severity.rank)
 
 
-def _plan(order: Order, batch: Batch, strength: Any, basis: FillBasis, pack_stat: Any,
-          settings: Settings, bud: date, rationale: str, findings: list[Finding],
-          lactose: bool, on: date) -> Plan:
-    mg = Quantity.mg
+def plan_of(worked: Worked) -> Plan:
+    """The API v1 plan of a worked-out batch."""
+    order, batch, mg = worked.order, worked.batch, Quantity.mg
     return Plan(
-        strength=mg(strength),
+        strength=mg(worked.strength),
         strength_basis=order.strength_basis,
         strength_as_ordered=mg(order.strength),
         capsules_dispensed=batch.capsules_dispensed,
@@ -164,12 +187,12 @@ def _plan(order: Order, batch: Batch, strength: Any, basis: FillBasis, pack_stat
         fill_weight_min=mg(batch.fill_weight_min),
         fill_weight_max=mg(batch.fill_weight_max),
         blend_total=mg(batch.blend_total),
-        fill_basis=basis,
-        capsule_filler_capacity=mg(pack_stat),
-        capsules_to_weigh=min(settings.capsules_to_weigh, batch.capsules_to_fill),
-        contains_lactose=lactose,
-        compounded_on=on,
-        beyond_use_date=bud,
-        beyond_use_rationale=rationale,
-        findings=findings,
+        fill_basis=worked.basis,
+        capsule_filler_capacity=mg(worked.pack_stat),
+        capsules_to_weigh=min(worked.settings.capsules_to_weigh, batch.capsules_to_fill),
+        contains_lactose=worked.contains_lactose,
+        compounded_on=worked.compounded_on,
+        beyond_use_date=worked.beyond_use_date,
+        beyond_use_rationale=worked.beyond_use_rationale,
+        findings=worked.findings,
     )

@@ -32,6 +32,9 @@ _LABELS = "naltrexone tablet labels (DailyMed, UK SmPC, Medsafe)"
 
 RULES: tuple[Rule, ...] = (
     # Input validation (API v1)
+    Rule("INTERNAL_ERROR", "error", None,
+         "A fault in the workbench itself, not in the order; it is logged for a fix (HTTP 500).",
+         "API v1"),
     Rule("INVALID_JSON", "error", None, "The body is not a JSON object (HTTP 400).", "API v1"),
     Rule("FIELD_REQUIRED", "error", None, "A required field is missing.", "API v1"),
     Rule("FIELD_UNKNOWN", "error", None, "A field the order does not have.", "API v1"),
@@ -123,6 +126,13 @@ RULES: tuple[Rule, ...] = (
     Rule("BUD_LIMITED_BY_COMPONENT", "finding", Severity.info,
          "A component expires before the default beyond-use date and sets it.",
          "USP <795> (2023)"),
+    # Documents
+    Rule("CRITICAL_UNACKNOWLEDGED", "error", None,
+         "A patient label was asked for while a critical finding is not acknowledged (HTTP 409).",
+         "domain.md §4"),
+    Rule("LABEL_TOO_LONG", "error", None,
+         "Text that does not fit the label stock even at the smallest legible size.",
+         "USP <17> (legibility)"),
     Rule("FUTURE_BIRTH_DATE", "error", None,
          "Patient date of birth after the compounding date.", "API v1"),
 )
@@ -136,3 +146,12 @@ CRITICAL_CODES: frozenset[str] = frozenset(
 def rule(code: str) -> Rule:
     """The rule with this code (``KeyError`` for a code the catalogue does not have)."""
     return BY_CODE[code]
+
+
+def markdown_table() -> str:
+    """The catalogue as the README's Markdown table."""
+    lines = ["| code | kind | severity | meaning | source |", "|---|---|---|---|---|"]
+    for r in RULES:
+        severity = r.severity.value if r.severity else "—"
+        lines.append(f"| `{r.code}` | {r.kind} | {severity} | {r.summary} | {r.source} |")
+    return "\n".join(lines)

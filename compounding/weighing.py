@@ -9,7 +9,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .batch import Batch
-from .dosing import show
+from .display import show
 from .review import Review
 
 

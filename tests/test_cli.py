@@ -53,7 +53,41 @@ def test_missing_file():
 def test_help_explains_every_command():
     done = run("--help")
     assert done.returncode == 0
-    for command in ("plan",):
+    for command in ("plan", "worksheet", "label"):
         assert command in done.stdout
     assert run("plan", "--help").returncode == 0
     assert run().returncode == 2
+
+
+def test_worksheet_and_label_files(tmp_path):
+    order = SAMPLES / "opioid-percocet.order.json"
+    for command in ("worksheet", "label"):
+        target = tmp_path / f"{command}.pdf"
+        done = run(command, str(order), "-o", str(target), "--profile",
+                   str(SAMPLES / "pharmacy.toml"))
+        assert done.returncode == 0, done.stderr
+        assert target.read_bytes() == (SAMPLES / f"opioid-percocet.{command}.pdf").read_bytes()
+
+
+def test_label_refused_exit_2(tmp_path):
+    order = make_order(rx_number="1", directions="Take 1", patient={"name": "A"},
+                       concurrent_medications=["Percocet"])
+    target = tmp_path / "label.pdf"
+    done = run("label", "-", "-o", str(target), stdin=json.dumps(order))
+    assert done.returncode == 2 and not target.exists()
+    assert_error_body(json.loads(done.stderr), 409)
+
+
+def test_bad_profile_exit_2(tmp_path):
+    profile = tmp_path / "bad.toml"
+    profile.write_text("[pharmacy]\ncolour = 1\n", encoding="utf-8")
+    done = run("plan", str(SAMPLES / "usual-4.5mg.order.json"), "--profile", str(profile))
+    assert done.returncode == 2
+    errors = assert_error_body(json.loads(done.stderr), 422)
+    assert errors[0]["field"] == "profile.pharmacy.colour"
+
+
+def test_unwritable_output():
+    done = run("worksheet", str(SAMPLES / "usual-4.5mg.order.json"), "-o", "/nonexistent/x.pdf")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert_error_body(json.loads(done.stderr), 400)

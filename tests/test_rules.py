@@ -24,5 +24,11 @@ def test_rule_documented_and_used(rule):
     assert (rule.kind == "finding") == (rule.severity is not None)
 
 
+def test_readme_table_is_current():
+    from compounding.rules import markdown_table
+
+    assert markdown_table() in README, "regenerate the table: see the comment above it in README.md"
+
+
 def test_codes_unique():
     assert len({r.code for r in RULES}) == len(RULES)

@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 
 from compounding import OrderError, plan_order
+from compounding.profile import load_profile
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 ORDERS = sorted(SAMPLES.glob("*.order.json"))
+PROFILE = load_profile((SAMPLES / "pharmacy.toml").read_text(encoding="utf-8"))
 
 
 def test_samples_exist():
@@ -26,7 +28,7 @@ def test_sample_matches_golden(path):
     golden_plan, golden_errors = SAMPLES / f"{stem}.plan.json", SAMPLES / f"{stem}.errors.json"
     assert golden_plan.exists() != golden_errors.exists()
     try:
-        got = plan_order(order).model_dump(mode="json")
+        got = plan_order(order, PROFILE.settings).model_dump(mode="json")
         golden = golden_plan
     except OrderError as exc:
         got = exc.to_json()

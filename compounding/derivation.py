@@ -1,0 +1,101 @@
+"""How each number of a batch was derived: formula, inputs written in, result (domain.md §3).
+
+What the worksheet prints and the web preview shows, so a pharmacist can check every number with
+a pencil. Values are the exact ones of :func:`compounding.plan.work_out`; a value with more than
+three decimals also shows its exact fraction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .batch import HCL_PER_BASE, QC_HIGH, QC_LOW
+from .capsules import BY_SIZE
+from .display import count, show_exact
+from .fill import MG_PER_G
+from .plan import Worked
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One line of working: ``symbol`` (may be empty), ``name``, ``formula``, ``working`` (the
+    formula with the inputs written in) and ``result`` with its unit."""
+
+    symbol: str
+    name: str
+    formula: str
+    working: str
+    result: str
+
+
+FILL_BASIS_NAMES = {
+    "pack_stat": "pack stat given with the order (calibrated for this lot and size)",
+    "pharmacy_pack_stat": "the pharmacy's calibrated pack stat for this size",
+    "density": "filler density × capsule volume",
+    "default_chart": "chart value (Formulating Capsules Guide, Avicel PH-105)",
+}
+
+
+def explain(worked: Worked) -> list[Step]:
+    """The working of one batch, in the order a pharmacist checks it."""
+    order, b, x = worked.order, worked.batch, show_exact
+    d, S, W = worked.strength, order.source.strength, order.source.average_tablet_weight
+    F, DF, n, e, N = worked.pack_stat, order.density_factor, b.capsules_dispensed, \
+        b.overage_capsules, b.capsules_required
+    steps: list[Step] = []
+    if worked.overage_percent is not None:
+        pct = worked.overage_percent
+        steps.append(Step("e", "Overage", "e = ⌈n × pct / 100⌉",
+                          f"⌈{n} × {x(pct)} / 100⌉ = ⌈{x(n * pct / 100)}⌉", count(e, "capsule")))
+    else:
+        steps.append(Step("e", "Overage", "e as ordered", f"{e}", count(e, "capsule")))
+    steps.append(Step("N", "Capsules required", "N = n + e", f"{n} + {e}", count(N, "capsule")))
+    if order.strength_basis == "base":
+        steps.append(Step("d", "Strength as naltrexone HCl", "d = base × 377.87 / 341.41",
+                          f"{x(order.strength)} × 377.87 / 341.41",
+                          f"{x(order.strength * HCL_PER_BASE)} mg"))
+    steps.append(Step("T", "Tablets to crush", "T = ⌈N × d / S⌉",
+                      f"⌈{N} × {x(d)} / {x(S)}⌉ = ⌈{x(N * d / S)}⌉", count(b.tablets, "tablet")))
+    p, f = b.tablet_powder_per_capsule, b.filler_per_capsule
+    steps.append(Step("p", "Tablet powder per capsule", "p = d × W / S",
+                      f"{x(d)} × {x(W)} / {x(S)}", f"{x(p)} mg"))
+    if worked.basis == "density":
+        volume, density = BY_SIZE[order.capsule.size].volume, order.filler.density
+        steps.append(Step("F", "Filler alone per capsule", "F = density × volume × 1000",
+                          f"{x(density)} g/mL × {x(volume)} mL × {MG_PER_G}", f"{x(F)} mg"))
+    else:
+        steps.append(Step("F", "Filler alone per capsule", "F = pack stat",
+                          FILL_BASIS_NAMES[worked.basis], f"{x(F)} mg"))
+    steps.append(Step("f", "Filler per capsule", "f = F − p / DF",
+                      f"{x(F)} − {x(p)} / {x(DF)}", f"{x(f)} mg"))
+    steps.append(Step("w", "Fill weight per capsule", "w = p + f", f"{x(p)} + {x(f)}",
+                      f"{x(b.fill_weight)} mg"))
+    C = b.capsule_equivalents
+    if b.method == "whole_tablets":
+        steps += [
+            Step("C", "Capsule equivalents", "C = T × S / d", f"{b.tablets} × {x(S)} / {x(d)}",
+                 x(C)),
+            Step("", "Capsules to fill", "⌊C⌋", f"⌊{x(C)}⌋", count(b.capsules_to_fill, "capsule")),
+            Step("", "Tablet powder (all of it)", "T × W", f"{b.tablets} × {x(W)}",
+                 f"{x(b.tablet_powder)} mg"),
+            Step("", "Filler", "C × f", f"{x(C)} × {x(f)}", f"{x(b.filler_total)} mg"),
+            Step("", "Blend", "C × w", f"{x(C)} × {x(b.fill_weight)}",
+                 f"{x(b.blend_total)} mg"),
+            Step("", "Naltrexone in batch", "T × S", f"{b.tablets} × {x(S)}",
+                 f"{x(b.naltrexone_total)} mg"),
+        ]
+    else:
+        steps += [
+            Step("C", "Capsule equivalents", "C = N", f"{N}", f"{N}"),
+            Step("", "Capsules to fill", "N", f"{N}", count(N, "capsule")),
+            Step("", "Tablet powder to weigh out", "N × p", f"{N} × {x(p)}",
+                 f"{x(b.tablet_powder)} mg"),
+            Step("", "Filler", "N × f", f"{N} × {x(f)}", f"{x(b.filler_total)} mg"),
+            Step("", "Blend", "N × w", f"{N} × {x(b.fill_weight)}", f"{x(b.blend_total)} mg"),
+            Step("", "Naltrexone in batch", "N × d", f"{N} × {x(d)}",
+                 f"{x(b.naltrexone_total)} mg"),
+        ]
+    steps.append(Step("", "QC range per capsule", "90 % × w to 110 % × w",
+                      f"{x(QC_LOW)} × {x(b.fill_weight)} to {x(QC_HIGH)} × {x(b.fill_weight)}",
+                      f"{x(b.fill_weight_min)} to {x(b.fill_weight_max)} mg"))
+    return steps

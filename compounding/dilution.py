@@ -1,0 +1,37 @@
+"""Geometric dilution: how much filler to add at each step (domain.md §6).
+
+Start with the drug powder, add an equal amount of filler and mix; then add as much filler as
+there is mixture, doubling each step, until the filler is used up (the last step adds the rest).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+
+@dataclass(frozen=True, slots=True)
+class DilutionStep:
+    """Step ``number``: add ``filler`` [mg] to reach ``mixture`` [mg] in all."""
+
+    number: int
+    filler: Fraction
+    mixture: Fraction
+
+
+def geometric_dilution(powder: Fraction, filler: Fraction) -> list[DilutionStep]:
+    """The steps that dilute ``powder`` [mg] with ``filler`` [mg].
+
+    >>> [(s.filler, s.mixture) for s in geometric_dilution(Fraction(750), Fraction(2000))]
+    [(Fraction(750, 1), Fraction(1500, 1)), (Fraction(1250, 1), Fraction(2750, 1))]
+    """
+    if powder <= 0:
+        raise ValueError("the drug powder must be more than zero")
+    steps: list[DilutionStep] = []
+    mixture, left = powder, filler
+    while left > 0:
+        add = min(mixture, left)
+        left -= add
+        mixture += add
+        steps.append(DilutionStep(len(steps) + 1, add, mixture))
+    return steps

@@ -1,0 +1,284 @@
+"""The batch worksheet: the compounding record the bench works from (domain.md §6, USP <795>).
+
+Every user string reaches a Paragraph through :func:`esc` once; the numbers come from the core
+(:mod:`compounding.derivation`, :mod:`compounding.dilution`), rounded here only for display.
+"""
+
+from __future__ import annotations
+
+import io
+from fractions import Fraction
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import letter
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import inch
+from reportlab.platypus import (
+    CondPageBreak,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from .. import __name__ as _package
+from ..derivation import FILL_BASIS_NAMES, explain
+from ..dilution import geometric_dilution
+from ..display import count, show, show_to_step
+from ..labeling import STORAGE, drug_line
+from ..lots import lot_number
+from ..plan import Worked, plan_of
+from ..profile import Profile
+from .escaping import esc
+from .fonts import register
+from .pages import numbered_canvas
+
+FORMULA_REFERENCE = "LDN-CAPS-MCC version 1 (domain.md §3)"
+CONTAINER = "Tight, light-resistant container (amber vial with child-resistant closure)"
+MARGIN = 0.6 * inch
+BLANK = "________"
+
+
+class _Styles:
+    def __init__(self) -> None:
+        regular, bold = register()
+        self.body = ParagraphStyle("body", fontName=regular, fontSize=8.5, leading=10.5,
+                                   alignment=TA_LEFT)
+        self.small = ParagraphStyle("small", parent=self.body, fontSize=7.5, leading=9)
+        self.title = ParagraphStyle("title", parent=self.body, fontName=bold, fontSize=14,
+                                    leading=17, spaceAfter=2)
+        self.heading = ParagraphStyle("heading", parent=self.body, fontName=bold, fontSize=10.5,
+                                      leading=13, spaceBefore=8, spaceAfter=3)
+        self.cell_bold = ParagraphStyle("cellbold", parent=self.small, fontName=bold)
+
+
+def _grid(rows: list[list[object]], widths: list[float], header: bool = True) -> Table:
+    table = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
+    style = [("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+             ("FONTNAME", (0, 0), (-1, -1), register()[0]),
+             ("VALIGN", (0, 0), (-1, -1), "TOP"),
+             ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]
+    if header:
+        style.append(("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.9, 0.9, 0.9)))
+    table.setStyle(TableStyle(style))
+    return table
+
+
+class _Worksheet:
+    def __init__(self, worked: Worked, profile: Profile) -> None:
+        self.w, self.profile, self.s = worked, profile, _Styles()
+        self.order, self.batch = worked.order, worked.batch
+        self.plan = plan_of(worked)
+        self.lot = lot_number(self.order, worked.compounded_on)
+        self.step = profile.balance.readability
+        self.width = letter[0] - 2 * MARGIN
+
+    def p(self, text: str, style: ParagraphStyle | None = None) -> Paragraph:
+        """A paragraph of plain (user or program) text: escaped here, once."""
+        return Paragraph(esc(text), style or self.s.small)
+
+    def markup(self, markup: str, style: ParagraphStyle | None = None) -> Paragraph:
+        """A paragraph of this module's own markup (user parts already passed through esc)."""
+        return Paragraph(markup, style or self.s.small)
+
+    def mg(self, value: Fraction) -> str:
+        return f"{show_to_step(value, self.step)} mg"
+
+    def story(self) -> list[object]:
+        return [*self.header(), *self.components(), *self.calculations(), *self.procedure(),
+                *self.quality(), *self.findings(), *self.release()]
+
+    def header(self) -> list[object]:
+        o, pharmacy = self.order, self.profile.pharmacy
+        patient = o.patient
+        who = patient.name if patient and patient.name else "—"
+        if patient and patient.date_of_birth:
+            who += f" (born {patient.date_of_birth.isoformat()})"
+        prescriber = o.prescriber.name if o.prescriber and o.prescriber.name else "—"
+        if o.prescriber and o.prescriber.npi:
+            prescriber += f" (NPI {o.prescriber.npi})"
+        b = self.batch
+        rows = [
+            ("Preparation", drug_line(self.plan)),
+            ("Dosage form", f"Hard capsule, size {o.capsule.size}, {o.capsule.shell} shell; "
+                            f"immediate release; oral"),
+            ("Formula reference", f"{FORMULA_REFERENCE}; method {b.method}"),
+            ("Lot number", self.lot),
+            ("Rx number", o.rx_number or "—"),
+            ("Compounding date", f"{self.w.compounded_on.isoformat()}   time: {BLANK}"),
+            ("Patient", who),
+            ("Prescriber", prescriber),
+            ("Directions", o.directions or "—"),
+            ("Quantity", f"{count(b.capsules_dispensed, 'capsule')} dispensed + "
+                         f"{b.overage_capsules} overage = {b.capsules_required} required; "
+                         f"refills {o.refills}"),
+            ("Beyond-use date", self.w.beyond_use_date.isoformat()),
+        ]
+        table = _grid([[self.p(k, self.s.cell_bold), self.p(v)] for k, v in rows],
+                      [1.5 * inch, self.width - 1.5 * inch], header=False)
+        return [self.p(f"Compounding record: {drug_line(self.plan)}", self.s.title),
+                self.p(f"{pharmacy.name} · {pharmacy.address} · {pharmacy.phone}", self.s.body),
+                Spacer(1, 6), table]
+
+    def components(self) -> list[object]:
+        o, b = self.order, self.batch
+        src, fil, cap = o.source, o.filler, o.capsule
+        ndc = f"; NDC {src.ndc}" if src.ndc else ""
+        weigh = "weigh out" if b.method == "exact_portion" else "all of it"
+        rows = [
+            [f"{src.product} (immediate release){ndc}", src.manufacturer, src.lot, src.expiry,
+             count(b.tablets, "tablet")],
+            [f"Tablet powder ({weigh}); measured average tablet weight "
+             f"W = {show(src.average_tablet_weight)} mg",
+             "", "", "", self.mg(b.tablet_powder)],
+            [f"Filler: {fil.name}{', ' + fil.grade if fil.grade else ''}", None, fil.lot,
+             fil.expiry, self.mg(b.filler_total)],
+            [f"Capsule shells: size {cap.size}, {cap.shell}", None, cap.lot, cap.expiry,
+             count(b.capsules_to_fill, "capsule")],
+        ]
+        head = ["Component", "Manufacturer", "Lot", "Expiry", "Theoretical", "Actual",
+                "Initials"]
+        body = [[self.p(str(v) if v else "—") for v in row] + [self.p(""), self.p("")]
+                for row in rows]
+        widths = [2.15, 1.05, 0.8, 0.85, 0.85, 0.8, 0.8]
+        return [self.p("Components", self.s.heading),
+                _grid([[self.p(h, self.s.cell_bold) for h in head], *body],
+                      [w * inch for w in widths])]
+
+    def calculations(self) -> list[object]:
+        rows = [[self.p(h, self.s.cell_bold) for h in ("", "Quantity", "Formula", "Working",
+                                                        "Result")]]
+        for step in explain(self.w):
+            rows.append([self.p(step.symbol, self.s.cell_bold), self.p(step.name),
+                         self.p(step.formula), self.p(step.working), self.p(step.result)])
+        basis = FILL_BASIS_NAMES[self.w.basis]
+        note = (f"d = {show(self.w.strength)} mg HCl per capsule; S = "
+                f"{show(self.order.source.strength)} mg per tablet; W = "
+                f"{show(self.order.source.average_tablet_weight)} mg per tablet (measured); "
+                f"F = {show(self.w.pack_stat)} mg ({basis}); "
+                f"DF = {show(self.order.density_factor)}."
+                f" Exact values are shown to 0.001 mg; weighings are rounded to the balance "
+                f"readability ({show(self.step)} mg).")
+        return [CondPageBreak(2 * inch), self.p("Calculations", self.s.heading),
+                self.p(note),
+                Spacer(1, 3),
+                _grid(rows, [w * inch for w in (0.3, 1.7, 1.45, 2.35, 1.5)])]
+
+    def procedure(self) -> list[object]:
+        b, o = self.batch, self.order
+        powder = self.mg(b.tablet_powder)
+        crush = (f"Crush {count(b.tablets, 'tablet')} in a clean mortar to a fine, uniform "
+                 f"powder. ")
+        crush += (f"Weigh out {powder} of the powder for this batch."
+                  if b.method == "exact_portion" else
+                  f"Use all of the powder (theoretical {powder}); record its actual weight.")
+        steps = [
+            "Check each component against this record: identity, lot, expiry; record actual "
+            "amounts and initial.",
+            f"Confirm the average tablet weight of this lot: weigh 10 tablets, divide by 10 "
+            f"(W used: {show(o.source.average_tablet_weight)} mg).",
+            crush,
+            f"Weigh {self.mg(b.filler_total)} of {o.filler.name}.",
+            "Geometric dilution, in the mortar: add the filler in the amounts below, mixing "
+            "thoroughly after each addition.",
+        ]
+        dilution = [[self.p(h, self.s.cell_bold) for h in ("Step", "Add filler",
+                                                           "Mixture after step")]]
+        for d in geometric_dilution(b.tablet_powder, b.filler_total):
+            dilution.append([self.p(str(d.number)), self.p(self.mg(d.filler)),
+                             self.p(self.mg(d.mixture))])
+        after = [
+            f"Fill {count(b.capsules_to_fill, 'capsule')} (size {o.capsule.size}), each with "
+            f"{self.mg(b.fill_weight)} of blend (range {self.mg(b.fill_weight_min)} to "
+            f"{self.mg(b.fill_weight_max)}).",
+            "Weigh capsules one by one (quality control, below).",
+            f"Package {count(b.capsules_dispensed, 'capsule')} in a tight, light-resistant "
+            f"container; label it.",
+        ]
+        items: list[object] = [self.p("Procedure", self.s.heading)]
+        items += [self.p(f"{i}. {t}", self.s.body) for i, t in enumerate(steps[:-1], 1)]
+        items.append(KeepTogether([
+            self.p(f"{len(steps)}. {steps[-1]}", self.s.body), Spacer(1, 2),
+            _grid(dilution, [0.6 * inch, 1.4 * inch, 1.6 * inch]), Spacer(1, 2)]))
+        items += [self.p(f"{i}. {t}", self.s.body) for i, t in enumerate(after, len(steps) + 1)]
+        return items
+
+    def quality(self) -> list[object]:
+        b = self.batch
+        n = self.plan.capsules_to_weigh
+        rows = [[self.p(h, self.s.cell_bold) for h in ("Capsule", "Net weight (mg)",
+                                                       "In range?")] * 2]
+        half = (n + 1) // 2
+        for i in range(half):
+            row = [self.p(str(i + 1)), self.p(""), self.p("yes / no")]
+            j = i + half
+            row += ([self.p(str(j + 1)), self.p(""), self.p("yes / no")] if j < n
+                    else [self.p("")] * 3)
+            rows.append(row)
+        return [KeepTogether([
+            self.p("Quality control", self.s.heading),
+            self.p(f"Theoretical fill weight w = {self.mg(b.fill_weight)}; acceptance range "
+                   f"90-110 %: {self.mg(b.fill_weight_min)} to {self.mg(b.fill_weight_max)} net "
+                   f"(filled capsule minus an empty shell). Weigh {count(n, 'capsule')} one "
+                   f"by one; set aside any outside the range.", self.s.body),
+            Spacer(1, 3),
+            _grid(rows, [w * inch for w in (0.7, 1.3, 1.05) * 2]),
+        ])]
+
+    def findings(self) -> list[object]:
+        items: list[object] = [self.p("Findings", self.s.heading)]
+        if not self.w.findings:
+            return [*items, self.p("None.", self.s.body)]
+        rows = [[self.p(h, self.s.cell_bold) for h in ("Severity and code", "Finding",
+                                                        "Acknowledgement")]]
+        for f in self.w.findings:
+            if f.acknowledgement:
+                ack = (f"Acknowledged by {f.acknowledgement.pharmacist}: "
+                       f"{f.acknowledgement.reason}")
+            elif f.severity.value == "critical":
+                ack = "NOT ACKNOWLEDGED: no label may be printed"
+            else:
+                ack = "Pharmacist initials: ______"
+            rows.append([self.markup(f"<b>{esc(f.severity.value.upper())}</b><br/>{esc(f.code)}"),
+                         self.p(f"{f.field}: {f.message}"), self.p(ack)])
+        return [*items, _grid(rows, [w * inch for w in (1.95, 3.4, 1.95)])]
+
+    def release(self) -> list[object]:
+        b, o = self.batch, self.order
+        rows = [
+            ("Beyond-use date", f"{self.w.beyond_use_date.isoformat()}: "
+                                f"{self.w.beyond_use_rationale}"),
+            ("Storage", STORAGE),
+            ("Container", CONTAINER),
+            ("Physical description", f"Size {o.capsule.size} {o.capsule.shell} capsules filled "
+                                     f"with a white to off-white powder. As found: {BLANK}"),
+            ("Yield", f"Theoretical {count(b.capsules_to_fill, 'capsule')}; actual {BLANK}; "
+                      f"dispensed {b.capsules_dispensed}"),
+        ]
+        table = _grid([[self.p(k, self.s.cell_bold), self.p(v)] for k, v in rows],
+                      [1.5 * inch, self.width - 1.5 * inch], header=False)
+        signatures = _grid([[self.p("Prepared by", self.s.cell_bold), self.p(""),
+                             self.p("Date and time", self.s.cell_bold), self.p("")],
+                            [self.p("Verified by (pharmacist)", self.s.cell_bold), self.p(""),
+                             self.p("Date and time", self.s.cell_bold), self.p("")]],
+                           [w * inch for w in (1.5, 2.7, 1.0, 2.1)], header=False)
+        signatures.setStyle(TableStyle([("TOPPADDING", (0, 0), (-1, -1), 9),
+                                        ("BOTTOMPADDING", (0, 0), (-1, -1), 9)]))
+        return [KeepTogether([self.p("Release", self.s.heading), table, Spacer(1, 8),
+                              signatures])]
+
+
+def build_worksheet(worked: Worked, profile: Profile) -> bytes:
+    """The worksheet PDF of a worked-out batch; invariant mode: same input, same bytes."""
+    sheet = _Worksheet(worked, profile)
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer, pagesize=letter, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
+        bottomMargin=MARGIN, invariant=1, title=f"Compounding record {sheet.lot}",
+        author=profile.pharmacy.name, subject=drug_line(sheet.plan), creator=_package)
+    footer = f"Lot {sheet.lot} · Rx {worked.order.rx_number or '—'} · {drug_line(sheet.plan)}"
+    document.build(sheet.story(), canvasmaker=numbered_canvas(footer, MARGIN))
+    return buffer.getvalue()

@@ -1,0 +1,101 @@
+"""The pharmacy profile: who the pharmacy is, its balance, its label stock, its defaults.
+
+Written as TOML (``samples/pharmacy.toml`` documents every key); every key has a default that
+works out of the box. :func:`load_profile` reads TOML text; reading the file is the caller's job.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from fractions import Fraction
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import ErrorDetail, OrderError
+from .models import CapsuleSizeName
+from .orders import _detail
+from .settings import Settings
+from .types import CapsuleCount, Mass, Name, Percent
+
+LabelStock = Literal["4x2", "3x2", "letter"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Pharmacy(_Section):
+    """Name, address and phone printed on every label and worksheet."""
+
+    name: Name = "Compounding Pharmacy"
+    address: Name = "Address not set (pharmacy.toml)"
+    phone: Name = "Phone not set"
+
+
+class Balance(_Section):
+    """``readability`` [mg]: documents round weighings to it. ``minimum_weighable_quantity``
+    [mg]: sensitivity ÷ acceptable error (Class A: 6 mg ÷ 5 % = 120 mg)."""
+
+    readability: Mass = Fraction(1)
+    minimum_weighable_quantity: Mass = Fraction(120)
+
+
+class Label(_Section):
+    """Label stock: ``4x2`` (4 × 2 in, default), ``3x2`` (3 × 2 in thermal) or ``letter`` (a
+    letter sheet of ten 4 × 2 in labels)."""
+
+    stock: LabelStock = "4x2"
+
+
+class Calculation(_Section):
+    """Defaults of the calculation (domain.md *(default)* values)."""
+
+    overage_percent: Percent = Fraction(5)
+    capsules_to_weigh: CapsuleCount = 10
+    beyond_use_days: int = Field(default=180, ge=1, le=3650)
+
+
+class Profile(_Section):
+    """The whole profile; ``settings`` is what the calculation reads."""
+
+    pharmacy: Pharmacy = Pharmacy()
+    balance: Balance = Balance()
+    label: Label = Label()
+    calculation: Calculation = Calculation()
+    pack_stats: dict[CapsuleSizeName, Mass] = Field(default_factory=dict)
+
+    @property
+    def settings(self) -> Settings:
+        return Settings(
+            overage_percent=self.calculation.overage_percent,
+            minimum_weighable_quantity=self.balance.minimum_weighable_quantity,
+            balance_readability=self.balance.readability,
+            capsules_to_weigh=self.calculation.capsules_to_weigh,
+            beyond_use_days=self.calculation.beyond_use_days,
+            pack_stats=dict(self.pack_stats),
+        )
+
+
+DEFAULT_PROFILE = Profile()
+
+
+class ProfileError(OrderError):
+    """The profile file is not valid; fields are named ``profile.<section>.<key>``."""
+
+
+def load_profile(text: str) -> Profile:
+    """A profile from TOML text (:class:`ProfileError` naming the key when invalid)."""
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError([ErrorDetail("INVALID_VALUE", "profile",
+                                        f"not valid TOML: {exc}")]) from None
+    try:
+        return Profile.model_validate(data)
+    except ValidationError as exc:
+        details = []
+        for error in exc.errors(include_url=False, include_context=False, include_input=False):
+            detail = _detail(error)
+            details.append(ErrorDetail(detail.code, f"profile.{detail.field}", detail.message))
+        raise ProfileError(details) from None
