@@ -56,26 +56,32 @@ STOCKS = {
 
 
 def wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    """Greedy word wrap; a word wider than the line is broken between characters."""
+    """Greedy word wrap; a word wider than the line is broken between characters.
+
+    Widths add up word by word (the canvas draws without kerning), each word measured once.
+    """
+    space = stringWidth(" ", font, size)
     lines: list[str] = []
-    line = ""
+    line: list[str] = []
+    used = 0.0
     for word in text.split():
-        candidate = f"{line} {word}" if line else word
-        if stringWidth(candidate, font, size) <= width:
-            line = candidate
+        word_width = stringWidth(word, font, size)
+        if line and used + space + word_width <= width:
+            line.append(word)
+            used += space + word_width
             continue
         if line:
-            lines.append(line)
-        line = ""
-        while stringWidth(word, font, size) > width:
+            lines.append(" ".join(line))
+        while word_width > width:
             cut = len(word)
             while cut > 1 and stringWidth(word[:cut], font, size) > width:
                 cut -= 1
             lines.append(word[:cut])
             word = word[cut:]
-        line = word
+            word_width = stringWidth(word, font, size)
+        line, used = [word], word_width
     if line:
-        lines.append(line)
+        lines.append(" ".join(line))
     return lines
 
 
@@ -114,10 +120,9 @@ def _blocks(content: LabelContent, width: float, scale: float) -> list[_Block]:
     ]
 
 
-def _header(content: LabelContent, width: float, scale: float) -> tuple[list[_Block], Code128]:
+def _header(content: LabelContent, width: float, scale: float,
+            barcode: Code128) -> list[_Block]:
     regular, bold = register()
-    barcode = Code128(content.rx_number, barHeight=BAR_HEIGHT, barWidth=BAR_WIDTH,
-                      humanReadable=False)
     text_width = width - barcode.width - 4
     pharmacy = content.pharmacy
     return [
@@ -125,18 +130,29 @@ def _header(content: LabelContent, width: float, scale: float) -> tuple[list[_Bl
         _Block(wrap(f"{pharmacy.address} · {pharmacy.phone}", regular, 6 * scale, text_width),
                regular, 6 * scale, None),
         _Block([f"Rx {content.rx_number}"], bold, 8 * scale, "rx_number"),
-    ], barcode
+    ]
 
 
-def _layout(content: LabelContent, size: tuple[float, float]):
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """One label, laid out: header lines, barcode, body blocks."""
+
+    header: list[_Block]
+    barcode: Code128
+    blocks: list[_Block]
+
+
+def _layout(content: LabelContent, size: tuple[float, float]) -> _Layout:
     """The first scale at which everything fits; ``LABEL_TOO_LONG`` otherwise."""
     width, height = size[0] - 2 * PAD, size[1] - 2 * PAD
+    barcode = Code128(content.rx_number, barHeight=BAR_HEIGHT, barWidth=BAR_WIDTH,
+                      humanReadable=False)
     for scale in SCALES:
-        header, barcode = _header(content, width, scale)
+        header = _header(content, width, scale, barcode)
         header_height = max(sum(b.height for b in header), BAR_HEIGHT + 2)
         blocks = _blocks(content, width, scale)
         if header_height + 3 + sum(b.height for b in blocks) <= height:
-            return header, barcode, blocks
+            return _Layout(header, barcode, blocks)
     worst = max((b for b in blocks if b.field), key=lambda b: len(b.lines))
     raise OrderError([ErrorDetail(
         "LABEL_TOO_LONG", worst.field or "directions",
@@ -144,9 +160,9 @@ def _layout(content: LabelContent, size: tuple[float, float]):
         f"legible size ({len(worst.lines)} lines); shorten it or use a larger label stock")])
 
 
-def _draw(c: canvas.Canvas, content: LabelContent, origin: tuple[float, float],
+def _draw(c: canvas.Canvas, layout: _Layout, origin: tuple[float, float],
           size: tuple[float, float]) -> None:
-    header, barcode, blocks = _layout(content, size)
+    header, barcode, blocks = layout.header, layout.barcode, layout.blocks
     left, top = origin[0] + PAD, origin[1] + size[1] - PAD
     right = origin[0] + size[0] - PAD
     barcode.drawOn(c, right - barcode.width, top - BAR_HEIGHT)
@@ -173,19 +189,18 @@ def build_labels(items: Sequence[tuple[Order, Plan]], profile: Profile) -> bytes
     Every label is laid out before anything is drawn, so an error never leaves half a document.
     """
     stock = STOCKS[profile.label.stock]
-    contents = [label_content(order, plan, profile.pharmacy) for order, plan in items]
-    for content in contents:
-        _layout(content, stock.label)
+    layouts = [_layout(label_content(order, plan, profile.pharmacy), stock.label)
+                for order, plan in items]
     buffer = io.BytesIO()
     c = canvas.Canvas(buffer, pagesize=stock.page, invariant=1,
                       initialFontName=register()[0])
     c.setTitle("Patient label")
     c.setAuthor(profile.pharmacy.name)
     per_page = len(stock.origins)
-    for index, content in enumerate(contents):
+    for index, layout in enumerate(layouts):
         if index and index % per_page == 0:
             c.showPage()
-        _draw(c, content, stock.origins[index % per_page], stock.label)
+        _draw(c, layout, stock.origins[index % per_page], stock.label)
     c.showPage()
     c.save()
     return buffer.getvalue()

@@ -58,7 +58,7 @@ class _Styles:
 def _grid(rows: list[list[object]], widths: list[float], header: bool = True) -> Table:
     table = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
     style = [("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-             ("FONTNAME", (0, 0), (-1, -1), register()[0]),
+             ("FONTNAME", (0, 0), (-1, -1), register()[0]), ("FONTSIZE", (0, 0), (-1, -1), 7.5),
              ("VALIGN", (0, 0), (-1, -1), "TOP"),
              ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]
     if header:
@@ -76,9 +76,10 @@ class _Worksheet:
         self.step = profile.balance.readability
         self.width = letter[0] - 2 * MARGIN
 
-    def p(self, text: str, style: ParagraphStyle | None = None) -> Paragraph:
-        """A paragraph of plain (user or program) text: escaped here, once."""
-        return Paragraph(esc(text), style or self.s.small)
+    def p(self, text: str, style: ParagraphStyle | None = None) -> Paragraph | str:
+        """A paragraph of plain (user or program) text: escaped here, once. An empty cell
+        stays an empty string, which a table draws as nothing."""
+        return Paragraph(esc(text), style or self.s.small) if text else ""
 
     def markup(self, markup: str, style: ParagraphStyle | None = None) -> Paragraph:
         """A paragraph of this module's own markup (user parts already passed through esc)."""
@@ -212,12 +213,10 @@ class _Worksheet:
         rows = [[self.p(h, self.s.cell_bold) for h in ("Capsule", "Net weight (mg)",
                                                        "In range?")] * 2]
         half = (n + 1) // 2
-        for i in range(half):
-            row = [self.p(str(i + 1)), self.p(""), self.p("yes / no")]
+        for i in range(half):  # program text only: plain table strings, not parsed
             j = i + half
-            row += ([self.p(str(j + 1)), self.p(""), self.p("yes / no")] if j < n
-                    else [self.p("")] * 3)
-            rows.append(row)
+            rows.append([str(i + 1), "", "yes / no",
+                         *((str(j + 1), "", "yes / no") if j < n else ("", "", ""))])
         return [KeepTogether([
             self.p("Quality control", self.s.heading),
             self.p(f"Theoretical fill weight w = {self.mg(b.fill_weight)}; acceptance range "
