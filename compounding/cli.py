@@ -26,6 +26,8 @@ commands:
   worksheet ORDER.json -o FILE     write the batch worksheet (compounding record) PDF
   label ORDER.json -o FILE         write the patient label PDF (refused while a critical
                                    finding is unacknowledged)
+  serve [--host H] [--port P]      the web form and the HTTP API on a production WSGI server
+                                   (waitress), on http://127.0.0.1:8000 by default
 
 The pharmacy profile (name, address, balance, label stock, pack stats) is read from --profile
 FILE or the COMPOUNDING_PROFILE environment variable; see samples/pharmacy.toml. Without one,
@@ -104,6 +106,27 @@ def _cmd_document(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: Tex
     return EXIT_OK
 
 
+def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    import logging
+
+    from waitress import serve
+
+    from web import create_app
+
+    if args.profile:
+        os.environ["COMPOUNDING_PROFILE"] = args.profile
+    try:
+        app = create_app()
+    except CompoundingError as exc:
+        return _fail(err, exc)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    out.write(f"Compounding workbench on http://{args.host}:{args.port}/ (Ctrl-C stops it)\n")
+    out.flush()
+    serve(app, host=args.host, port=args.port, threads=args.threads, ident="compounding",
+          max_request_body_size=1024 * 1024, clear_untrusted_proxy_headers=True)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="compounding",
@@ -125,6 +148,15 @@ def build_parser() -> argparse.ArgumentParser:
                              help="where to write the PDF")
         command.add_argument("--profile", metavar="FILE", help="pharmacy profile (TOML)")
         command.set_defaults(run=_cmd_document)
+    serve = commands.add_parser(
+        "serve", help="serve the web form and the HTTP API (waitress)",
+        description="Serve the web form and the HTTP API on a production WSGI server. It "
+                    "listens on loopback unless told otherwise.")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (8000)")
+    serve.add_argument("--threads", type=int, default=8, help="worker threads (8)")
+    serve.add_argument("--profile", metavar="FILE", help="pharmacy profile (TOML)")
+    serve.set_defaults(run=_cmd_serve)
     return parser
 
 

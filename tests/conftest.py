@@ -17,3 +17,20 @@ def errors_of():
         return assert_error_body(caught.value.to_json(), caught.value.status)
 
     return run
+
+
+@pytest.fixture
+def app():
+    from pathlib import Path
+
+    from compounding.profile import load_profile
+    from web import create_app
+
+    sample = Path(__file__).resolve().parent.parent / "samples" / "pharmacy.toml"
+    return create_app({"TESTING": True,
+                       "PROFILE": load_profile(sample.read_text(encoding="utf-8"))})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

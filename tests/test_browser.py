@@ -1,0 +1,146 @@
+"""End to end in a real browser: Playwright drives Debian's Chromium against ``compounding serve``.
+
+A pharmacist fills the form, sees a field error and fixes it, sees the critical opioid finding,
+acknowledges it, and downloads both PDFs. Never skipped: Chromium is installed by
+``tests/install-deps``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from . import pdf
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[str]:
+    port = free_port()
+    exe = shutil.which("compounding")
+    command = [exe] if exe else [sys.executable, "-m", "compounding.cli"]
+    env = {**os.environ, "COMPOUNDING_PROFILE": str(SAMPLES / "pharmacy.toml")}
+    log = (tmp_path_factory.mktemp("server") / "server.log").open("wb")
+    process = subprocess.Popen([*command, "serve", "--port", str(port)], env=env,
+                               stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("the server did not start")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser_page(server) -> Iterator[Page]:
+    assert Path(CHROMIUM).exists(), "Chromium is missing: bash tests/install-deps"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        context = browser.new_context(accept_downloads=True, java_script_enabled=False)
+        yield context.new_page()
+        browser.close()
+
+
+def button(page: Page, name: str):
+    return page.get_by_role("button", name=name)
+
+
+def test_pharmacist_flow(server, browser_page, tmp_path):
+    page = browser_page
+    page.goto(server + "/")
+    expect(page.get_by_role("heading", name="Low-dose naltrexone capsules")).to_be_visible()
+
+    page.get_by_label("Strength per capsule").fill("4.5")
+    page.get_by_label("Capsules to dispense").fill("30")
+    page.get_by_label("Rx number").fill("100987")
+    page.get_by_label("Patient name").fill("Łukasz Wójcik")
+    page.get_by_label("Concurrent medications").fill("Percocet 5/325 mg\nsertraline 50 mg")
+    page.get_by_label("Overage", exact=True).fill("2")
+    page.get_by_label("Overage given as").select_option("capsules")
+    page.get_by_label("Pack stat (F): filler alone per capsule").fill("130")
+    # the measured tablet weight is forgotten: the error appears beside it, typed values stay
+    button(page, "Preview the batch").click()
+    weight = page.get_by_label("Measured average tablet weight (W)")
+    expect(weight).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("[id='source.average_tablet_weight-error']")).to_contain_text("required")
+    expect(page.get_by_label("Patient name")).to_have_value("Łukasz Wójcik")
+
+    weight.fill("250")
+    button(page, "Preview the batch").click()
+    preview = page.locator("#preview")
+    expect(preview).to_contain_text("Tablets to crush")
+    expect(preview).to_contain_text("⌈32 × 4.5 / 50⌉ = ⌈2.88⌉")
+    expect(preview.locator(".findings.critical")).to_contain_text("contains oxycodone")
+
+    # the label is refused until the finding is acknowledged
+    button(page, "Download label (PDF)").click()
+    expect(page.get_by_role("alert")).to_contain_text("CRITICAL_UNACKNOWLEDGED")
+    page.get_by_label("OPIOID_COADMINISTRATION: pharmacist").fill("R. Okafor, PharmD")
+    page.get_by_label("OPIOID_COADMINISTRATION: reason").fill("Percocet stopped 2026-11-01")
+    button(page, "Preview the batch").click()
+    expect(page.locator(".ack")).to_contain_text("Acknowledged by R. Okafor, PharmD")
+
+    with page.expect_download() as worksheet:
+        button(page, "Download worksheet (PDF)").click()
+    with page.expect_download() as label:
+        button(page, "Download label (PDF)").click()
+    sheet = Path(worksheet.value.path()).read_bytes()
+    tag = Path(label.value.path()).read_bytes()
+    assert worksheet.value.suggested_filename.startswith("worksheet-")
+    assert "Acknowledged by R. Okafor, PharmD: Percocet stopped 2026-11-01" in pdf.text(sheet)
+    assert "Łukasz Wójcik" in pdf.text(tag) and "Riverside Compounding Pharmacy" in pdf.text(tag)
+    [image] = pdf.render(tag, tmp_path, dpi=300)
+    assert pdf.barcodes(image) == ["100987"]
+
+
+def test_keyboard_reaches_the_buttons(server, browser_page):
+    page = browser_page
+    page.goto(server + "/")
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_text("Skip to the form")
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == "Preview the batch":
+            break
+    else:
+        raise AssertionError("the Preview button cannot be reached by keyboard")
+
+
+def test_prints_cleanly(server, browser_page, tmp_path):
+    page = browser_page
+    page.goto(server + "/")
+    page.emulate_media(media="print")
+    expect(button(page, "Preview the batch")).to_be_hidden()
+    pdf_bytes = page.pdf()
+    assert pdf.pages(pdf_bytes)
+    page.emulate_media(media="screen")

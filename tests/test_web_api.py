@@ -1,0 +1,161 @@
+"""The HTTP API (api-v1.md) through the Flask test client: every endpoint, every error status."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from web.openapi import openapi
+
+from . import pdf
+from .helpers import assert_error_body, make_order
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+ACKED = json.loads((SAMPLES / "opioid-percocet.order.json").read_text(encoding="utf-8"))
+LABELLED = make_order(rx_number="100234", directions="Take 1 capsule by mouth at bedtime",
+                      patient={"name": "Jane Q. Public"})
+
+
+def schema(name: str) -> dict:
+    document = openapi()
+    return {"$ref": f"#/components/schemas/{name}", "components": document["components"]}
+
+
+def check_error(response, status: int) -> list[dict[str, str]]:
+    """The one helper every error response goes through."""
+    assert response.status_code == status, response.data[:300]
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    jsonschema.validate(body, schema("Error"))
+    return assert_error_body(body, status)
+
+
+def test_plan(client):
+    order = json.loads((SAMPLES / "usual-4.5mg.order.json").read_text(encoding="utf-8"))
+    response = client.post("/api/v1/plan", json=order)
+    assert response.status_code == 200
+    assert response.get_json() == json.loads(
+        (SAMPLES / "usual-4.5mg.plan.json").read_text(encoding="utf-8"))
+    jsonschema.validate(response.get_json(), schema("Plan"))
+
+
+def test_worksheet(client):
+    response = client.post("/api/v1/worksheet", json=ACKED)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("attachment; filename=")
+    assert response.data == (SAMPLES / "opioid-percocet.worksheet.pdf").read_bytes()
+
+
+def test_label(client):
+    response = client.post("/api/v1/label", json=ACKED)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "Jane Q. Public" in pdf.text(response.data)
+    assert 'filename="label-100234.pdf"' in response.headers["Content-Disposition"]
+
+
+def test_label_409_lists_the_findings(client):
+    response = client.post("/api/v1/label", json={**ACKED, "acknowledgements": []})
+    errors = check_error(response, 409)
+    assert [(e["code"], e["field"]) for e in errors] == [
+        ("CRITICAL_UNACKNOWLEDGED", "concurrent_medications[0]")]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/plan", "/api/v1/worksheet", "/api/v1/label"])
+def test_invalid_order_422(client, path):
+    errors = check_error(client.post(path, json=make_order(strength="4.5 mL")), 422)
+    assert ("WRONG_DIMENSION", "strength") in {(e["code"], e["field"]) for e in errors}
+
+
+def test_label_needs_its_fields(client):
+    errors = check_error(client.post("/api/v1/label", json=make_order()), 422)
+    assert {e["field"] for e in errors} == {"rx_number", "patient.name", "directions"}
+
+
+@pytest.mark.parametrize("body", [b"{", b"[1,2]", b'"x"', b"", b"\xff\xfe\x00", b"NaN"])
+@pytest.mark.parametrize("path", ["/api/v1/plan", "/api/v1/worksheet", "/api/v1/label"])
+def test_malformed_json_400(client, path, body):
+    check_error(client.post(path, data=body, content_type="application/json"), 400)
+
+
+def test_body_over_64_kib_413(client):
+    body = json.dumps({**make_order(), "directions": "x" * 70_000})
+    check_error(client.post("/api/v1/plan", data=body, content_type="application/json"), 413)
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded",
+                                          "multipart/form-data; boundary=x"])
+def test_not_json_415(client, content_type):
+    check_error(client.post("/api/v1/plan", data=json.dumps(make_order()),
+                            content_type=content_type), 415)
+
+
+@pytest.mark.parametrize(("method", "path"), [("get", "/api/v1/plan"), ("put", "/api/v1/label"),
+                                              ("delete", "/api/v1/worksheet"),
+                                              ("post", "/healthz")])
+def test_wrong_method_405(client, method, path):
+    response = getattr(client, method)(path)
+    check_error(response, 405)
+    assert response.headers["Allow"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nope", "/api/v2/plan", "/api/v1/plan/extra"])
+def test_unknown_path_404(client, path):
+    check_error(client.get(path), 404)
+
+
+def test_unknown_page_404_as_html_for_browsers(client):
+    response = client.get("/nope", headers={"Accept": "text/html"})
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    check_error(client.get("/nope", headers={"Accept": "application/json"}), 404)
+
+
+def test_fault_is_500_in_the_shape_and_logged(client, monkeypatch, caplog):
+    import web.api
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(web.api, "plan_order", broken)
+    errors = check_error(client.post("/api/v1/plan", json=make_order()), 500)
+    assert errors[0]["code"] == "INTERNAL_ERROR" and "boom" not in errors[0]["message"]
+    assert "internal error" in caplog.text
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.get_json()["ok"] is True
+
+
+@pytest.mark.parametrize("path", ["/", "/healthz", "/api/v1/openapi.json", "/nope"])
+def test_security_headers(client, path):
+    headers = client.get(path).headers
+    assert "script-src" not in headers["Content-Security-Policy"]
+    assert "default-src 'none'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+
+
+def test_session_cookie_flags(client):
+    cookie = client.get("/").headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+
+
+def test_openapi_matches_the_routes(app, client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert document["openapi"].startswith("3.1")
+    routes = {(rule.rule, method.lower()) for rule in app.url_map.iter_rules()
+              for method in rule.methods - {"HEAD", "OPTIONS"}
+              if rule.rule.startswith("/api/") or rule.rule == "/healthz"}
+    documented = {(path, method) for path, item in document["paths"].items() for method in item}
+    assert routes == documented
+    order_fields = set(document["components"]["schemas"]["Order"]["properties"])
+    from compounding.models import Order
+
+    assert order_fields == set(Order.model_fields)
+    assert "409" in document["paths"]["/api/v1/label"]["post"]["responses"]
+    jsonschema.Draft202012Validator.check_schema(schema("Order"))
+    jsonschema.validate(ACKED, schema("Order"))

@@ -1,0 +1,120 @@
+"""The pharmacist's form through the test client: fields, errors beside them, preview, PDFs."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from . import pdf
+
+FORM = {
+    "strength": "4.5", "strength_unit": "mg", "strength_basis": "hydrochloride",
+    "quantity": "30", "doses_per_day": "1", "overage_kind": "capsules", "overage_value": "2",
+    "method": "whole_tablets", "capsule.size": "3", "capsule.shell": "gelatin",
+    "source.product": "Naltrexone HCl 50 mg tablet", "source.strength": "50",
+    "source.average_tablet_weight": "250", "filler.name": "microcrystalline cellulose",
+    "filler.pack_stat": "130", "density_factor": "1", "compounded_on": "2026-11-22",
+    "rx_number": "100234", "patient.name": "Jane Q. Public",
+    "directions": "Take 1 capsule by mouth at bedtime", "refills": "2",
+    "concurrent_medications": "Percocet 5/325 mg\r\nsertraline 50 mg",
+}
+
+
+def token(client) -> str:
+    page = client.get("/").get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def post(client, path="/", **changes):
+    return client.post(path, data={**FORM, "csrf_token": token(client), **changes})
+
+
+class Labels(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fors, self.controls = set(), {}
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "label":
+            self.fors.add(a.get("for"))
+        if tag in ("input", "select", "textarea") and a.get("type") != "hidden":
+            self.controls[a["id"]] = a
+
+
+def test_every_control_has_a_label(client):
+    parser = Labels()
+    parser.feed(client.get("/").get_data(as_text=True))
+    unlabelled = [i for i, a in parser.controls.items()
+                  if i not in parser.fors and not a.get("aria-label")]
+    assert parser.controls and unlabelled == []
+
+
+def test_preview_shows_plan_working_and_findings(client):
+    page = post(client).get_data(as_text=True)
+    for item in ["Batch plan: lot 20261122-", "Tablets to crush</dt><dd>3", "3583.333 mg",
+                 "117 mg to 143 mg", "T = ⌈N × d / S⌉", "⌈32 × 4.5 / 50⌉ = ⌈2.88⌉",
+                 "Critical (1)", "OPIOID_COADMINISTRATION", "contains oxycodone",
+                 "Acknowledge critical findings", 'name="ack.OPIOID_COADMINISTRATION.reason"',
+                 "2027-05-21"]:
+        assert item in page, item
+
+
+def test_error_beside_its_field_and_typed_values_stay(client):
+    response = post(client, **{"source.average_tablet_weight": "", "patient.name": "Zoë"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert re.search(r'id="source.average_tablet_weight"[^>]*aria-invalid="true"', page)
+    assert 'id="source.average_tablet_weight-error"' in page and "FIELD_REQUIRED" in page
+    assert 'value="Zoë"' in page and 'value="4.5"' in page and "Percocet 5/325 mg" in page
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"strength": "four"}, "strength"), ({"quantity": "3.5"}, "quantity"),
+    ({"overage_value": "-1"}, "overage_value"), ({"capsule.expiry": "2027-13"}, "capsule.expiry"),
+    ({"concurrent_medications": "x" * 500}, "concurrent_medications"),
+])
+def test_field_errors(client, changes, field):
+    page = post(client, **changes).get_data(as_text=True)
+    assert f'id="{field}-error"' in page
+
+
+def test_csrf_required(client):
+    response = client.post("/", data=FORM)
+    assert response.status_code == 400
+    assert "CSRF_FAILED" in response.get_data(as_text=True)
+    assert 'value="Jane Q. Public"' in response.get_data(as_text=True)
+
+
+def test_worksheet_download(client):
+    response = post(client, "/worksheet.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "NOT ACKNOWLEDGED" in pdf.text(response.data)
+
+
+def test_label_refused_then_acknowledged(client):
+    refused = post(client, "/label.pdf")
+    assert refused.status_code == 409
+    assert "CRITICAL_UNACKNOWLEDGED" in refused.get_data(as_text=True)
+    assert "Acknowledge critical findings" in refused.get_data(as_text=True)
+    ack = {"ack.OPIOID_COADMINISTRATION.pharmacist": "R. Okafor",
+           "ack.OPIOID_COADMINISTRATION.reason": "Opioid stopped 2026-11-01"}
+    label = post(client, "/label.pdf", **ack)
+    assert label.status_code == 200 and "Jane Q. Public" in pdf.text(label.data)
+    sheet = post(client, "/worksheet.pdf", **ack)
+    assert "Acknowledged by R. Okafor: Opioid stopped 2026-11-01" in pdf.text(sheet.data)
+
+
+def test_half_an_acknowledgement_is_an_error(client):
+    page = post(client, **{"ack.OPIOID_COADMINISTRATION.pharmacist": "R. Okafor"})
+    assert page.status_code == 422
+    assert 'id="ack.OPIOID_COADMINISTRATION.reason-error"' in page.get_data(as_text=True)
+
+
+def test_user_text_escaped_once(client):
+    page = post(client, **{"patient.name": "<b>Bold</b> & <script>x</script>"}).get_data(
+        as_text=True)
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; &lt;script&gt;" in page
+    assert "<b>Bold</b>" not in page and "&amp;lt;" not in page and "<script>" not in page

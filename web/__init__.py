@@ -1,0 +1,58 @@
+"""The web form and the HTTP API (API v1) over the :mod:`compounding` core."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from compounding.display import show
+from compounding.profile import DEFAULT_PROFILE, load_profile
+
+MAX_BODY = 64 * 1024  # [bytes]
+
+
+def _template_folder() -> str:
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "templates", here / "templates"):  # checkout, installed
+        if candidate.is_dir():
+            return str(candidate)
+    raise RuntimeError("the templates folder is missing from this installation")
+
+
+def amount(quantity: Any) -> str:
+    """A plan quantity as a pharmacist reads it: ``3583.333 mg``, ``750 mg``."""
+    return f"{show(Fraction(str(quantity.value)), 3)} {quantity.unit}"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """The Flask application. ``config`` keys: ``PROFILE`` (a :class:`Profile`), ``SECRET_KEY``,
+    and any Flask setting; otherwise ``COMPOUNDING_PROFILE`` (a TOML path) and
+    ``COMPOUNDING_SECRET_KEY`` from the environment, else defaults."""
+    app = Flask(__name__, template_folder=_template_folder())
+    profile_path = os.environ.get("COMPOUNDING_PROFILE")
+    app.config.update(
+        SECRET_KEY=os.environ.get("COMPOUNDING_SECRET_KEY") or secrets.token_hex(32),
+        MAX_CONTENT_LENGTH=MAX_BODY,
+        MAX_FORM_MEMORY_SIZE=MAX_BODY,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        PROFILE=(load_profile(Path(profile_path).read_text(encoding="utf-8"))
+                 if profile_path else DEFAULT_PROFILE),
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update(config or {})
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.jinja_env.filters["amount"] = amount
+
+    from . import api, errors, form, security
+
+    security.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(form.bp)
+    return app

@@ -1,0 +1,63 @@
+"""The HTTP API of ``api-v1.md``: plan, worksheet and label, health, OpenAPI description."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import UnsupportedMediaType
+
+from compounding.documents import label_pdf, worksheet_pdf
+from compounding.lots import lot_number
+from compounding.models import Order
+from compounding.orders import parse_order_json
+from compounding.plan import plan_order
+
+from .openapi import openapi
+
+bp = Blueprint("api", __name__)
+
+
+def _order() -> Order:
+    """The request body as an order: JSON only (HTTP 415 otherwise)."""
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType()
+    return parse_order_json(request.get_data(cache=False))
+
+
+def _pdf(content: bytes, name: str) -> Response:
+    response = Response(content, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.post("/api/v1/plan")
+def plan() -> Response:
+    profile = current_app.config["PROFILE"]
+    return jsonify(plan_order(_order(), profile.settings).model_dump(mode="json"))
+
+
+@bp.post("/api/v1/worksheet")
+def worksheet() -> Response:
+    order, profile = _order(), current_app.config["PROFILE"]
+    return _pdf(worksheet_pdf(order, profile), f"worksheet-{_lot(order)}.pdf")
+
+
+@bp.post("/api/v1/label")
+def label() -> Response:
+    order, profile = _order(), current_app.config["PROFILE"]
+    return _pdf(label_pdf(order, profile), f"label-{order.rx_number or _lot(order)}.pdf")
+
+
+def _lot(order: Order) -> str:
+    from datetime import date
+
+    return lot_number(order, order.compounded_on or date.today())
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    return jsonify({"ok": True, "status": 200})
+
+
+@bp.get("/api/v1/openapi.json")
+def openapi_json() -> Response:
+    return jsonify(openapi())

@@ -1,0 +1,124 @@
+"""The form's fields ↔ an API v1 order.
+
+Inputs are named by the order's own dotted paths (``source.average_tablet_weight``), so an error
+for a field is shown beside the input of that name. Numbers typed in the form get their unit
+here; lists are one entry per line. Nothing is computed: the core checks every value.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from compounding.capsules import SHELLS, SIZE_NAMES
+from compounding.fillers import FILLERS
+from compounding.rules import CRITICAL_CODES
+
+# name in the form -> unit appended to what is typed
+UNITS = {
+    "source.strength": "mg", "source.average_tablet_weight": "mg", "filler.pack_stat": "mg",
+    "filler.density": "g/mL", "patient.weight": "kg",
+}
+TEXT = [
+    "strength_basis", "method", "capsule.size", "capsule.shell", "capsule.lot",
+    "capsule.expiry", "source.product", "source.manufacturer", "source.ndc", "source.lot",
+    "source.expiry", "filler.name", "filler.grade", "filler.lot", "filler.expiry",
+    "compounded_on", "rx_number", "lot_number", "patient.name", "patient.date_of_birth",
+    "prescriber.name", "prescriber.npi", "directions",
+]
+COUNTS = ["quantity", "doses_per_day", "refills"]
+LINES = ["source.excipients", "patient.conditions", "concurrent_medications"]
+NUMBERS = ["density_factor"]
+
+CHOICES: dict[str, list[tuple[str, str]]] = {
+    "strength_unit": [("mg", "mg"), ("mcg", "mcg")],
+    "strength_basis": [("hydrochloride", "as naltrexone HCl"), ("base", "as naltrexone base")],
+    "method": [("whole_tablets", "Whole tablets: use all the powder"),
+               ("exact_portion", "Exact portion: weigh out what N capsules need")],
+    "capsule.size": [(s, s) for s in reversed(SIZE_NAMES)],
+    "capsule.shell": [(s.name, s.name.upper() if s.name == "hpmc" else s.name.capitalize())
+                      for s in SHELLS if not s.delayed_release],
+    "filler.name": [(f.name, f.name.capitalize()) for f in FILLERS if f.release_effect == "none"],
+    "filler.grade": [("", "(not recorded)")] + [(g, g) for f in FILLERS
+                                                 if f.release_effect == "none" for g in f.grades],
+    "overage_kind": [("percent", "% of the quantity"), ("capsules", "capsules")],
+}
+DEFAULTS = {
+    "strength_unit": "mg", "strength_basis": "hydrochloride", "quantity": "30",
+    "doses_per_day": "1", "overage_kind": "percent", "overage_value": "5",
+    "method": "whole_tablets", "capsule.size": "3", "capsule.shell": "gelatin",
+    "source.product": "Naltrexone HCl 50 mg tablet", "source.strength": "50",
+    "filler.name": "microcrystalline cellulose", "density_factor": "1", "refills": "0",
+    "directions": "Take 1 capsule by mouth at bedtime",
+}
+
+
+def _put(order: dict[str, Any], path: str, value: Any) -> None:
+    *parents, leaf = path.split(".")
+    node = order
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[leaf] = value
+
+
+def _number(text: str) -> int | float | str:
+    """A typed number as JSON would carry it; anything else stays text for the core to refuse."""
+    if re.fullmatch(r"[+-]?\d+", text):
+        return int(text)
+    try:
+        return float(text) if re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text) \
+            else text
+    except ValueError:  # pragma: no cover
+        return text
+
+
+def to_order(form: MultiDict[str, str]) -> dict[str, Any]:
+    """The order the form describes (unvalidated: the core does that)."""
+    value = {k: (form.get(k) or "").strip() for k in form}
+    order: dict[str, Any] = {}
+    if value.get("strength"):
+        order["strength"] = f"{value['strength']} {value.get('strength_unit') or 'mg'}"
+    for name, unit in UNITS.items():
+        if value.get(name):
+            _put(order, name, f"{value[name]} {unit}")
+    for name in TEXT:
+        if value.get(name):
+            _put(order, name, value[name])
+    for name in COUNTS + NUMBERS:
+        if value.get(name):
+            _put(order, name, _number(value[name]))
+    for name in LINES:
+        entries = [line.strip() for line in value.get(name, "").splitlines() if line.strip()]
+        if entries:
+            _put(order, name, entries)
+    if value.get("overage_value"):
+        kind = "capsules" if value.get("overage_kind") == "capsules" else "percent"
+        order["overage"] = {kind: _number(value["overage_value"])}
+    acks = []
+    for code in sorted(CRITICAL_CODES):
+        pharmacist, reason = value.get(f"ack.{code}.pharmacist"), value.get(f"ack.{code}.reason")
+        if pharmacist or reason:
+            acks.append({"code": code, "pharmacist": pharmacist or "", "reason": reason or ""})
+    if acks:
+        order["acknowledgements"] = acks
+    return order
+
+
+def form_field(path: str, order: dict[str, Any]) -> str:
+    """The input an order field's error belongs beside."""
+    base = re.sub(r"\[\d+\]", "", path)
+    if base.startswith("overage"):
+        return "overage_value"
+    if base.startswith("acknowledgements"):
+        index = int(re.search(r"\[(\d+)\]", path).group(1)) if "[" in path else 0
+        acks = order.get("acknowledgements", [])
+        code = acks[index]["code"] if index < len(acks) else ""
+        leaf = path.rsplit(".", 1)[-1]
+        return f"ack.{code}.{leaf if leaf in ('pharmacist', 'reason') else 'pharmacist'}"
+    if base == "capsule":
+        return "capsule.size"
+    if base == "source":
+        return "source.average_tablet_weight"
+    return base
