@@ -9,8 +9,10 @@ PH-105); size 5 has none.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from typing import Literal
 
 ReleaseEffect = Literal["none", "retards", "reduces_absorption"]
@@ -73,17 +75,27 @@ SLOW_RELEASE_WORDS: tuple[str, ...] = (
 )
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
 def normalize(text: str) -> str:
     """Lower case, punctuation to spaces, single spaces."""
-    cleaned = "".join(ch if ch.isalnum() else " " for ch in text.lower())
-    return " ".join(cleaned.split())
+    return " ".join(_NOT_ALNUM.sub(" ", text.lower()).split())
 
 
 _BY_NAME: dict[str, FillerEntry] = {normalize(n): f for f in FILLERS for n in f.synonyms}
+# Each filler's names and grades, normalised once and padded for whole-word search.
+_WORDS: tuple[tuple[FillerEntry, tuple[str, ...]], ...] = tuple(
+    (f, tuple(f" {normalize(w)} " for w in (*f.synonyms, *f.grades))) for f in FILLERS)
+_GRADES: dict[int, frozenset[str]] = {id(f): frozenset(normalize(g) for g in f.grades)
+                                      for f in FILLERS}
+_SLOW_WORDS = tuple(f" {w} " for w in SLOW_RELEASE_WORDS)
 
 
-def fillers_named(name: str) -> list[FillerEntry]:
-    """Every filler whose name, synonym or grade the text names, by whole words, in table order.
+@lru_cache(maxsize=1024)
+def fillers_named(name: str) -> tuple[FillerEntry, ...]:
+    """Every filler whose name, synonym or grade the text names, by whole words, in table order
+    (cached: a pharmacy names few fillers).
 
     ``"Methocel K4M premium"`` names hypromellose; ``"MCC + HPMC blend"`` names both MCC and
     hypromellose; an exact name comes first.
@@ -91,11 +103,10 @@ def fillers_named(name: str) -> list[FillerEntry]:
     key = normalize(name)
     padded = f" {key} "
     found: list[FillerEntry] = [_BY_NAME[key]] if key in _BY_NAME else []
-    for entry in FILLERS:
-        words = (*entry.synonyms, *entry.grades)
-        if entry not in found and any(f" {normalize(w)} " in padded for w in words):
+    for entry, words in _WORDS:
+        if entry not in found and any(w in padded for w in words):
             found.append(entry)
-    return found
+    return tuple(found)
 
 
 def find_filler(name: str) -> FillerEntry | None:
@@ -104,13 +115,13 @@ def find_filler(name: str) -> FillerEntry | None:
     return named[0] if named else None
 
 
+@lru_cache(maxsize=1024)
 def is_slow_release_name(name: str) -> bool:
     """Whether a filler name announces a slow/sustained-release blend."""
     padded = f" {normalize(name)} "
-    return any(f" {word} " in padded for word in SLOW_RELEASE_WORDS)
+    return any(word in padded for word in _SLOW_WORDS)
 
 
 def grade_is_known(entry: FillerEntry, grade: str) -> bool:
     """Whether ``grade`` is one the table lists for ``entry`` (punctuation and case ignored)."""
-    key = normalize(grade)
-    return any(normalize(g) == key for g in entry.grades)
+    return normalize(grade) in _GRADES[id(entry)]

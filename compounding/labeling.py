@@ -44,9 +44,9 @@ class LabelContent:
 
 def drug_line(plan: Plan) -> str:
     """``Naltrexone HCl 4.5 mg capsules``, with the base equivalence when ordered as base."""
-    line = f"Naltrexone HCl {show(plan.strength.value, 3)} mg capsules"
+    line = f"Naltrexone HCl {show(plan.strength, 3)} mg capsules"
     if plan.strength_basis == "base":
-        line += f" (≡ {show(plan.strength_as_ordered.value, 3)} mg naltrexone base)"
+        line += f" (≡ {show(plan.strength_as_ordered, 3)} mg naltrexone base)"
     return line
 
 

@@ -28,13 +28,13 @@ from .types import (
     Expiry,
     LongText,
     Mass,
+    MassOut,
     Name,
     OverageCount,
     Percent,
     Refills,
     ShortText,
 )
-from .units import MASS, as_json
 
 CapsuleSizeName = Literal["000", "00", "0", "1", "2", "3", "4", "5"]
 assert tuple(reversed(CapsuleSizeName.__args__)) == SIZE_NAMES  # one list of sizes
@@ -172,27 +172,13 @@ class Order(_Model):
     acknowledgements: list[Acknowledgement] = Field(default_factory=list, max_length=40)
 
 
-def _mass(value: Fraction) -> dict[str, float | str]:
-    return as_json(value, MASS)
-
-
-class Quantity(_Model):
-    """Output quantity: ``{"value": <number>, "unit": "<unit>"}``."""
-
-    value: float
-    unit: str
-
-    @classmethod
-    def mg(cls, magnitude: Fraction) -> Quantity:
-        return cls(**_mass(magnitude))
-
-
 class Plan(_Model):
-    """A batch plan (API v1). Masses in mg, rounded to 0.000001 mg; counts exact."""
+    """A batch plan (API v1). Masses are exact fractions [mg], written in JSON rounded to
+    0.000001 mg; counts are exact."""
 
-    strength: Quantity
+    strength: MassOut
     strength_basis: Literal["hydrochloride", "base"]
-    strength_as_ordered: Quantity
+    strength_as_ordered: MassOut
     capsules_dispensed: int
     overage_capsules: int
     capsules_required: int
@@ -201,17 +187,17 @@ class Plan(_Model):
     tablets: int
     capsule_equivalents: float
     capsules_to_fill: int
-    naltrexone_total: Quantity
-    tablet_powder: Quantity
-    tablet_powder_per_capsule: Quantity
-    filler_per_capsule: Quantity
-    filler_total: Quantity
-    fill_weight: Quantity
-    fill_weight_min: Quantity
-    fill_weight_max: Quantity
-    blend_total: Quantity
+    naltrexone_total: MassOut
+    tablet_powder: MassOut
+    tablet_powder_per_capsule: MassOut
+    filler_per_capsule: MassOut
+    filler_total: MassOut
+    fill_weight: MassOut
+    fill_weight_min: MassOut
+    fill_weight_max: MassOut
+    blend_total: MassOut
     fill_basis: FillBasis
-    capsule_filler_capacity: Quantity
+    capsule_filler_capacity: MassOut
     capsules_to_weigh: int
     contains_lactose: bool
     compounded_on: date

@@ -9,6 +9,7 @@ by substring, so "Tylenol 500 mg", "codeine-free", naloxone and dextromethorphan
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from .fillers import normalize
@@ -87,6 +88,9 @@ for _ingredient in INGREDIENTS:
         _TABLE.setdefault(_key(_words), []).append(_ingredient)
 
 
+_ORDER = {ingredient.name: i for i, ingredient in enumerate(INGREDIENTS)}
+
+
 @dataclass(frozen=True, slots=True)
 class Match:
     """An ingredient found in a medication entry, under the ``name`` written there."""
@@ -95,7 +99,8 @@ class Match:
     name: str
 
 
-def match_medication(entry: str) -> list[Match]:
+@lru_cache(maxsize=4096)
+def match_medication(entry: str) -> tuple[Match, ...]:
     """The opioid ingredients a medication entry names, each once, in table order.
 
     Words are compared after folding case and punctuation, and a run of up to four words is also
@@ -104,7 +109,7 @@ def match_medication(entry: str) -> list[Match]:
     >>> [m.ingredient.name for m in match_medication("Percocet 5/325 mg")]
     ['oxycodone']
     >>> match_medication("Tylenol 500 mg"), match_medication("codeine-free cough syrup")
-    ([], [])
+    ((), ())
     """
     words = normalize(entry).split()
     found: dict[str, Match] = {}
@@ -121,8 +126,7 @@ def match_medication(entry: str) -> list[Match]:
             for ingredient in hits:
                 found.setdefault(ingredient.name, Match(ingredient, " ".join(run)))
             break
-    order = {ing.name: i for i, ing in enumerate(INGREDIENTS)}
-    return sorted(found.values(), key=lambda m: order[m.ingredient.name])
+    return tuple(sorted(found.values(), key=lambda m: _ORDER[m.ingredient.name]))
 
 
 def check_opioids(review: Review, medications: list[str]) -> None:

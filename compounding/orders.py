@@ -76,16 +76,26 @@ def parse_order(order: Order | Mapping[str, Any]) -> Order:
     try:
         return Order.model_validate(order)
     except ValidationError as exc:
-        details = [_detail(e) for e in exc.errors(include_url=False, include_context=False,
-                                                  include_input=False)]
-        raise OrderError(details) from None
+        raise OrderError(_details(exc)) from None
+
+
+def _details(exc: ValidationError) -> list[ErrorDetail]:
+    details = [_detail(e) for e in exc.errors(include_url=False, include_context=False,
+                                              include_input=False)]
+    return list(dict.fromkeys(details))  # a key given twice is one error
 
 
 def parse_order_json(text: str | bytes) -> Order:
-    """An order from JSON text; malformed JSON is :class:`MalformedOrder` (HTTP 400)."""
+    """An order from JSON text, parsed and validated in one pass; malformed JSON, or JSON that
+    is not an object, is :class:`MalformedOrder` (HTTP 400)."""
     try:
-        data = json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        raise MalformedOrder([ErrorDetail("INVALID_JSON", "order",
-                                          f"the body is not valid JSON: {exc}"[:200])]) from None
-    return parse_order(data)
+        return Order.model_validate_json(text)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_context=False, include_input=False)[0]
+        if first["type"] == "json_invalid":
+            message = f"the body is not valid JSON: {first['msg'].removeprefix('Invalid JSON: ')}"
+            raise MalformedOrder([ErrorDetail("INVALID_JSON", "order", message[:200])]) from None
+        if not first["loc"] and first["type"] in ("model_type", "model_attributes_type"):
+            raise MalformedOrder([ErrorDetail("INVALID_JSON", "order",
+                                              "the order must be a JSON object")]) from None
+        raise OrderError(_details(exc)) from None

@@ -22,7 +22,7 @@ from .display import show
 from .dosing import check_dose
 from .fill import FillBasis, filler_capacity, smallest_fitting_size
 from .findings import Finding
-from .models import Order, Plan, Quantity
+from .models import Order, Plan
 from .opioids import check_opioids
 from .orders import parse_order
 from .release import check_release, contains_lactose
@@ -61,8 +61,8 @@ def plan_order(order: Order | Mapping[str, Any], settings: Settings | None = Non
     ...                    "capsule": {"size": "3"}, "compounded_on": "2026-11-22",
     ...                    "source": {"average_tablet_weight": "250 mg"},
     ...                    "filler": {"pack_stat": "130 mg"}})
-    >>> plan.tablets, plan.capsules_to_fill, plan.fill_weight.value, str(plan.beyond_use_date)
-    (3, 33, 130.0, '2027-05-21')
+    >>> plan.tablets, plan.capsules_to_fill, plan.fill_weight, str(plan.beyond_use_date)
+    (3, 33, Fraction(130, 1), '2027-05-21')
     """
     return plan_of(work_out(order, settings))
 
@@ -165,11 +165,11 @@ def _acknowledged(findings: list[Finding], order: Order) -> list[Finding]:
 
 def plan_of(worked: Worked) -> Plan:
     """The API v1 plan of a worked-out batch."""
-    order, batch, mg = worked.order, worked.batch, Quantity.mg
-    return Plan(
-        strength=mg(worked.strength),
+    order, batch = worked.order, worked.batch
+    return Plan.model_construct(  # every value is the core's own, already of its type
+        strength=worked.strength,
         strength_basis=order.strength_basis,
-        strength_as_ordered=mg(order.strength),
+        strength_as_ordered=order.strength,
         capsules_dispensed=batch.capsules_dispensed,
         overage_capsules=batch.overage_capsules,
         capsules_required=batch.capsules_required,
@@ -178,17 +178,17 @@ def plan_of(worked: Worked) -> Plan:
         tablets=batch.tablets,
         capsule_equivalents=float(round(batch.capsule_equivalents, 6)),
         capsules_to_fill=batch.capsules_to_fill,
-        naltrexone_total=mg(batch.naltrexone_total),
-        tablet_powder=mg(batch.tablet_powder),
-        tablet_powder_per_capsule=mg(batch.tablet_powder_per_capsule),
-        filler_per_capsule=mg(batch.filler_per_capsule),
-        filler_total=mg(batch.filler_total),
-        fill_weight=mg(batch.fill_weight),
-        fill_weight_min=mg(batch.fill_weight_min),
-        fill_weight_max=mg(batch.fill_weight_max),
-        blend_total=mg(batch.blend_total),
+        naltrexone_total=batch.naltrexone_total,
+        tablet_powder=batch.tablet_powder,
+        tablet_powder_per_capsule=batch.tablet_powder_per_capsule,
+        filler_per_capsule=batch.filler_per_capsule,
+        filler_total=batch.filler_total,
+        fill_weight=batch.fill_weight,
+        fill_weight_min=batch.fill_weight_min,
+        fill_weight_max=batch.fill_weight_max,
+        blend_total=batch.blend_total,
         fill_basis=worked.basis,
-        capsule_filler_capacity=mg(worked.pack_stat),
+        capsule_filler_capacity=worked.pack_stat,
         capsules_to_weigh=min(worked.settings.capsules_to_weigh, batch.capsules_to_fill),
         contains_lactose=worked.contains_lactose,
         compounded_on=worked.compounded_on,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from fractions import Fraction
+from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -65,7 +66,7 @@ class Profile(_Section):
     calculation: Calculation = Calculation()
     pack_stats: dict[CapsuleSizeName, Mass] = Field(default_factory=dict)
 
-    @property
+    @cached_property
     def settings(self) -> Settings:
         return Settings(
             overage_percent=self.calculation.overage_percent,

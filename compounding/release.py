@@ -5,6 +5,8 @@ LDN must be immediate release; the source tablets are IR film-coated naltrexone 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .capsules import SHELLS, find_shell
 from .fillers import (
     FILLERS,
@@ -60,18 +62,24 @@ def check_release(review: Review, order: Order) -> FillerEntry | None:
     return _check_filler(review, order.filler.name, order.filler.grade)
 
 
-def _check_source(review: Review, product: str) -> None:
+@lru_cache(maxsize=1024)
+def source_problem(product: str) -> str | None:
+    """Why ``product`` cannot be crushed for LDN, or ``None`` (cached: few products recur)."""
     words = _words(product)
     for marker, why in NOT_IR_PRODUCTS.items():
         if f" {marker} " in words:
-            review.error("SOURCE_NOT_IR_NALTREXONE", "source.product",
-                         f"“{product}” cannot be used: {why}. Use immediate-release naltrexone "
-                         f"HCl 50 mg tablets")
-            return
+            return (f"“{product}” cannot be used: {why}. Use immediate-release naltrexone HCl "
+                    f"50 mg tablets")
     if not any(f" {name} " in words for name in NALTREXONE_NAMES):
-        review.error("SOURCE_NOT_IR_NALTREXONE", "source.product",
-                     f"“{product}” is not a naltrexone product: use immediate-release naltrexone "
-                     f"HCl 50 mg tablets")
+        return (f"“{product}” is not a naltrexone product: use immediate-release naltrexone "
+                f"HCl 50 mg tablets")
+    return None
+
+
+def _check_source(review: Review, product: str) -> None:
+    problem = source_problem(product)
+    if problem:
+        review.error("SOURCE_NOT_IR_NALTREXONE", "source.product", problem)
 
 
 def _check_shell(review: Review, name: str) -> None:

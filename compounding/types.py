@@ -57,10 +57,34 @@ def _quantity_type(dimension: Dimension) -> Any:
     ]
 
 
+def _output_type(dimension: Dimension) -> Any:
+    """An exact magnitude in a plan: held as a fraction, written ``{"value", "unit"}``."""
+
+    def validate(value: Any) -> Fraction:
+        if isinstance(value, Fraction):
+            return value
+        try:
+            return _parse_quantity(value, dimension)
+        except QuantityError as exc:
+            raise PydanticCustomError(exc.code, exc.message) from None
+
+    return Annotated[
+        Fraction,
+        PlainValidator(validate),
+        PlainSerializer(lambda m: as_json(m, dimension), when_used="json"),
+        WithJsonSchema({"type": "object", "required": ["value", "unit"],
+                        "additionalProperties": False,
+                        "properties": {"value": {"type": "number"},
+                                       "unit": {"const": dimension.unit}}}),
+    ]
+
+
 Mass = _quantity_type(MASS)
 """A positive mass, held exactly [mg]."""
 BodyWeight = _quantity_type(BODY_WEIGHT)
 """A positive body weight, held exactly [kg]."""
+MassOut = _output_type(MASS)
+"""A plan's mass, exact [mg]; JSON ``{"value": <number rounded to 0.000001>, "unit": "mg"}``."""
 Volume = _quantity_type(VOLUME)
 """A positive volume, held exactly [mL]."""
 Density = _quantity_type(DENSITY)
@@ -164,8 +188,9 @@ def _text(max_length: int, multiline: bool = False):
             raise PydanticCustomError("INVALID_VALUE", "must be text")
         text = unicodedata.normalize("NFC", value).strip()
         allowed = "\n" if multiline else ""
-        if any(unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in allowed
-               for ch in text):
+        if not text.isprintable() and any(  # isprintable: the fast path for ordinary text
+                unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in allowed
+                for ch in text):
             raise PydanticCustomError("INVALID_VALUE", "must not contain control characters")
         if not text:
             raise PydanticCustomError("INVALID_VALUE", "must not be empty")

@@ -151,4 +151,4 @@ def parse_quantity(value: Any, dimension: Dimension) -> Fraction:
 
 def as_json(magnitude: Fraction, dimension: Dimension, places: int = 6) -> dict[str, Any]:
     """API v1 output form ``{"value": <number>, "unit": "<unit>"}``, rounded to ``places``."""
-    return {"value": float(round(magnitude, places)), "unit": dimension.unit}
+    return {"value": round(float(magnitude), places), "unit": dimension.unit}

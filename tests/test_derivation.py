@@ -46,4 +46,4 @@ def test_results_match_the_plan():
     r = {s.name: s.result for s in explain(worked)}
     assert r["Tablets to crush"] == f"{plan.tablets} tablets"
     assert r["Capsules to fill"] == f"{plan.capsules_to_fill} capsules"
-    assert r["Blend"].startswith(f"{plan.blend_total.value:.3f}")
+    assert r["Blend"].startswith(f"{float(plan.blend_total):.3f}")

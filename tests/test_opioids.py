@@ -49,7 +49,7 @@ def test_matches(entry, ingredients):
      "sertraline 50 mg", "hydroxyzine", "morphology", "Fioricet", "no codeine", "naltrexone"],
 )
 def test_no_false_alarms(entry):
-    assert match_medication(entry) == []
+    assert match_medication(entry) == ()
 
 
 def test_finding_for_agonist():

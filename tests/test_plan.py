@@ -46,8 +46,9 @@ def test_default_overage_is_five_percent():
 def test_base_strength_converts_to_hydrochloride():
     # 4.5 mg base × 377.87/341.41 = 170041.5 / 34141 = 4.980566 mg HCl (Medsafe salt ratio).
     plan = plan_order(make_order(strength="4.5 mg", strength_basis="base"))
-    assert plan.strength.value == pytest.approx(4.980566, abs=1e-6)
-    assert plan.strength_as_ordered.value == 4.5 and plan.strength_basis == "base"
+    assert plan.strength == F("4.5") * F(37787, 34141)
+    assert round(float(plan.strength), 6) == 4.980566
+    assert plan.strength_as_ordered == F("4.5") and plan.strength_basis == "base"
     # N = 32: T = ⌈32 × 4.980566 / 50⌉ = ⌈3.1876⌉ = 4
     assert plan.tablets == 4
 
@@ -68,13 +69,13 @@ def test_base_strength_converts_to_hydrochloride():
 def test_fill_basis(filler, size, basis, capacity):
     plan = plan_order(make_order(filler=filler, capsule={"size": size}, strength="1 mg"))
     assert plan.fill_basis == basis
-    assert plan.capsule_filler_capacity.value == capacity
+    assert plan.capsule_filler_capacity == capacity
 
 
 def test_pharmacy_pack_stat_beats_chart_but_not_order():
     settings = Settings(pack_stats={"3": "125 mg"})
     plan = plan_order(make_order(filler={"pack_stat": None}), settings)
-    assert (plan.fill_basis, plan.capsule_filler_capacity.value) == ("pharmacy_pack_stat", 125)
+    assert (plan.fill_basis, plan.capsule_filler_capacity) == ("pharmacy_pack_stat", 125)
     assert plan_order(make_order(), settings).fill_basis == "pack_stat"
 
 
@@ -145,5 +146,7 @@ def test_compounded_on_defaults_to_today():
 
 def test_blend_equals_powder_plus_filler_in_output():
     plan = plan_order(make_order(strength="2.7 mg", quantity=47))
-    assert F(str(plan.blend_total.value)) - F(str(plan.tablet_powder.value)) - F(
-        str(plan.filler_total.value)) <= F(2, 10**6)
+    assert plan.blend_total == plan.tablet_powder + plan.filler_total  # exact in the model
+    dumped = plan.model_dump(mode="json")
+    assert abs(dumped["blend_total"]["value"] - dumped["tablet_powder"]["value"]
+               - dumped["filler_total"]["value"]) <= 2e-6

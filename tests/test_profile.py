@@ -33,7 +33,7 @@ def test_values_reach_the_calculation():
                            '[pack_stats]\n"3" = "0.125 g"\n[balance]\nreadability = "100 mcg"\n')
     assert profile.settings.balance_readability == Fraction(1, 10)
     plan = plan_order(make_order(overage=None, filler={"pack_stat": None}), profile.settings)
-    assert (plan.overage_capsules, plan.capsule_filler_capacity.value) == (3, 125)
+    assert (plan.overage_capsules, plan.capsule_filler_capacity) == (3, 125)
     assert str(plan.beyond_use_date) == "2027-02-20"
 
 

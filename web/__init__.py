@@ -24,9 +24,9 @@ def _template_folder() -> str:
     raise RuntimeError("the templates folder is missing from this installation")
 
 
-def amount(quantity: Any) -> str:
-    """A plan quantity as a pharmacist reads it: ``3583.333 mg``, ``750 mg``."""
-    return f"{show(Fraction(str(quantity.value)), 3)} {quantity.unit}"
+def amount(mass: Fraction) -> str:
+    """A plan's mass [mg] as a pharmacist reads it: ``3583.333 mg``, ``750 mg``."""
+    return f"{show(mass, 3)} mg"
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

@@ -32,7 +32,8 @@ def _pdf(content: bytes, name: str) -> Response:
 @bp.post("/api/v1/plan")
 def plan() -> Response:
     profile = current_app.config["PROFILE"]
-    return jsonify(plan_order(_order(), profile.settings).model_dump(mode="json"))
+    return Response(plan_order(_order(), profile.settings).model_dump_json(),
+                    mimetype="application/json")
 
 
 @bp.post("/api/v1/worksheet")
