@@ -28,6 +28,12 @@ commands:
                                    finding is unacknowledged)
   serve [--host H] [--port P]      the web form and the HTTP API on a production WSGI server
                                    (waitress), on http://127.0.0.1:8000 by default
+  db upgrade                       create or migrate the records database
+  export [-o FILE]                 every record and revision as JSON lines (backup, moving)
+  import FILE                      load exported records (- reads stdin)
+
+The records database is COMPOUNDING_DATABASE_URL (e.g. postgresql+psycopg://user@host/db), or
+--database URL, else a SQLite file in the instance folder.
 
 The pharmacy profile (name, address, balance, label stock, pack stats) is read from --profile
 FILE or the COMPOUNDING_PROFILE environment variable; see samples/pharmacy.toml. Without one,
@@ -127,6 +133,61 @@ def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO
     return EXIT_OK
 
 
+def _store(args: argparse.Namespace):
+    from records import Store
+    from records.db import default_url
+
+    if args.database:
+        return Store.open(args.database)
+    from web import create_app
+
+    url = default_url(create_app().instance_path)
+    return Store.open(url)
+
+
+def _cmd_db(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    store = _store(args)
+    out.write(f"records database up to date: {store.engine.url.render_as_string(True)} "
+              f"({store.count()} batches)\n")
+    return EXIT_OK
+
+
+def _cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    store = _store(args)
+    target = open(args.output, "w", encoding="utf-8") if args.output else out
+    try:
+        for record in store.export():
+            target.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+    finally:
+        if args.output:
+            target.close()
+    return EXIT_OK
+
+
+def _cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    from pydantic import ValidationError
+
+    from .errors import ErrorDetail, OrderError
+
+    store = _store(args)
+    text = _read(args.file, stdin)
+    count = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        field = f"lines[{number - 1}]"
+        try:
+            count += store.import_records(iter([json.loads(line)]))
+        except CompoundingError as exc:
+            return _fail(err, type(exc)([ErrorDetail(e.code, field, f"{e.field}: {e.message}")
+                                         for e in exc.errors]))
+        except (ValueError, ValidationError) as exc:
+            return _fail(err, OrderError([ErrorDetail("INVALID_JSON", field,
+                                                      str(exc)[:300])]))
+    out.write(f"imported {count} records\n")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="compounding",
@@ -157,6 +218,24 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--threads", type=int, default=8, help="worker threads (8)")
     serve.add_argument("--profile", metavar="FILE", help="pharmacy profile (TOML)")
     serve.set_defaults(run=_cmd_serve)
+    db = commands.add_parser("db", help="the records database",
+                             description="Create or migrate the records database.")
+    db.add_argument("action", choices=["upgrade"], help="upgrade: to the newest schema")
+    db.set_defaults(run=_cmd_db)
+    export = commands.add_parser("export", help="write every record as JSON lines",
+                                 description="Write every record with every revision, one JSON "
+                                             "object per line, oldest first.")
+    export.add_argument("-o", "--output", metavar="FILE", help="file (default: stdout)")
+    export.set_defaults(run=_cmd_export)
+    load = commands.add_parser("import", help="load records written by export",
+                               description="Load records written by export, exactly as they "
+                                           "were (lot numbers, times, revisions).")
+    load.add_argument("file", metavar="FILE", help="the JSON lines file, or - for stdin")
+    load.set_defaults(run=_cmd_import)
+    for command in (db, export, load):
+        command.add_argument("--database", metavar="URL",
+                             help="database URL (default: COMPOUNDING_DATABASE_URL or the "
+                                  "SQLite file in the instance folder)")
     return parser
 
 

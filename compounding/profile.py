@@ -57,6 +57,12 @@ class Calculation(_Section):
     beyond_use_days: int = Field(default=180, ge=1, le=3650)
 
 
+class Records(_Section):
+    """Rules of the compounding records: may the pharmacist who compounded a batch verify it?"""
+
+    allow_self_verification: bool = False
+
+
 class Profile(_Section):
     """The whole profile; ``settings`` is what the calculation reads."""
 
@@ -64,6 +70,7 @@ class Profile(_Section):
     balance: Balance = Balance()
     label: Label = Label()
     calculation: Calculation = Calculation()
+    records: Records = Records()
     pack_stats: dict[CapsuleSizeName, Mass] = Field(default_factory=dict)
 
     @cached_property

@@ -124,7 +124,7 @@ Percent = _number_type(0, 100, allow_minimum=True)
 """A percentage [%]."""
 
 
-def _count(minimum: int, maximum: int):
+def count_type(minimum: int, maximum: int):
     def validate(value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             if isinstance(value, float) and value.is_integer():
@@ -143,10 +143,10 @@ def _count(minimum: int, maximum: int):
     ]
 
 
-CapsuleCount = _count(1, 10_000)
-OverageCount = _count(0, 10_000)
-DosesPerDay = _count(1, 24)
-Refills = _count(0, 99)
+CapsuleCount = count_type(1, 10_000)
+OverageCount = count_type(0, 10_000)
+DosesPerDay = count_type(1, 24)
+Refills = count_type(0, 99)
 
 _ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _ISO_MONTH = re.compile(r"^(\d{4})-(\d{2})$")

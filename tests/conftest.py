@@ -20,7 +20,7 @@ def errors_of():
 
 
 @pytest.fixture
-def app():
+def app(tmp_path):
     from pathlib import Path
 
     from compounding.profile import load_profile
@@ -28,9 +28,27 @@ def app():
 
     sample = Path(__file__).resolve().parent.parent / "samples" / "pharmacy.toml"
     return create_app({"TESTING": True,
-                       "PROFILE": load_profile(sample.read_text(encoding="utf-8"))})
+                       "PROFILE": load_profile(sample.read_text(encoding="utf-8")),
+                       "DATABASE_URL": f"sqlite:///{tmp_path / 'records.sqlite3'}"})
 
 
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    from .databases import database
+
+    with database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def store(database_url):
+    from records import Store
+
+    opened = Store.open(database_url)
+    yield opened
+    opened.engine.dispose()

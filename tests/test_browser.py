@@ -39,8 +39,10 @@ def server(tmp_path_factory) -> Iterator[str]:
     port = free_port()
     exe = shutil.which("compounding")
     command = [exe] if exe else [sys.executable, "-m", "compounding.cli"]
-    env = {**os.environ, "COMPOUNDING_PROFILE": str(SAMPLES / "pharmacy.toml")}
-    log = (tmp_path_factory.mktemp("server") / "server.log").open("wb")
+    folder = tmp_path_factory.mktemp("server")
+    env = {**os.environ, "COMPOUNDING_PROFILE": str(SAMPLES / "pharmacy.toml"),
+           "COMPOUNDING_DATABASE_URL": f"sqlite:///{folder / 'records.sqlite3'}"}
+    log = (folder / "server.log").open("wb")
     process = subprocess.Popen([*command, "serve", "--port", str(port)], env=env,
                                stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -102,22 +104,44 @@ def test_pharmacist_flow(server, browser_page, tmp_path):
     expect(preview).to_contain_text("⌈32 × 4.5 / 50⌉ = ⌈2.88⌉")
     expect(preview.locator(".findings.critical")).to_contain_text("contains oxycodone")
 
-    # the label is refused until the finding is acknowledged
-    button(page, "Download label (PDF)").click()
-    expect(page.get_by_role("alert")).to_contain_text("CRITICAL_UNACKNOWLEDGED")
     page.get_by_label("OPIOID_COADMINISTRATION: pharmacist").fill("R. Okafor, PharmD")
     page.get_by_label("OPIOID_COADMINISTRATION: reason").fill("Percocet stopped 2026-11-01")
     button(page, "Preview the batch").click()
     expect(page.locator(".ack")).to_contain_text("Acknowledged by R. Okafor, PharmD")
 
+    # keep the batch: its record page prints the worksheet with the batch's lot number
+    button(page, "Create batch record and worksheet").click()
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_contain_text("printed")
+    lot = heading.inner_text().split()[1]
+    expect(page.get_by_text("once a pharmacist has verified the batch")).to_be_visible()
     with page.expect_download() as worksheet:
-        button(page, "Download worksheet (PDF)").click()
-    with page.expect_download() as label:
-        button(page, "Download label (PDF)").click()
+        page.get_by_role("link", name="Print worksheet (PDF)").click()
     sheet = Path(worksheet.value.path()).read_bytes()
-    tag = Path(label.value.path()).read_bytes()
-    assert worksheet.value.suggested_filename.startswith("worksheet-")
+    assert f"Lot number {lot}" in pdf.text(sheet)
     assert "Acknowledged by R. Okafor, PharmD: Percocet stopped 2026-11-01" in pdf.text(sheet)
+
+    # the bench results, one capsule out of range
+    page.get_by_label("Tablet powder, actual").fill("748")
+    page.get_by_label("Filler, actual").fill("3581")
+    page.get_by_label("Capsules made").fill("33")
+    page.get_by_label("Capsule net weights (mg), one per capsule").fill("129 131 150 128")
+    page.get_by_label("Compounded by").fill("T. Tech")
+    button(page, "Save bench results").click()
+    expect(page.locator(".findings.warning")).to_contain_text("Capsule 3 weighs 150 mg")
+
+    # the technician cannot verify their own batch; another pharmacist can
+    page.get_by_label("Verifying pharmacist").fill("t. tech")
+    button(page, "Record the verification").click()
+    expect(page.get_by_role("alert")).to_contain_text("SELF_VERIFICATION")
+    page.get_by_label("Verifying pharmacist").fill("R. Okafor, PharmD")
+    button(page, "Record the verification").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("verified")
+    expect(page.locator("table.history")).to_contain_text("verification (approve)")
+
+    with page.expect_download() as label:
+        page.get_by_role("link", name="Print label (PDF)").click()
+    tag = Path(label.value.path()).read_bytes()
     assert "Łukasz Wójcik" in pdf.text(tag) and "Riverside Compounding Pharmacy" in pdf.text(tag)
     [image] = pdf.render(tag, tmp_path, dpi=300)
     assert pdf.barcodes(image) == ["100987"]

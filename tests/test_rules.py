@@ -12,7 +12,7 @@ from compounding.rules import RULES
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 CODE = "\n".join(p.read_text(encoding="utf-8")
-                 for folder in ("compounding", "web") for p in (ROOT / folder).rglob("*.py")
+                 for folder in ("compounding", "web", "records") for p in (ROOT / folder).rglob("*.py")
                  if p.name != "rules.py")
 
 

@@ -42,11 +42,26 @@ def test_plan(client):
     jsonschema.validate(response.get_json(), schema("Plan"))
 
 
-def test_worksheet(client):
-    response = client.post("/api/v1/worksheet", json=ACKED)
-    assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert response.headers["Content-Disposition"].startswith("attachment; filename=")
-    assert response.data == (SAMPLES / "opioid-percocet.worksheet.pdf").read_bytes()
+def test_worksheet_keeps_a_record(client):
+    order = {k: v for k, v in ACKED.items() if k != "lot_number"}
+    response = client.post("/api/v1/worksheet", json=order)
+    assert response.status_code == 201 and response.mimetype == "application/pdf"
+    lot = response.headers["X-Lot-Number"]
+    assert lot == "20261122-001"
+    assert response.headers["Location"] == f"/api/v1/records/{lot}"
+    assert f"Lot number {lot}" in pdf.text(response.data)
+    second = client.post("/api/v1/worksheet", json=order)
+    assert second.headers["X-Lot-Number"] == "20261122-002"
+    reprint = client.get(f"/api/v1/records/{lot}/worksheet")
+    assert reprint.status_code == 200 and reprint.data == response.data
+
+
+def test_worksheet_with_the_orders_own_lot(client):
+    order = {**ACKED, "lot_number": "EXT-7731"}
+    response = client.post("/api/v1/worksheet", json=order)
+    assert response.headers["X-Lot-Number"] == "EXT-7731"
+    errors = check_error(client.post("/api/v1/worksheet", json=order), 409)
+    assert errors[0]["code"] == "LOT_NUMBER_TAKEN"
 
 
 def test_label(client):
@@ -101,7 +116,8 @@ def test_wrong_method_405(client, method, path):
     assert response.headers["Allow"]
 
 
-@pytest.mark.parametrize("path", ["/api/v1/nope", "/api/v2/plan", "/api/v1/plan/extra"])
+@pytest.mark.parametrize("path", ["/api/v1/nope", "/api/v2/plan", "/api/v1/plan/extra",
+                                  "/api/v1/records/20990101-001"])
 def test_unknown_path_404(client, path):
     check_error(client.get(path), 404)
 
@@ -147,12 +163,13 @@ def test_session_cookie_flags(client):
 def test_openapi_matches_the_routes(app, client):
     document = client.get("/api/v1/openapi.json").get_json()
     assert document["openapi"].startswith("3.1")
-    routes = {(rule.rule, method.lower()) for rule in app.url_map.iter_rules()
+    routes = {(rule.rule.replace("<", "{").replace(">", "}"), method.lower())
+              for rule in app.url_map.iter_rules()
               for method in rule.methods - {"HEAD", "OPTIONS"}
               if rule.rule.startswith("/api/") or rule.rule == "/healthz"}
     documented = {(path, method) for path, item in document["paths"].items() for method in item}
     assert routes == documented
-    order_fields = set(document["components"]["schemas"]["Order"]["properties"])
+    order_fields = set(document["components"]["schemas"]["Order-Input"]["properties"])
     from compounding.models import Order
 
     assert order_fields == set(Order.model_fields)

@@ -88,23 +88,38 @@ def test_csrf_required(client):
     assert 'value="Jane Q. Public"' in response.get_data(as_text=True)
 
 
-def test_worksheet_download(client):
-    response = post(client, "/worksheet.pdf")
-    assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert "NOT ACKNOWLEDGED" in pdf.text(response.data)
+ACK = {"ack.OPIOID_COADMINISTRATION.pharmacist": "R. Okafor",
+       "ack.OPIOID_COADMINISTRATION.reason": "Opioid stopped 2026-11-01"}
 
 
-def test_label_refused_then_acknowledged(client):
-    refused = post(client, "/label.pdf")
-    assert refused.status_code == 409
-    assert "CRITICAL_UNACKNOWLEDGED" in refused.get_data(as_text=True)
-    assert "Acknowledge critical findings" in refused.get_data(as_text=True)
-    ack = {"ack.OPIOID_COADMINISTRATION.pharmacist": "R. Okafor",
-           "ack.OPIOID_COADMINISTRATION.reason": "Opioid stopped 2026-11-01"}
-    label = post(client, "/label.pdf", **ack)
+def test_batch_record_and_worksheet(client):
+    response = post(client, "/batch")
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"])
+    lot = re.search(r"Batch (\d{8}-\d{3})", page.get_data(as_text=True)).group(1)
+    sheet = client.get(f"/records/{lot}/worksheet.pdf")
+    assert sheet.mimetype == "application/pdf"
+    assert f"Lot number {lot}" in pdf.text(sheet.data)
+    assert "NOT ACKNOWLEDGED" in pdf.text(sheet.data)
+
+
+def test_label_only_for_a_verified_acknowledged_batch(client):
+    lot = post(client, "/batch", **ACK).headers["Location"].split("/records/")[1].split("?")[0]
+    assert client.get(f"/records/{lot}/label.pdf").status_code == 409
+    assert "Acknowledged by R. Okafor: Opioid stopped 2026-11-01" in pdf.text(
+        client.get(f"/records/{lot}/worksheet.pdf").data)
+    tok = token(client)
+    bench = {"csrf_token": tok, "revision": "1", "tablets_used": "3",
+             "tablet_powder_actual": "748", "filler_actual": "3580", "capsules_made": "33",
+             "capsule_weights": "129 131\n150", "compounded_by": "T. Tech"}
+    assert client.post(f"/records/{lot}/bench", data=bench).status_code == 303
+    page = client.get(f"/records/{lot}").get_data(as_text=True)
+    assert "Capsule 3 weighs 150 mg" in page
+    verify = {"csrf_token": tok, "revision": "2", "pharmacist": "R. Okafor",
+              "decision": "approve"}
+    assert client.post(f"/records/{lot}/verification", data=verify).status_code == 303
+    label = client.get(f"/records/{lot}/label.pdf")
     assert label.status_code == 200 and "Jane Q. Public" in pdf.text(label.data)
-    sheet = post(client, "/worksheet.pdf", **ack)
-    assert "Acknowledged by R. Okafor: Opioid stopped 2026-11-01" in pdf.text(sheet.data)
 
 
 def test_half_an_acknowledgement_is_an_error(client):

@@ -31,8 +31,9 @@ def amount(mass: Fraction) -> str:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The Flask application. ``config`` keys: ``PROFILE`` (a :class:`Profile`), ``SECRET_KEY``,
-    and any Flask setting; otherwise ``COMPOUNDING_PROFILE`` (a TOML path) and
-    ``COMPOUNDING_SECRET_KEY`` from the environment, else defaults."""
+    ``DATABASE_URL`` and any Flask setting; otherwise ``COMPOUNDING_PROFILE`` (a TOML path),
+    ``COMPOUNDING_SECRET_KEY`` and ``COMPOUNDING_DATABASE_URL`` from the environment, else
+    defaults: the records live in a SQLite file in the instance folder, made on first start."""
     app = Flask(__name__, template_folder=_template_folder())
     profile_path = os.environ.get("COMPOUNDING_PROFILE")
     app.config.update(
@@ -47,12 +48,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(config or {})
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    from records import Store
+    from records.db import default_url
+
+    url = app.config.get("DATABASE_URL") or default_url(app.instance_path)
+    app.extensions["records"] = Store.open(url)
     app.jinja_env.filters["amount"] = amount
 
-    from . import api, errors, form, security
+    from . import api, errors, form, record_pages, records_api, security
 
     security.init_app(app)
     errors.init_app(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(records_api.bp)
     app.register_blueprint(form.bp)
+    app.register_blueprint(record_pages.bp)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import UnsupportedMediaType
 
-from compounding.documents import label_pdf, worksheet_pdf
+from compounding.documents import label_pdf
 from compounding.lots import lot_number
 from compounding.models import Order
 from compounding.orders import parse_order_json
@@ -38,8 +38,14 @@ def plan() -> Response:
 
 @bp.post("/api/v1/worksheet")
 def worksheet() -> Response:
-    order, profile = _order(), current_app.config["PROFILE"]
-    return _pdf(worksheet_pdf(order, profile), f"worksheet-{_lot(order)}.pdf")
+    """Printing a worksheet keeps the batch as a record: the PDF carries its lot number."""
+    from .records_api import reprint_worksheet, store
+
+    record = store().create(_order(), current_app.config["PROFILE"])
+    response = reprint_worksheet(record)
+    response.status_code = 201
+    response.headers["Location"] = f"/api/v1/records/{record.lot_number}"
+    return response
 
 
 @bp.post("/api/v1/label")
@@ -56,6 +62,8 @@ def _lot(order: Order) -> str:
 
 @bp.get("/healthz")
 def healthz() -> Response:
+    """200 when the service can serve: the records database answers."""
+    current_app.extensions["records"].ping()
     return jsonify({"ok": True, "status": 200})
 
 

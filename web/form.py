@@ -1,15 +1,15 @@
 """The pharmacist's form: enter an order, preview the plan with its working, acknowledge
-critical findings, download the worksheet and the label. Works without JavaScript."""
+critical findings, then keep it as a batch record (whose page prints the worksheet, takes the
+bench results and the verification, and prints the label once verified). No JavaScript."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from compounding.derivation import explain
-from compounding.documents import label_pdf, worksheet_pdf
 from compounding.errors import CompoundingError, ErrorDetail
 from compounding.lots import lot_number
 from compounding.plan import plan_of, work_out
@@ -44,14 +44,10 @@ def preview():
     return _handle(None)
 
 
-@bp.post("/worksheet.pdf")
-def worksheet():
-    return _handle("worksheet")
-
-
-@bp.post("/label.pdf")
-def label():
-    return _handle("label")
+@bp.post("/batch")
+def create_batch():
+    """Keep the order as a batch record and go to its page (worksheet, bench, verification)."""
+    return _handle("batch")
 
 
 def _handle(document: str | None):
@@ -65,12 +61,9 @@ def _handle(document: str | None):
     worked = None
     try:
         worked = work_out(order, profile.settings)
-        if document == "worksheet":
-            name = f"worksheet-{lot_number(worked.order, worked.compounded_on)}.pdf"
-            return _download(worksheet_pdf(worked.order, profile), name)
-        if document == "label":
-            return _download(label_pdf(worked.order, profile),
-                             f"label-{worked.order.rx_number}.pdf")
+        if document == "batch":
+            record = current_app.extensions["records"].create(worked.order, profile)
+            return redirect(url_for("records.show", lot=record.lot_number, created=1), code=303)
     except CompoundingError as exc:
         if worked is None and all(e.field.startswith("acknowledgements") for e in exc.errors):
             # only the acknowledgement is wrong: show the plan, so the error sits by its input
@@ -89,7 +82,3 @@ def _preview(worked) -> dict[str, object]:
             "lot": lot_number(worked.order, worked.compounded_on)}
 
 
-def _download(content: bytes, name: str) -> Response:
-    response = Response(content, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response

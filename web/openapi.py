@@ -8,7 +8,10 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
+from compounding.bench import BenchEntry, Correction, Scrap, Verification
+from compounding.findings import Acknowledgement
 from compounding.models import Order, Plan
+from records.models import Record, Summary
 
 REF = "#/components/schemas/{model}"
 
@@ -58,9 +61,14 @@ def _pdf(description: str) -> dict[str, Any]:
 @cache
 def openapi() -> dict[str, Any]:
     """The description, built once."""
-    _, schemas = models_json_schema([(Order, "validation"), (Plan, "serialization")],
-                                    ref_template=REF)
+    _, schemas = models_json_schema(
+        [(Order, "validation"), (Plan, "serialization"), (Record, "serialization"),
+         (Summary, "serialization"), (BenchEntry, "validation"), (Correction, "validation"),
+         (Verification, "validation"), (Scrap, "validation"), (Acknowledgement, "validation")],
+        ref_template=REF)
     components = {**schemas["$defs"], "Error": ERROR_SCHEMA}
+    if "Order-Input" in components:  # records embed the order as output: name the request form
+        components["Order"] = {"$ref": REF.format(model="Order-Input")}
     try:
         release = version("compounding-workbench")
     except PackageNotFoundError:  # pragma: no cover - running from a checkout
@@ -71,19 +79,94 @@ def openapi() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "Compounding workbench API", "version": release,
                  "description": "Low-dose naltrexone capsule orders and batch plans (API v1)."},
-        "paths": {
-            "/api/v1/plan": _order_post("Order → batch plan", plan_ok, {}),
-            "/api/v1/worksheet": _order_post("Order → batch worksheet PDF",
-                                             _pdf("The batch worksheet"), {}),
-            "/api/v1/label": _order_post(
-                "Order → patient label PDF", _pdf("The patient label"),
-                {"409": "A critical finding is not acknowledged"}),
-            "/healthz": {"get": {"summary": "Health", "responses": {"200": {
-                "description": "The service can serve", "content": {"application/json": {
-                    "schema": {"type": "object"}}}}}}},
-            "/api/v1/openapi.json": {"get": {"summary": "This description", "responses": {
-                "200": {"description": "OpenAPI 3.1",
-                        "content": {"application/json": {"schema": {"type": "object"}}}}}}},
-        },
         "components": {"schemas": components},
+    } | {"paths": {**_order_paths(plan_ok), **_record_paths()}}
+
+
+def _order_paths(plan_ok: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "/api/v1/plan": _order_post("Order → batch plan", plan_ok, {}),
+        "/api/v1/worksheet": _worksheet(),
+        "/api/v1/label": _order_post("Order → patient label PDF", _pdf("The patient label"),
+                                     {"409": "A critical finding is not acknowledged"}),
+        "/healthz": {"get": {"summary": "Health: the service and its database answer",
+                             "responses": {"200": {"description": "The service can serve",
+                                                   "content": {"application/json": {
+                                                       "schema": {"type": "object"}}}}}}},
+        "/api/v1/openapi.json": {"get": {"summary": "This description", "responses": {
+            "200": {"description": "OpenAPI 3.1",
+                    "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+    }
+
+
+def _worksheet() -> dict[str, Any]:
+    item = _order_post("Order → batch worksheet PDF; the batch is kept as a record",
+                       _pdf("The batch worksheet, with the record's lot number"),
+                       {"409": "The order's own lot number belongs to another batch"})
+    item["post"]["responses"]["201"] = item["post"]["responses"].pop("200")
+    item["post"]["responses"]["201"]["headers"] = {
+        "Location": {"schema": {"type": "string"}, "description": "The record"},
+        "X-Lot-Number": {"schema": {"type": "string"}, "description": "YYYYMMDD-NNN"}}
+    item["post"]["responses"] = dict(sorted(item["post"]["responses"].items()))
+    return item
+
+
+LOT = {"name": "lot", "in": "path", "required": True, "schema": {"type": "string"}}
+IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
+            "description": "The record's ETag (its revision): refuse if it changed since"}
+
+
+def _record_ok() -> dict[str, Any]:
+    return {"description": "The record, with every revision",
+            "headers": {"ETag": {"schema": {"type": "string"}}},
+            "content": {"application/json": {"schema": {"$ref": REF.format(model="Record")}}}}
+
+
+def _change(summary: str, model: str) -> dict[str, Any]:
+    return {"post": {
+        "summary": summary, "parameters": [LOT, IF_MATCH],
+        "requestBody": {"required": True, "content": {
+            "application/json": {"schema": {"$ref": REF.format(model=model)}}}},
+        "responses": {"200": _record_ok(), "400": _error("Malformed JSON"),
+                      "404": _error("No batch has that lot"),
+                      "409": _error("Not allowed in the batch's state, or the record changed"),
+                      "415": _error("Body not sent as application/json"),
+                      "422": _error("Invalid entry: every error names its field")}}}
+
+
+def _record_paths() -> dict[str, Any]:
+    listing = {"description": "Batches, newest first", "content": {"application/json": {
+        "schema": {"type": "object", "properties": {
+            "records": {"type": "array", "items": {"$ref": REF.format(model="Summary")}},
+            "limit": {"type": "integer"}, "offset": {"type": "integer"}}}}}}
+    query = [{"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
+             for n in ("patient", "rx_number", "lot_number", "date_from", "date_to", "status",
+                       "source_lot", "filler_lot", "limit", "offset")]
+    return {
+        "/api/v1/records": {"get": {"summary": "Search batch records", "parameters": query,
+                                    "responses": {"200": listing,
+                                                  "422": _error("A bad search value")}}},
+        "/api/v1/records/{lot}": {"get": {"summary": "One record", "parameters": [LOT],
+                                          "responses": {"200": _record_ok(),
+                                                        "404": _error("No such lot")}}},
+        "/api/v1/records/{lot}/bench": _change("Enter the bench results", "BenchEntry"),
+        "/api/v1/records/{lot}/corrections": _change("Correct the bench results",
+                                                     "Correction"),
+        "/api/v1/records/{lot}/verification": _change("A pharmacist approves or rejects",
+                                                      "Verification"),
+        "/api/v1/records/{lot}/acknowledgements": _change(
+            "Acknowledge a critical finding", "Acknowledgement"),
+        "/api/v1/records/{lot}/scrap": _change("Scrap the batch", "Scrap"),
+        "/api/v1/records/{lot}/worksheet": {"get": {
+            "summary": "Reprint the worksheet (the same document)", "parameters": [LOT],
+            "responses": {"200": _pdf("The worksheet"), "404": _error("No such lot")}}},
+        "/api/v1/records/{lot}/label": {"get": {
+            "summary": "The patient label of a verified batch", "parameters": [LOT],
+            "responses": {"200": _pdf("The label"), "404": _error("No such lot"),
+                          "409": _error("Not verified, or a critical finding unacknowledged")}}},
+        "/api/v1/recall": {"get": {
+            "summary": "Every batch that used a tablet lot or a filler lot",
+            "parameters": [{"name": n, "in": "query", "required": False,
+                            "schema": {"type": "string"}} for n in ("source_lot", "filler_lot")],
+            "responses": {"200": listing, "422": _error("Give source_lot or filler_lot")}}},
     }

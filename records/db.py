@@ -1,0 +1,51 @@
+"""The database connection: SQLite by default (a file, WAL mode), PostgreSQL by URL.
+
+``COMPOUNDING_DATABASE_URL`` selects the database (``postgresql+psycopg://user@host/db``);
+without it, a SQLite file in the instance folder is created on first use. SQLite runs in WAL
+mode with ``synchronous=FULL`` (a committed record survives a crash or power loss) and every
+transaction begins ``IMMEDIATE``, so concurrent writers queue for the lock instead of failing
+halfway; a busy timeout lets them wait.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+
+SQLITE_FILE = "compounding.sqlite3"
+BUSY_TIMEOUT_S = 30
+
+
+def default_url(instance_path: str | os.PathLike[str]) -> str:
+    """``COMPOUNDING_DATABASE_URL``, or the SQLite file in ``instance_path``."""
+    url = os.environ.get("COMPOUNDING_DATABASE_URL")
+    if url:
+        return url
+    folder = Path(instance_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / SQLITE_FILE}"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``, set up for this application's transactions."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S},
+                               pool_pre_ping=False)
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            dbapi_connection.isolation_level = None  # we say BEGIN ourselves
+            cursor = dbapi_connection.cursor()
+            for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON",
+                           f"busy_timeout={BUSY_TIMEOUT_S * 1000}"):
+                cursor.execute(f"PRAGMA {pragma}")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection) -> None:  # type: ignore[no-untyped-def]
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)

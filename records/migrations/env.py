@@ -1,0 +1,13 @@
+"""Alembic environment: run by :func:`records.migrate.upgrade` on a connection it supplies."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from records.schema import metadata
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=metadata,
+                  render_as_batch=connection.dialect.name == "sqlite")
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,91 @@
+"""What a stored record looks like to its readers (API JSON and pages)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from compounding.bench import BenchEntry, Status
+from compounding.findings import Acknowledgement, Finding
+from compounding.models import Order, Plan
+from compounding.profile import Profile
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Revision(_Frozen):
+    """One step in a batch's history; never changed once written."""
+
+    number: int
+    action: str
+    status: Status
+    author: str | None
+    at: datetime
+    reason: str | None
+    data: dict[str, Any]
+
+
+class Summary(_Frozen):
+    """A batch in a search result."""
+
+    lot_number: str
+    lot_date: date
+    rx_number: str | None
+    patient: str | None
+    status: Status
+    revision: int
+    created_at: datetime
+
+
+class Record(_Frozen):
+    """A batch: what was ordered and planned, and every revision since."""
+
+    lot_number: str
+    created_at: datetime
+    status: Status
+    revision: int
+    order: Order
+    plan: Plan
+    profile: Profile
+    revisions: list[Revision]
+
+    @property
+    def bench(self) -> BenchEntry | None:
+        """The bench entry as it reads now (the latest entry or correction)."""
+        for revision in reversed(self.revisions):
+            if revision.action in ("bench", "correction"):
+                return BenchEntry.model_validate(revision.data["bench"])
+        return None
+
+    @property
+    def acknowledgements(self) -> list[Acknowledgement]:
+        """Those in the order, then those given since, one per code."""
+        given = {a.code: a for a in self.order.acknowledgements}
+        for revision in self.revisions:
+            if revision.action == "acknowledgement":
+                ack = Acknowledgement.model_validate(revision.data)
+                given.setdefault(ack.code, ack)
+        return list(given.values())
+
+    @property
+    def unacknowledged(self) -> list[Finding]:
+        """Critical findings of the plan that no pharmacist has acknowledged yet."""
+        done = {a.code for a in self.acknowledgements}
+        return [f for f in self.plan.findings
+                if f.severity.value == "critical" and f.code not in done]
+
+    def labelled_order(self) -> Order:
+        """The order with every acknowledgement given, as the label is printed from."""
+        return self.order.model_copy(update={"acknowledgements": self.acknowledgements})
+
+    @property
+    def flags(self) -> list[Finding]:
+        """Capsules outside the acceptance range, as of the current bench entry."""
+        for revision in reversed(self.revisions):
+            if "flags" in revision.data:
+                return [Finding.model_validate(f) for f in revision.data["flags"]]
+        return []

@@ -1,0 +1,393 @@
+"""The compounding records store: create, complete, verify, scrap, search, recall.
+
+Every change is one transaction that appends a revision and moves the batch's head pointer,
+guarded by the revision number it expects, so two people saving at once cannot overwrite each
+other (``STALE_REVISION``). Lot numbers ``YYYYMMDD-NNN`` come from a per-day counter incremented
+in the same transaction as the record, so a number is never given twice and never lost.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Iterator, Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, and_, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from compounding.bench import (
+    TRANSITIONS,
+    Action,
+    BenchEntry,
+    Correction,
+    Scrap,
+    Verification,
+    check_bench,
+    check_transition,
+    check_verification,
+)
+from compounding.errors import ErrorDetail, OrderError
+from compounding.findings import Acknowledgement
+from compounding.models import Order, Plan
+from compounding.orders import parse_order
+from compounding.plan import plan_of, work_out
+from compounding.profile import Profile
+
+from .db import make_engine
+from .migrate import upgrade
+from .models import Record, Revision, Summary
+from .schema import batch_lots, batches, lot_counters, revisions
+
+
+class RecordNotFound(OrderError):
+    """No batch has that lot number (HTTP 404)."""
+
+    status = 404
+
+
+class Conflict(OrderError):
+    """The change conflicts with the record as stored (HTTP 409)."""
+
+    status = 409
+
+
+def patient_key(name: str | None) -> str:
+    """A patient name as searched: case, composition and spacing folded."""
+    return " ".join(unicodedata.normalize("NFKC", name or "").casefold().split())
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _lots(order: Order) -> list[tuple[str, str]]:
+    pairs = [("source", order.source.lot), ("filler", order.filler.lot),
+             ("capsule", order.capsule.lot)]
+    return [(component, lot) for component, lot in pairs if lot]
+
+
+def _bench_lots(entry: BenchEntry) -> list[tuple[str, str]]:
+    pairs = [("source", entry.source_lot), ("filler", entry.filler_lot),
+             ("capsule", entry.capsule_lot)]
+    return [(component, lot) for component, lot in pairs if lot]
+
+
+class Store:
+    """Compounding records in one database (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = True) -> Store:
+        store = cls(make_engine(url))
+        if migrate:
+            upgrade(store.engine)
+        return store
+
+    def _upsert_counter(self, day: date):
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(lot_counters).values(day=day, last=1)
+        return statement.on_conflict_do_update(
+            index_elements=[lot_counters.c.day], set_={"last": lot_counters.c.last + 1},
+        ).returning(lot_counters.c.last)
+
+    # -- creating ---------------------------------------------------------------------------
+
+    def create(self, order: Order | Mapping[str, Any], profile: Profile,
+               author: str | None = None) -> Record:
+        """Plan the order and keep it as a new batch with its lot number (the worksheet's).
+
+        The order's own ``lot_number`` is kept when given (``LOT_NUMBER_TAKEN`` if another
+        batch has it); otherwise the next ``YYYYMMDD-NNN`` of the compounding date is assigned.
+        """
+        order = parse_order(order)
+        on = order.compounded_on or date.today()
+        order = order.model_copy(update={"compounded_on": on})
+        work_out(order, profile.settings)  # invalid orders never reach the database
+        now = _now()
+        with self.engine.begin() as connection:
+            if order.lot_number:
+                lot, seq = order.lot_number, None
+            else:
+                seq = connection.execute(self._upsert_counter(on)).scalar_one()
+                lot = f"{on:%Y%m%d}-{seq:03d}"
+            # what is kept is what is printed: the order as its JSON reads back
+            stored = Order.model_validate_json(
+                order.model_copy(update={"lot_number": lot}).model_dump_json())
+            plan = plan_of(work_out(stored, profile.settings))
+            try:
+                batch_id = connection.execute(insert(batches).values(
+                    lot_number=lot, lot_date=on, lot_seq=seq, created_at=now,
+                    patient_key=patient_key(stored.patient.name if stored.patient else None),
+                    rx_number=stored.rx_number, order_json=stored.model_dump_json(),
+                    plan_json=plan.model_dump_json(), profile_json=profile.model_dump_json(),
+                    status="printed", revision=1,
+                ).returning(batches.c.id)).scalar_one()
+            except IntegrityError:
+                raise Conflict([ErrorDetail("LOT_NUMBER_TAKEN", "lot_number",
+                                            f"another batch already has lot {lot}")]) from None
+            connection.execute(insert(revisions).values(
+                batch_id=batch_id, number=1, action="printed", status="printed", author=author,
+                at=now, reason=None, data_json="{}"))
+            lots = _lots(stored)
+            if lots:
+                connection.execute(insert(batch_lots), [
+                    {"batch_id": batch_id, "component": c, "lot": lot_} for c, lot_ in lots])
+        return self.get(lot)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def get(self, lot: str) -> Record:
+        """The record of ``lot`` with its whole history (``RecordNotFound`` otherwise)."""
+        with self.engine.connect() as connection:
+            row = connection.execute(select(batches).where(batches.c.lot_number == lot)).first()
+            if row is None:
+                raise RecordNotFound([ErrorDetail("NOT_FOUND", "lot_number",
+                                                  f"no batch has lot {lot}")])
+            history = connection.execute(
+                select(revisions).where(revisions.c.batch_id == row.id)
+                .order_by(revisions.c.number)).all()
+        return Record(
+            lot_number=row.lot_number, created_at=_aware(row.created_at), status=row.status,
+            revision=row.revision, order=Order.model_validate_json(row.order_json),
+            plan=Plan.model_validate_json(row.plan_json),
+            profile=Profile.model_validate_json(row.profile_json),
+            revisions=[Revision(number=r.number, action=r.action, status=r.status,
+                                author=r.author, at=_aware(r.at), reason=r.reason,
+                                data=json.loads(r.data_json)) for r in history])
+
+    def search(self, *, patient: str | None = None, rx_number: str | None = None,
+               lot_number: str | None = None, date_from: date | None = None,
+               date_to: date | None = None, status: str | None = None,
+               source_lot: str | None = None, filler_lot: str | None = None,
+               limit: int = 50, offset: int = 0) -> list[Summary]:
+        """Batches matching every criterion given, newest first. ``patient`` matches the
+        start of the name, any case; lots and Rx numbers match exactly."""
+        conditions = []
+        if patient:
+            key = patient_key(patient)
+            conditions.append(and_(batches.c.patient_key >= key,
+                                   batches.c.patient_key < key + "\U0010ffff"))
+        if rx_number:
+            conditions.append(batches.c.rx_number == rx_number)
+        if lot_number:
+            conditions.append(batches.c.lot_number == lot_number)
+        if date_from:
+            conditions.append(batches.c.lot_date >= date_from)
+        if date_to:
+            conditions.append(batches.c.lot_date <= date_to)
+        if status:
+            conditions.append(batches.c.status == status)
+        for component, lot in (("source", source_lot), ("filler", filler_lot)):
+            if lot:
+                used = select(batch_lots.c.batch_id).where(
+                    batch_lots.c.component == component, batch_lots.c.lot == lot)
+                conditions.append(batches.c.id.in_(used))
+        query = (select(batches.c.lot_number, batches.c.lot_date, batches.c.rx_number,
+                        batches.c.order_json, batches.c.status, batches.c.revision,
+                        batches.c.created_at)
+                 .where(*conditions).order_by(batches.c.id.desc()).limit(limit).offset(offset))
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return [Summary(lot_number=r.lot_number, lot_date=r.lot_date, rx_number=r.rx_number,
+                        patient=_patient(r.order_json), status=r.status, revision=r.revision,
+                        created_at=_aware(r.created_at)) for r in rows]
+
+    def recall(self, *, source_lot: str | None = None,
+               filler_lot: str | None = None) -> list[Summary]:
+        """Every batch that used the given tablet lot or filler lot (all of them, not a page)."""
+        found: dict[str, Summary] = {}
+        for criteria in ({"source_lot": source_lot}, {"filler_lot": filler_lot}):
+            if next(iter(criteria.values())):
+                for summary in self.search(**criteria, limit=1_000_000):  # type: ignore[arg-type]
+                    found[summary.lot_number] = summary
+        return sorted(found.values(), key=lambda s: s.lot_number)
+
+    def ping(self) -> None:
+        """Raise unless the database answers."""
+        with self.engine.connect() as connection:
+            connection.execute(select(1))
+
+    def count(self) -> int:
+        with self.engine.connect() as connection:
+            return connection.execute(select(func.count()).select_from(batches)).scalar_one()
+
+    # -- changing ---------------------------------------------------------------------------
+
+    def _append(self, lot: str, action: Action, expected: int | None, author: str | None,
+                reason: str | None, data: dict[str, Any], status: str | None = None,
+                lots: list[tuple[str, str]] | None = None) -> Record:
+        """Append a revision and move the head, in one transaction."""
+        with self.engine.begin() as connection:
+            row = connection.execute(select(batches.c.id, batches.c.status, batches.c.revision)
+                                     .where(batches.c.lot_number == lot)).first()
+            if row is None:
+                raise RecordNotFound([ErrorDetail("NOT_FOUND", "lot_number",
+                                                  f"no batch has lot {lot}")])
+            check_transition(action, row.status)
+            if expected is not None and expected != row.revision:
+                raise Conflict([ErrorDetail(
+                    "STALE_REVISION", "revision",
+                    f"the record is at revision {row.revision}, not {expected}: someone saved "
+                    f"it meanwhile; reload it")])
+            new_status = status or TRANSITIONS[action][1] or row.status
+            number = row.revision + 1
+            moved = connection.execute(
+                update(batches).where(batches.c.id == row.id,
+                                      batches.c.revision == row.revision)
+                .values(revision=number, status=new_status)).rowcount
+            if moved != 1:  # another writer moved the head between our read and write
+                raise Conflict([ErrorDetail("STALE_REVISION", "revision",
+                                            "the record changed meanwhile; reload it")])
+            connection.execute(insert(revisions).values(
+                batch_id=row.id, number=number, action=action, status=new_status,
+                author=author, at=_now(), reason=reason,
+                data_json=json.dumps(data, ensure_ascii=False, sort_keys=True)))
+            if lots:
+                connection.execute(insert(batch_lots), [
+                    {"batch_id": row.id, "component": c, "lot": lot_} for c, lot_ in lots])
+        return self.get(lot)
+
+    def enter_bench(self, lot: str, entry: BenchEntry | Mapping[str, Any],
+                    expected: int | None = None) -> Record:
+        """Record what was done at the bench; capsules out of range are flagged."""
+        entry = _parse(BenchEntry, entry)
+        flags = check_bench(entry, self.get(lot).plan)
+        data = {"bench": entry.model_dump(mode="json"),
+                "flags": [f.model_dump(mode="json") for f in flags]}
+        return self._append(lot, "bench", expected, entry.compounded_by, None, data,
+                            lots=_bench_lots(entry))
+
+    def correct(self, lot: str, correction: Correction | Mapping[str, Any],
+                expected: int | None = None) -> Record:
+        """A corrected bench entry, as a new revision saying who and why."""
+        correction = _parse(Correction, correction)
+        flags = check_bench(correction.bench, self.get(lot).plan)
+        data = {"bench": correction.bench.model_dump(mode="json"),
+                "flags": [f.model_dump(mode="json") for f in flags]}
+        return self._append(lot, "correction", expected, correction.by, correction.reason,
+                            data, lots=_bench_lots(correction.bench))
+
+    def verify(self, lot: str, verification: Verification | Mapping[str, Any], *,
+               allow_self_verification: bool = False, expected: int | None = None) -> Record:
+        """A pharmacist approves (``verified``) or rejects (``rejected``) a compounded batch."""
+        verification = _parse(Verification, verification)
+        record = self.get(lot)
+        check_transition("verification", record.status)
+        bench = record.bench
+        check_verification(verification, bench.compounded_by if bench else None,
+                           allow_self_verification)
+        status = "verified" if verification.decision == "approve" else "rejected"
+        return self._append(lot, "verification", expected, verification.pharmacist,
+                            verification.reason, verification.model_dump(mode="json"), status)
+
+    def acknowledge(self, lot: str, acknowledgement: Acknowledgement | Mapping[str, Any],
+                    expected: int | None = None) -> Record:
+        """A pharmacist acknowledges a critical finding of a kept batch (the label needs it)."""
+        acknowledgement = _parse(Acknowledgement, acknowledgement)
+        pending = {f.code for f in self.get(lot).unacknowledged}
+        if acknowledgement.code not in pending:
+            raise OrderError([ErrorDetail(
+                "UNKNOWN_ACKNOWLEDGEMENT", "code",
+                f"“{acknowledgement.code}” is not an unacknowledged critical finding of this "
+                f"batch" + (f"; pending: {', '.join(sorted(pending))}" if pending else ""))])
+        return self._append(lot, "acknowledgement", expected, acknowledgement.pharmacist,
+                            acknowledgement.reason, acknowledgement.model_dump(mode="json"))
+
+    def scrap(self, lot: str, scrap: Scrap | Mapping[str, Any],
+              expected: int | None = None) -> Record:
+        """Take a batch out of use, with who and why."""
+        scrap = _parse(Scrap, scrap)
+        return self._append(lot, "scrap", expected, scrap.by, scrap.reason,
+                            scrap.model_dump(mode="json"))
+
+    # -- moving between databases -----------------------------------------------------------
+
+    def export(self) -> Iterator[dict[str, Any]]:
+        """Every record with every revision, oldest first, as JSON-ready dictionaries."""
+        with self.engine.connect() as connection:
+            lots = connection.execute(select(batches.c.lot_number)
+                                      .order_by(batches.c.id)).scalars().all()
+        for lot in lots:
+            yield self.get(lot).model_dump(mode="json")
+
+    def import_records(self, records: Iterator[Mapping[str, Any]]) -> int:
+        """Insert exported records exactly as they were (lots, times, revisions); returns how
+        many. A lot number already present is an error and nothing of that record is written."""
+        count = 0
+        for data in records:
+            record = Record.model_validate(data)
+            self._insert_whole(record)
+            count += 1
+        return count
+
+    def _insert_whole(self, record: Record) -> None:
+        order = record.order
+        day = order.compounded_on or record.created_at.date()
+        seq = _sequence(record.lot_number, day)
+        with self.engine.begin() as connection:
+            try:
+                batch_id = connection.execute(insert(batches).values(
+                    lot_number=record.lot_number, lot_date=day, lot_seq=seq,
+                    created_at=record.created_at,
+                    patient_key=patient_key(order.patient.name if order.patient else None),
+                    rx_number=order.rx_number, order_json=order.model_dump_json(),
+                    plan_json=record.plan.model_dump_json(),
+                    profile_json=record.profile.model_dump_json(), status=record.status,
+                    revision=record.revision).returning(batches.c.id)).scalar_one()
+            except IntegrityError:
+                raise Conflict([ErrorDetail("LOT_NUMBER_TAKEN", "lot_number",
+                                            f"lot {record.lot_number} is already in this "
+                                            f"database")]) from None
+            connection.execute(insert(revisions), [{
+                "batch_id": batch_id, "number": r.number, "action": r.action,
+                "status": r.status, "author": r.author, "at": r.at, "reason": r.reason,
+                "data_json": json.dumps(r.data, ensure_ascii=False, sort_keys=True)}
+                for r in record.revisions])
+            lots = _lots(order) + [
+                pair for r in record.revisions if r.action in ("bench", "correction")
+                for pair in _bench_lots(BenchEntry.model_validate(r.data["bench"]))]
+            if lots:
+                connection.execute(insert(batch_lots), [
+                    {"batch_id": batch_id, "component": c, "lot": lot} for c, lot in lots])
+            if seq is not None:
+                current = connection.execute(select(lot_counters.c.last)
+                                             .where(lot_counters.c.day == day)).scalar()
+                if current is None:
+                    connection.execute(insert(lot_counters).values(day=day, last=seq))
+                elif current < seq:
+                    connection.execute(update(lot_counters).where(lot_counters.c.day == day)
+                                       .values(last=seq))
+
+
+def _sequence(lot: str, day: date) -> int | None:
+    prefix = f"{day:%Y%m%d}-"
+    tail = lot.removeprefix(prefix)
+    return int(tail) if lot.startswith(prefix) and tail.isdigit() else None
+
+
+def _parse(model: Any, value: Any) -> Any:
+    from pydantic import ValidationError
+
+    from compounding.orders import _details
+
+    if isinstance(value, model):
+        return value
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        raise OrderError(_details(exc)) from None
+
+
+def _patient(order_json: str) -> str | None:
+    patient = json.loads(order_json).get("patient") or {}
+    return patient.get("name")
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes; they were written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
