@@ -2,10 +2,11 @@
 
 Starts ``compounding serve`` (waitress) on loopback and drives it with 8 concurrent clients
 (separate processes, keep-alive connections): requests per second and p50/p95 latency of
-``POST /api/v1/plan`` and ``POST /api/v1/label``, next to the trivial ``GET /healthz``; then the
-server's resident memory. Clients and server share the machine, so the trivial and the plan
-endpoint are measured in three interleaved rounds and compared round by round (the median
-ratio). Targets: plan ≥ 50 % of the trivial endpoint's throughput; label p95 ≤ 150 ms; server
+``POST /api/v1/plan`` and ``POST /api/v1/label``, next to two trivial endpoints on the same server:
+``GET /healthz`` (which pings the records database) and the static stylesheet; the faster of the
+two is the baseline. Then the server's resident memory. Clients and server share the machine,
+so baseline and plan are measured in three interleaved rounds and compared round by round (the
+median ratio). Targets: plan ≥ 50 % of the trivial endpoint's throughput; label p95 ≤ 150 ms; server
 memory ≤ 200 MB.
 
 Run: ``python benchmarks/bench_web.py``. Exit status 1 when a target is missed.
@@ -90,14 +91,15 @@ def main() -> int:
         with Pool(CLIENTS) as pool:
             for round_ in range(1, 4):
                 print(f" round {round_}")
-                trivial, _ = load(pool, port, "GET", "/healthz", None, 300)
+                health, _ = load(pool, port, "GET", "/healthz", None, 300)
+                static, _ = load(pool, port, "GET", "/static/app.css", None, 300)
                 plan, _ = load(pool, port, "POST", "/api/v1/plan", PLAN, 300)
-                ratios.append(plan / trivial)
+                ratios.append(plan / max(health, static))
             _, label_p95 = load(pool, port, "POST", "/api/v1/label", LABEL, 40)
         rss, peak = rss_mb(server.pid)
         print(f"  server memory: {rss:.0f} MB resident, {peak:.0f} MB peak")
         ratio = sorted(ratios)[1]
-        ok &= verdict("plan ≥ 50 % of the trivial endpoint", ratio >= 0.5,
+        ok &= verdict("plan ≥ 50 % of the faster trivial endpoint", ratio >= 0.5,
                       f"{ratio:.0%} (rounds: {', '.join(f'{r:.0%}' for r in ratios)})")
         ok &= verdict("label p95 ≤ 150 ms", label_p95 <= 0.150, f"{label_p95 * 1e3:.1f} ms")
         ok &= verdict("server memory ≤ 200 MB", peak <= 200, f"{peak:.0f} MB peak")

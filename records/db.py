@@ -2,9 +2,10 @@
 
 ``COMPOUNDING_DATABASE_URL`` selects the database (``postgresql+psycopg://user@host/db``);
 without it, a SQLite file in the instance folder is created on first use. SQLite runs in WAL
-mode with ``synchronous=FULL`` (a committed record survives a crash or power loss) and every
-transaction begins ``IMMEDIATE``, so concurrent writers queue for the lock instead of failing
-halfway; a busy timeout lets them wait.
+mode with ``synchronous=FULL`` (a committed record survives a crash or power loss). A write
+transaction (a connection with the execution option ``writes=True``, see :func:`writer`)
+begins ``IMMEDIATE``, so concurrent writers queue for the lock instead of failing halfway, and a
+busy timeout lets them wait; reads begin ``DEFERRED`` and, in WAL mode, never wait for a writer.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import Engine, create_engine, event
 
 SQLITE_FILE = "compounding.sqlite3"
 BUSY_TIMEOUT_S = 30
+POOL_SIZE = 16  # connections kept open: at least the server's threads, so none is reopened
 
 
 def default_url(instance_path: str | os.PathLike[str]) -> str:
@@ -28,11 +30,16 @@ def default_url(instance_path: str | os.PathLike[str]) -> str:
     return f"sqlite:///{folder / SQLITE_FILE}"
 
 
+def writer(engine: Engine) -> Engine:
+    """The same engine, for transactions that write (``BEGIN IMMEDIATE`` on SQLite)."""
+    return engine.execution_options(writes=True)
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``, set up for this application's transactions."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S},
-                               pool_pre_ping=False)
+                               pool_size=POOL_SIZE, max_overflow=POOL_SIZE)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -45,7 +52,8 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(connection) -> None:  # type: ignore[no-untyped-def]
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            writes = connection.get_execution_options().get("writes", False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN DEFERRED")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_SIZE)

@@ -6,6 +6,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from .db import writer
+
 SCRIPTS = "records:migrations"
 
 
@@ -13,6 +15,6 @@ def upgrade(engine: Engine) -> None:
     """Bring the database to the newest schema; creates it on first use."""
     config = Config()
     config.set_main_option("script_location", SCRIPTS)
-    with engine.begin() as connection:
+    with writer(engine).begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

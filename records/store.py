@@ -36,7 +36,7 @@ from compounding.orders import parse_order
 from compounding.plan import plan_of, work_out
 from compounding.profile import Profile
 
-from .db import make_engine
+from .db import make_engine, writer
 from .migrate import upgrade
 from .models import Record, Revision, Summary
 from .schema import batch_lots, batches, lot_counters, revisions
@@ -80,6 +80,7 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._writes = writer(engine)
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
@@ -106,26 +107,27 @@ class Store:
         """
         order = parse_order(order)
         on = order.compounded_on or date.today()
-        order = order.model_copy(update={"compounded_on": on})
-        work_out(order, profile.settings)  # invalid orders never reach the database
+        # what is kept is what is printed: the order as its JSON reads back, planned before
+        # the transaction so that the write lock is held only for the writes
+        canonical = Order.model_validate_json(
+            order.model_copy(update={"compounded_on": on}).model_dump_json())
+        plan = plan_of(work_out(canonical, profile.settings))  # invalid orders stop here
+        plan_json, profile_json = plan.model_dump_json(), profile.model_dump_json()
+        key = patient_key(canonical.patient.name if canonical.patient else None)
         now = _now()
-        with self.engine.begin() as connection:
-            if order.lot_number:
-                lot, seq = order.lot_number, None
+        with self._writes.begin() as connection:
+            if canonical.lot_number:
+                lot, seq = canonical.lot_number, None
             else:
                 seq = connection.execute(self._upsert_counter(on)).scalar_one()
                 lot = f"{on:%Y%m%d}-{seq:03d}"
-            # what is kept is what is printed: the order as its JSON reads back
-            stored = Order.model_validate_json(
-                order.model_copy(update={"lot_number": lot}).model_dump_json())
-            plan = plan_of(work_out(stored, profile.settings))
+            stored = canonical.model_copy(update={"lot_number": lot})
             try:
                 batch_id = connection.execute(insert(batches).values(
                     lot_number=lot, lot_date=on, lot_seq=seq, created_at=now,
-                    patient_key=patient_key(stored.patient.name if stored.patient else None),
-                    rx_number=stored.rx_number, order_json=stored.model_dump_json(),
-                    plan_json=plan.model_dump_json(), profile_json=profile.model_dump_json(),
-                    status="printed", revision=1,
+                    patient_key=key, rx_number=stored.rx_number,
+                    order_json=stored.model_dump_json(), plan_json=plan_json,
+                    profile_json=profile_json, status="printed", revision=1,
                 ).returning(batches.c.id)).scalar_one()
             except IntegrityError:
                 raise Conflict([ErrorDetail("LOT_NUMBER_TAKEN", "lot_number",
@@ -137,7 +139,10 @@ class Store:
             if lots:
                 connection.execute(insert(batch_lots), [
                     {"batch_id": batch_id, "component": c, "lot": lot_} for c, lot_ in lots])
-        return self.get(lot)
+        first = Revision(number=1, action="printed", status="printed", author=author, at=now,
+                         reason=None, data={})
+        return Record(lot_number=lot, created_at=now, status="printed", revision=1,
+                      order=stored, plan=plan, profile=profile, revisions=[first])
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -222,7 +227,7 @@ class Store:
                 reason: str | None, data: dict[str, Any], status: str | None = None,
                 lots: list[tuple[str, str]] | None = None) -> Record:
         """Append a revision and move the head, in one transaction."""
-        with self.engine.begin() as connection:
+        with self._writes.begin() as connection:
             row = connection.execute(select(batches.c.id, batches.c.status, batches.c.revision)
                                      .where(batches.c.lot_number == lot)).first()
             if row is None:
@@ -329,7 +334,7 @@ class Store:
         order = record.order
         day = order.compounded_on or record.created_at.date()
         seq = _sequence(record.lot_number, day)
-        with self.engine.begin() as connection:
+        with self._writes.begin() as connection:
             try:
                 batch_id = connection.execute(insert(batches).values(
                     lot_number=record.lot_number, lot_date=day, lot_seq=seq,

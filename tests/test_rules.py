@@ -11,9 +11,8 @@ from compounding.rules import RULES
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-CODE = "\n".join(p.read_text(encoding="utf-8")
-                 for folder in ("compounding", "web", "records") for p in (ROOT / folder).rglob("*.py")
-                 if p.name != "rules.py")
+SOURCES = [p for folder in ("compounding", "web", "records") for p in (ROOT / folder).rglob("*.py")]
+CODE = "\n".join(p.read_text(encoding="utf-8") for p in SOURCES if p.name != "rules.py")
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])

@@ -1,0 +1,217 @@
+"""The records store under load, on SQLite and PostgreSQL, against baselines in the same run.
+
+1. Records created per second by 8 writer processes (``Store.create``: plan, lot number,
+   record, first revision, lots, all in one transaction), next to 8 processes inserting the same
+   rows with plain SQL (no planning, no counter); target ≥ 200 records/s on SQLite.
+2. Search latency over 100 000 records: by patient name (prefix), by lot number, by Rx number
+   and a recall by tablet lot, next to a primary-key look-up; target ≤ 20 ms by patient or lot.
+
+Run: ``python benchmarks/bench_records.py [--records 100000]``. PostgreSQL is
+``COMPOUNDING_BENCH_POSTGRES_URL`` (default: the local server, database ``test``); a fresh
+database is made and dropped. Exit status 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _timing import percentile, verdict
+from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy.engine import make_url
+
+from compounding.profile import DEFAULT_PROFILE
+from records import Store
+from records.schema import batch_lots, batches, revisions
+
+ROOT = Path(__file__).resolve().parent.parent
+ORDER = json.loads((ROOT / "samples" / "usual-4.5mg.order.json").read_text(encoding="utf-8"))
+ORDER.pop("lot_number")
+POSTGRES = os.environ.get("COMPOUNDING_BENCH_POSTGRES_URL",
+                          "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+WRITERS, EACH = 8, 60
+NAMES = ["Smith", "Jones", "Garcia", "Nguyễn", "Wójcik", "Петрова", "Okafor", "Brown", "Lee",
+         "Martin", "Dubois", "Rossi", "Müller", "Kowalski", "Tanaka", "Silva"]
+
+
+def _create(url: str, ready) -> None:
+    store = Store.open(url, migrate=False)
+    store.get(store.search(limit=1)[0].lot_number)  # connected and warm
+    ready.wait()
+    for _ in range(EACH):
+        store.create(ORDER, DEFAULT_PROFILE)
+    store.engine.dispose()
+
+
+def _raw(url: str, ready) -> None:
+    store = Store.open(url, migrate=False)
+    sample = store.get(store.search(limit=1)[0].lot_number)
+    ready.wait()
+    for _ in range(EACH):
+        with store.engine.begin() as connection:
+            batch_id = connection.execute(insert(batches).values(
+                lot_number=uuid.uuid4().hex[:20], lot_date=date(2020, 1, 1),
+                created_at=datetime.now(UTC), patient_key="raw", rx_number="1",
+                order_json=sample.order.model_dump_json(), plan_json=sample.plan.model_dump_json(),
+                profile_json=sample.profile.model_dump_json(), status="printed", revision=1,
+            ).returning(batches.c.id)).scalar_one()
+            connection.execute(insert(revisions).values(
+                batch_id=batch_id, number=1, action="printed", status="printed",
+                at=datetime.now(UTC), data_json="{}"))
+    store.engine.dispose()
+
+
+def writers(url: str, target) -> float:
+    """Records per second of 8 processes running ``target``, timed from when all are ready
+    (process start-up and imports are not the store's cost)."""
+    context = multiprocessing.get_context("spawn")
+    ready = context.Barrier(WRITERS + 1)
+    processes = [context.Process(target=target, args=(url, ready)) for _ in range(WRITERS)]
+    for process in processes:
+        process.start()
+    ready.wait()
+    start = time.perf_counter()
+    for process in processes:
+        process.join()
+        assert process.exitcode == 0
+    return WRITERS * EACH / (time.perf_counter() - start)
+
+
+def seed(store: Store, count: int) -> None:
+    """``count`` records, inserted in bulk: realistic rows, varied names, lots and days."""
+    template = store.get(store.search(limit=1)[0].lot_number)
+    order_json, plan_json = template.order.model_dump_json(), template.plan.model_dump_json()
+    profile_json = template.profile.model_dump_json()
+    rng = random.Random(17)
+    done = 0
+    with store.engine.connect() as connection:
+        first_id = connection.execute(select(batches.c.id).order_by(batches.c.id.desc())
+                                      .limit(1)).scalar_one() + 1
+    while done < count:
+        chunk = min(5000, count - done)
+        rows, revs, lots = [], [], []
+        for i in range(chunk):
+            n = done + i
+            day = date(2021, 1, 1) + timedelta(days=n // 60)
+            name = f"{rng.choice(NAMES)} {rng.choice(NAMES)} {n}".casefold()
+            rows.append({"id": first_id + n, "lot_number": f"{day:%Y%m%d}-{n % 60 + 100:03d}",
+                         "lot_date": day, "lot_seq": None, "created_at": datetime.now(UTC),
+                         "patient_key": name, "rx_number": str(500000 + n),
+                         "order_json": order_json, "plan_json": plan_json,
+                         "profile_json": profile_json, "status": "printed", "revision": 1})
+            revs.append({"batch_id": first_id + n, "number": 1, "action": "printed",
+                         "status": "printed", "at": datetime.now(UTC), "data_json": "{}"})
+            lots.append({"batch_id": first_id + n, "component": "source",
+                         "lot": f"N{n % 5000}"})
+        with store.engine.begin() as connection:
+            connection.execute(insert(batches), rows)
+            connection.execute(insert(revisions), revs)
+            connection.execute(insert(batch_lots), lots)
+        done += chunk
+    if store.engine.dialect.name == "postgresql":
+        with store.engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").execute(
+                text("ANALYZE"))
+    else:
+        with store.engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
+
+
+def latency(function, runs: int = 200) -> list[float]:
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def searches(store: Store, count: int) -> dict[str, list[float]]:
+    rng = random.Random(3)
+
+    def pick() -> int:
+        return rng.randrange(count)
+
+    def by_pk():
+        with store.engine.connect() as connection:
+            connection.execute(select(batches.c.lot_number).where(batches.c.id == pick() + 2)).all()
+
+    def by_patient():
+        store.search(patient=rng.choice(NAMES) + " " + rng.choice(NAMES), limit=50)
+
+    def by_lot():
+        n = pick()
+        day = date(2021, 1, 1) + timedelta(days=n // 60)
+        assert store.search(lot_number=f"{day:%Y%m%d}-{n % 60 + 100:03d}")
+
+    def by_rx():
+        assert store.search(rx_number=str(500000 + pick()))
+
+    def recall():
+        assert store.recall(source_lot=f"N{pick() % 5000}")
+
+    return {"baseline: primary-key look-up": latency(by_pk),
+            "search by patient (prefix, 50 newest)": latency(by_patient),
+            "search by lot number": latency(by_lot),
+            "search by Rx number": latency(by_rx),
+            "recall by tablet lot (all ~20 batches)": latency(recall)}
+
+
+def run(name: str, url: str, count: int) -> bool:
+    print(f"\n{name}")
+    store = Store.open(url)
+    store.create(ORDER, DEFAULT_PROFILE)
+    ours = writers(url, _create)
+    raw = writers(url, _raw)
+    print(f"  Store.create, 8 processes        {ours:8.0f} records/s")
+    print(f"  baseline: plain SQL inserts       {raw:8.0f} records/s  ({ours / raw:.0%} of it)")
+    ok = True
+    if name == "SQLite":
+        ok &= verdict("≥ 200 records/s on SQLite", ours >= 200, f"{ours:.0f} records/s")
+    start = time.perf_counter()
+    seed(store, count)
+    print(f"  seeded {count} records in {time.perf_counter() - start:.1f} s "
+          f"({store.count()} in all)")
+    for label, samples in searches(store, count).items():
+        print(f"  {label:<40} median {statistics.median(samples) * 1e3:7.2f} ms   "
+              f"p95 {percentile(samples, 95) * 1e3:7.2f} ms")
+        if label.startswith(("search by patient", "search by lot")):
+            ok &= verdict(f"{label} ≤ 20 ms", percentile(samples, 95) <= 0.020,
+                          f"p95 {percentile(samples, 95) * 1e3:.2f} ms")
+    store.engine.dispose()
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    args = parser.parse_args()
+    ok = True
+    with tempfile.TemporaryDirectory() as folder:
+        ok &= run("SQLite", f"sqlite:///{Path(folder) / 'bench.sqlite3'}", args.records)
+    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    name = f"compounding_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
+        ok &= run("PostgreSQL", url, args.records)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
