@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import percentile, verdict
+from _timing import percentile, time_calls, verdict
 from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
@@ -129,12 +129,7 @@ def seed(store: Store, count: int) -> None:
 
 
 def latency(function, runs: int = 200) -> list[float]:
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        function()
-        samples.append(time.perf_counter() - start)
-    return samples
+    return time_calls(function, runs=runs, warmup=10)
 
 
 def searches(store: Store, count: int) -> dict[str, list[float]]:

@@ -8,7 +8,7 @@ import sys
 
 def test_core_imports_no_web_or_pdf():
     code = ("import sys, compounding; from compounding import plan_order; "
-            "bad = [m for m in ('flask', 'reportlab', 'werkzeug') if m in sys.modules]; "
+            "bad = [m for m in ('flask', 'reportlab', 'werkzeug', 'sqlalchemy', 'waitress') if m in sys.modules]; "
             "print(','.join(bad))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)

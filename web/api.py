@@ -12,6 +12,7 @@ from compounding.orders import parse_order_json
 from compounding.plan import plan_order
 
 from .openapi import openapi
+from .records_api import pdf
 
 bp = Blueprint("api", __name__)
 
@@ -21,12 +22,6 @@ def _order() -> Order:
     if request.mimetype != "application/json":
         raise UnsupportedMediaType()
     return parse_order_json(request.get_data(cache=False))
-
-
-def _pdf(content: bytes, name: str) -> Response:
-    response = Response(content, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
 
 
 @bp.post("/api/v1/plan")
@@ -51,7 +46,7 @@ def worksheet() -> Response:
 @bp.post("/api/v1/label")
 def label() -> Response:
     order, profile = _order(), current_app.config["PROFILE"]
-    return _pdf(label_pdf(order, profile), f"label-{order.rx_number or _lot(order)}.pdf")
+    return pdf(label_pdf(order, profile), f"label-{order.rx_number or _lot(order)}.pdf")
 
 
 def _lot(order: Order) -> str:
