@@ -139,10 +139,9 @@ def _store(args: argparse.Namespace):
 
     if args.database:
         return Store.open(args.database)
-    from web import create_app
+    from flask import Flask
 
-    url = default_url(create_app().instance_path)
-    return Store.open(url)
+    return Store.open(default_url(Flask("web").instance_path))  # the web app's instance folder
 
 
 def _cmd_db(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
