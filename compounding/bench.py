@@ -106,6 +106,15 @@ class TransitionError(OrderError):
     status = 409
 
 
+def check_label_allowed(status: str, lot: str) -> None:
+    """A patient label is printed only for a verified batch (``BATCH_NOT_VERIFIED``, 409)."""
+    if status != "verified":
+        raise TransitionError([ErrorDetail(
+            "BATCH_NOT_VERIFIED", "status",
+            f"batch {lot} is {status}: a label is printed only once a pharmacist has "
+            f"verified it")])
+
+
 def check_bench(entry: BenchEntry, plan: Plan) -> list[Finding]:
     """Errors (:class:`OrderError`) for an impossible entry; a flag for each capsule out of range.
 

@@ -76,12 +76,15 @@ def parse_order(order: Order | Mapping[str, Any]) -> Order:
     try:
         return Order.model_validate(order)
     except ValidationError as exc:
-        raise OrderError(_details(exc)) from None
+        raise OrderError(validation_errors(exc)) from None
 
 
-def _details(exc: ValidationError) -> list[ErrorDetail]:
+def validation_errors(exc: ValidationError, prefix: str = "") -> list[ErrorDetail]:
+    """Pydantic's errors as API v1 error details, fields prefixed (``profile.``) when asked."""
     details = [_detail(e) for e in exc.errors(include_url=False, include_context=False,
                                               include_input=False)]
+    if prefix:
+        details = [ErrorDetail(d.code, f"{prefix}{d.field}", d.message) for d in details]
     return list(dict.fromkeys(details))  # a key given twice is one error
 
 
@@ -98,4 +101,4 @@ def parse_order_json(text: str | bytes) -> Order:
         if not first["loc"] and first["type"] in ("model_type", "model_attributes_type"):
             raise MalformedOrder([ErrorDetail("INVALID_JSON", "order",
                                               "the order must be a JSON object")]) from None
-        raise OrderError(_details(exc)) from None
+        raise OrderError(validation_errors(exc)) from None

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import ErrorDetail, OrderError
 from .models import CapsuleSizeName
-from .orders import _detail
+from .orders import validation_errors
 from .settings import Settings
 from .types import CapsuleCount, Mass, Name, Percent
 
@@ -102,8 +102,4 @@ def load_profile(text: str) -> Profile:
     try:
         return Profile.model_validate(data)
     except ValidationError as exc:
-        details = []
-        for error in exc.errors(include_url=False, include_context=False, include_input=False):
-            detail = _detail(error)
-            details.append(ErrorDetail(detail.code, f"profile.{detail.field}", detail.message))
-        raise ProfileError(details) from None
+        raise ProfileError(validation_errors(exc, prefix="profile.")) from None

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from compounding.bench import BenchEntry, Status
+from compounding.bench import BenchEntry, Status, check_label_allowed
 from compounding.findings import Acknowledgement, Finding
 from compounding.models import Order, Plan
 from compounding.profile import Profile
@@ -81,6 +81,11 @@ class Record(_Frozen):
     def labelled_order(self) -> Order:
         """The order with every acknowledgement given, as the label is printed from."""
         return self.order.model_copy(update={"acknowledgements": self.acknowledgements})
+
+    def order_for_label(self) -> Order:
+        """:meth:`labelled_order`, for a verified batch only (``BATCH_NOT_VERIFIED``, 409)."""
+        check_label_allowed(self.status, self.lot_number)
+        return self.labelled_order()
 
     @property
     def flags(self) -> list[Finding]:

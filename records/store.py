@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import Engine, and_, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -32,7 +33,7 @@ from compounding.bench import (
 from compounding.errors import ErrorDetail, OrderError
 from compounding.findings import Acknowledgement
 from compounding.models import Order, Plan
-from compounding.orders import parse_order
+from compounding.orders import parse_order, validation_errors
 from compounding.plan import plan_of, work_out
 from compounding.profile import Profile
 
@@ -376,16 +377,12 @@ def _sequence(lot: str, day: date) -> int | None:
 
 
 def _parse(model: Any, value: Any) -> Any:
-    from pydantic import ValidationError
-
-    from compounding.orders import _details
-
     if isinstance(value, model):
         return value
     try:
         return model.model_validate(value)
     except ValidationError as exc:
-        raise OrderError(_details(exc)) from None
+        raise OrderError(validation_errors(exc)) from None
 
 
 def _patient(order_json: str) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import UnsupportedMediaType
 
@@ -12,7 +14,7 @@ from compounding.orders import parse_order_json
 from compounding.plan import plan_order
 
 from .openapi import openapi
-from .records_api import pdf
+from .records_api import pdf, reprint_worksheet, store
 
 bp = Blueprint("api", __name__)
 
@@ -34,8 +36,6 @@ def plan() -> Response:
 @bp.post("/api/v1/worksheet")
 def worksheet() -> Response:
     """Printing a worksheet keeps the batch as a record: the PDF carries its lot number."""
-    from .records_api import reprint_worksheet, store
-
     record = store().create(_order(), current_app.config["PROFILE"])
     response = reprint_worksheet(record)
     response.status_code = 201
@@ -50,8 +50,6 @@ def label() -> Response:
 
 
 def _lot(order: Order) -> str:
-    from datetime import date
-
     return lot_number(order, order.compounded_on or date.today())
 
 

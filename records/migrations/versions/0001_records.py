@@ -62,38 +62,26 @@ def upgrade() -> None:
         sa.Column("day", sa.Date, primary_key=True),
         sa.Column("last", sa.Integer, nullable=False),
     )
-    if op.get_bind().dialect.name == "postgresql":
-        _postgresql_triggers()
+    _append_only_triggers(op.get_bind().dialect.name)
+
+
+def _append_only_triggers(dialect: str) -> None:
+    """Refuse updates of revisions and lots, deletes of anything, and changes of a batch's
+    recorded content; in each dialect's trigger syntax."""
+    if dialect == "postgresql":
+        op.execute("""
+            CREATE FUNCTION compounding_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'compounding records are append-only'; END $$""")
+        body = "FOR EACH ROW EXECUTE FUNCTION compounding_refuse()"
     else:
-        _sqlite_triggers()
-
-
-def _sqlite_triggers() -> None:
-    refuse = "SELECT RAISE(ABORT, 'compounding records are append-only');"
-    for table in ("revisions", "batch_lots"):
-        op.execute(f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
-                   f"BEGIN {refuse} END")
-    for table in ("revisions", "batch_lots", "batches"):
-        op.execute(f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
-                   f"BEGIN {refuse} END")
+        body = "BEGIN SELECT RAISE(ABORT, 'compounding records are append-only'); END"
     columns = ", ".join(IMMUTABLE_BATCH_COLUMNS)
-    op.execute(f"CREATE TRIGGER batches_content_fixed BEFORE UPDATE OF {columns} ON batches "
-               f"BEGIN {refuse} END")
-
-
-def _postgresql_triggers() -> None:
-    op.execute("""
-        CREATE FUNCTION compounding_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN RAISE EXCEPTION 'compounding records are append-only'; END $$""")
-    for table in ("revisions", "batch_lots"):
-        op.execute(f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
-                   f"FOR EACH ROW EXECUTE FUNCTION compounding_refuse()")
-    for table in ("revisions", "batch_lots", "batches"):
-        op.execute(f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
-                   f"FOR EACH ROW EXECUTE FUNCTION compounding_refuse()")
-    columns = ", ".join(IMMUTABLE_BATCH_COLUMNS)
-    op.execute(f"CREATE TRIGGER batches_content_fixed BEFORE UPDATE OF {columns} ON batches "
-               f"FOR EACH ROW EXECUTE FUNCTION compounding_refuse()")
+    triggers = [(f"{t}_no_update", f"UPDATE ON {t}") for t in ("revisions", "batch_lots")]
+    triggers += [(f"{t}_no_delete", f"DELETE ON {t}")
+                 for t in ("revisions", "batch_lots", "batches")]
+    triggers.append(("batches_content_fixed", f"UPDATE OF {columns} ON batches"))
+    for name, event in triggers:
+        op.execute(f"CREATE TRIGGER {name} BEFORE {event} {body}")
 
 
 def downgrade() -> None:
