@@ -15,10 +15,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .clock import day_of
 from .errors import ErrorDetail, OrderError
 from .findings import Finding, Severity
 from .models import Plan
-from .types import Expiry, LongText, Mass, Name, ShortText, count_type
+from .types import ComponentLot, Expiry, LongText, Mass, Name, count_type
 
 Status = Literal["printed", "compounded", "verified", "rejected", "scrapped"]
 Action = Literal["printed", "bench", "correction", "verification", "scrap", "acknowledgement"]
@@ -49,11 +50,11 @@ class BenchEntry(_Entry):
     filler_actual: Mass
     capsules_made: Count
     capsule_weights: list[Mass] = Field(default_factory=list, max_length=10_000)
-    source_lot: ShortText | None = None
+    source_lot: ComponentLot | None = None
     source_expiry: Expiry | None = None
-    filler_lot: ShortText | None = None
+    filler_lot: ComponentLot | None = None
     filler_expiry: Expiry | None = None
-    capsule_lot: ShortText | None = None
+    capsule_lot: ComponentLot | None = None
     capsule_expiry: Expiry | None = None
     compounded_by: Name
     compounded_at: datetime
@@ -115,11 +116,12 @@ def check_label_allowed(status: str, lot: str) -> None:
             f"verified it")])
 
 
-def check_bench(entry: BenchEntry, plan: Plan) -> list[Finding]:
+def check_bench(entry: BenchEntry, plan: Plan, time_zone: str = "UTC") -> list[Finding]:
     """Errors (:class:`OrderError`) for an impossible entry; a flag for each capsule out of range.
 
     The acceptance range is the plan's 90-110 % of the theoretical fill weight (old USP <795>
-    capsule rule; UNC pharmaceutics lab notes).
+    capsule rule; UNC pharmaceutics lab notes). Expiries are judged on the pharmacy's date of
+    the bench work (``time_zone``, IANA).
     """
     errors = []
     if entry.capsules_made > plan.capsules_to_fill:
@@ -131,7 +133,7 @@ def check_bench(entry: BenchEntry, plan: Plan) -> list[Finding]:
         errors.append(ErrorDetail(
             "WEIGHTS_EXCEED_CAPSULES", "capsule_weights",
             f"{len(entry.capsule_weights)} weights for {entry.capsules_made} capsules made"))
-    day = entry.compounded_at.date()
+    day = day_of(entry.compounded_at, time_zone)
     for field in ("source_expiry", "filler_expiry", "capsule_expiry"):
         expiry = getattr(entry, field)
         if expiry is not None and expiry <= day:

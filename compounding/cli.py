@@ -115,21 +115,22 @@ def _cmd_document(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: Tex
 def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     import logging
 
-    from waitress import serve
-
     from web import create_app
+    from web.server import run, trusted_hosts
 
     if args.profile:
         os.environ["COMPOUNDING_PROFILE"] = args.profile
+    hosts = trusted_hosts(args.host)
     try:
-        app = create_app()
+        app = create_app({"TRUSTED_HOSTS": hosts})
     except CompoundingError as exc:
         return _fail(err, exc)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    out.write(f"Compounding workbench on http://{args.host}:{args.port}/ (Ctrl-C stops it)\n")
+    out.write(f"Compounding workbench on http://{args.host}:{args.port}/ (Ctrl-C stops it)\n"
+              f"It answers to the host names {', '.join(hosts)} "
+              f"(COMPOUNDING_TRUSTED_HOSTS sets them).\n")
     out.flush()
-    serve(app, host=args.host, port=args.port, threads=args.threads, ident="compounding",
-          max_request_body_size=1024 * 1024, clear_untrusted_proxy_headers=True)
+    run(app, args.host, args.port, args.threads)
     return EXIT_OK
 
 

@@ -19,8 +19,10 @@ from .capsules import SIZE_NAMES
 from .fill import FillBasis
 from .findings import Acknowledgement, Finding
 from .types import (
+    BatchLot,
     BodyWeight,
     CapsuleCount,
+    ComponentLot,
     Day,
     Density,
     DensityFactor,
@@ -60,7 +62,7 @@ class _Model(BaseModel):
 
 def _luhn_npi(npi: str) -> str:
     """Check an NPI: 10 digits whose last is the Luhn check digit over ``80840`` + the first 9."""
-    if len(npi) != 10 or not npi.isdigit():
+    if len(npi) != 10 or not (npi.isascii() and npi.isdigit()):
         raise PydanticCustomError("INVALID_NPI", "an NPI is 10 digits")
     total = 0
     for position, char in enumerate(reversed("80840" + npi[:9])):
@@ -94,7 +96,7 @@ class Capsule(_Model):
 
     size: CapsuleSizeName
     shell: ShortText = "gelatin"
-    lot: ShortText | None = None
+    lot: ComponentLot | None = None
     expiry: Expiry | None = None
 
 
@@ -111,7 +113,7 @@ class Source(_Model):
     release: ShortText = "immediate"
     manufacturer: Name | None = None
     ndc: ShortText | None = None
-    lot: ShortText | None = None
+    lot: ComponentLot | None = None
     expiry: Expiry | None = None
     excipients: list[Name] = Field(default_factory=list, max_length=40)
 
@@ -123,7 +125,7 @@ class Filler(_Model):
     grade: ShortText | None = None
     pack_stat: Mass | None = None
     density: Density | None = None
-    lot: ShortText | None = None
+    lot: ComponentLot | None = None
     expiry: Expiry | None = None
 
 
@@ -163,7 +165,7 @@ class Order(_Model):
     release: ShortText = "immediate"
     compounded_on: Day | None = None
     rx_number: RxNumber | None = None
-    lot_number: ShortText | None = None
+    lot_number: BatchLot | None = None
     patient: Patient | None = None
     prescriber: Prescriber | None = None
     directions: LongText | None = None

@@ -16,6 +16,7 @@ from .batch import (
     overage_from_percent,
     powder_per_capsule,
 )
+from .clock import today
 from .conditions import check_conditions
 from .dating import Component, beyond_use
 from .display import show
@@ -72,7 +73,7 @@ def work_out(order: Order | Mapping[str, Any], settings: Settings | None = None)
     order = parse_order(order)
     settings = settings or DEFAULT_SETTINGS
     review = Review()
-    on = order.compounded_on or date.today()
+    on = order.compounded_on or today(settings.time_zone)
     strength = hydrochloride_strength(order.strength, order.strength_basis)
     source = order.source
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .errors import ErrorDetail, OrderError
 from .models import CapsuleSizeName
 from .orders import validation_errors
-from .settings import Settings
+from .settings import Settings, TimeZoneName
 from .types import CapsuleCount, Mass, Name, Percent
 
 LabelStock = Literal["4x2", "3x2", "letter"]
@@ -27,11 +27,13 @@ class _Section(BaseModel):
 
 
 class Pharmacy(_Section):
-    """Name, address and phone printed on every label and worksheet."""
+    """Name, address and phone printed on every label and worksheet; the IANA time zone that
+    decides the pharmacy's dates (default UTC)."""
 
     name: Name = "Compounding Pharmacy"
     address: Name = "Address not set (pharmacy.toml)"
     phone: Name = "Phone not set"
+    time_zone: TimeZoneName = "UTC"
 
 
 class Balance(_Section):
@@ -82,6 +84,7 @@ class Profile(_Section):
             capsules_to_weigh=self.calculation.capsules_to_weigh,
             beyond_use_days=self.calculation.beyond_use_days,
             pack_stats=dict(self.pack_stats),
+            time_zone=self.pharmacy.time_zone,
         )
 
 

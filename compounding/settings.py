@@ -6,11 +6,26 @@ Loading them from a file is the caller's business; this module only defines them
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
+from .clock import zone
 from .models import CapsuleSizeName
-from .types import CapsuleCount, Mass, Percent
+from .types import CapsuleCount, Mass, Percent, ShortText
+
+
+def _time_zone(name: Any) -> str:
+    try:
+        zone(name)
+    except ValueError as exc:
+        raise PydanticCustomError("INVALID_TIME_ZONE", str(exc)) from None
+    return name
+
+
+TimeZoneName = Annotated[ShortText, AfterValidator(_time_zone)]
+"""An IANA time zone name (``America/Chicago``), checked against the system's zone data."""
 
 
 class Settings(BaseModel):
@@ -24,6 +39,8 @@ class Settings(BaseModel):
     - ``beyond_use_days`` [days]: USP <795> (2023) non-aqueous default, 180.
     - ``pack_stats`` [mg]: the pharmacy's own calibrated MCC pack stats by capsule size, used
       before the chart.
+    - ``time_zone``: the pharmacy's IANA time zone; it decides "today", lot dates, the BUD and
+      expiry checks (security.md).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -34,6 +51,7 @@ class Settings(BaseModel):
     capsules_to_weigh: CapsuleCount = 10
     beyond_use_days: int = Field(default=180, ge=1, le=3650)
     pack_stats: dict[CapsuleSizeName, Mass] = Field(default_factory=dict)
+    time_zone: TimeZoneName = "UTC"
 
 
 DEFAULT_SETTINGS = Settings()

@@ -13,9 +13,10 @@ from datetime import date
 from fractions import Fraction
 from typing import Annotated, Any
 
-from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
+from pydantic import PlainSerializer, PlainValidator, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from .lot_grammar import BATCH_LOT, COMPONENT_LOT_MAX, normal_lot
 from .units import BODY_WEIGHT, DENSITY, MASS, VOLUME, Dimension, QuantityError, as_json, exact
 from .units import parse_quantity as _parse_quantity
 
@@ -208,3 +209,46 @@ Name = _text(120)
 """A person's, product's or ingredient's name."""
 LongText = _text(400)
 """Directions, reasons, medication entries."""
+
+
+def stored(info: ValidationInfo) -> bool:
+    """Whether a kept record is being read back (``context={"stored": True}``): then values
+    are taken as they were kept, not re-judged by the intake rules of today."""
+    return bool(info.context and info.context.get("stored"))
+
+
+_short_text = _text(80)
+
+
+def _batch_lot(value: Any, info: ValidationInfo) -> str:
+    text = _short_text(value)
+    if stored(info):
+        return text
+    lot = normal_lot(text)
+    if not BATCH_LOT.fullmatch(lot):
+        raise PydanticCustomError(
+            "INVALID_LOT", "a lot number is letters A-Z, digits and hyphens, up to 32, "
+                           "starting with a letter or digit")
+    return lot
+
+
+def _component_lot(value: Any, info: ValidationInfo) -> str:
+    text = _short_text(value)
+    if stored(info):
+        return text
+    lot = normal_lot(text)
+    if not lot:
+        raise PydanticCustomError("INVALID_VALUE", "must not be empty")
+    if len(lot) > COMPONENT_LOT_MAX:
+        raise PydanticCustomError("INVALID_VALUE",
+                                  f"must be at most {COMPONENT_LOT_MAX} characters")
+    return lot
+
+
+BatchLot = Annotated[str, PlainValidator(_batch_lot),
+                     WithJsonSchema({"type": "string", "pattern": f"^{BATCH_LOT.pattern}$",
+                                     "maxLength": 32})]
+"""A batch's own lot number: ``[A-Z0-9][A-Z0-9-]{0,31}``, upper-cased (security.md)."""
+ComponentLot = Annotated[str, PlainValidator(_component_lot),
+                         WithJsonSchema({"type": "string", "maxLength": COMPONENT_LOT_MAX})]
+"""A component's lot as the manufacturer prints it, kept in its normal form (for recalls)."""

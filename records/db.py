@@ -6,6 +6,10 @@ mode with ``synchronous=FULL`` (a committed record survives a crash or power los
 transaction (a connection with the execution option ``writes=True``, see :func:`writer`)
 begins ``IMMEDIATE``, so concurrent writers queue for the lock instead of failing halfway, and a
 busy timeout lets them wait; reads begin ``DEFERRED`` and, in WAL mode, never wait for a writer.
+
+Statement parameters never appear in an error's text (``hide_parameters``): a fault logged by
+the server names no patient. A SQLite file the workbench creates is 0600 in a 0700 folder
+(security.md); a PostgreSQL server that does not answer within 5 s is reported, not waited on.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from sqlalchemy import Engine, create_engine, event
 
 SQLITE_FILE = "compounding.sqlite3"
 BUSY_TIMEOUT_S = 30
+CONNECT_TIMEOUT_S = 5
 POOL_SIZE = 16  # connections kept open: at least the server's threads, so none is reopened
 
 
@@ -26,8 +31,15 @@ def default_url(instance_path: str | os.PathLike[str]) -> str:
     if url:
         return url
     folder = Path(instance_path)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return f"sqlite:///{folder / SQLITE_FILE}"
+
+
+def _private_file(url: str) -> None:
+    """Create the SQLite file 0600 before SQLite does (its WAL and index files follow it)."""
+    path = url.removeprefix("sqlite:///")
+    if path and path != ":memory:" and not os.path.exists(path):
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
 def writer(engine: Engine) -> Engine:
@@ -38,8 +50,10 @@ def writer(engine: Engine) -> Engine:
 def make_engine(url: str) -> Engine:
     """An engine for ``url``, set up for this application's transactions."""
     if url.startswith("sqlite"):
+        _private_file(url)
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S},
-                               pool_size=POOL_SIZE, max_overflow=POOL_SIZE)
+                               pool_size=POOL_SIZE, max_overflow=POOL_SIZE,
+                               hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -56,4 +70,6 @@ def make_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN DEFERRED")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_SIZE)
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_SIZE,
+                         pool_timeout=10, hide_parameters=True,
+                         connect_args={"connect_timeout": CONNECT_TIMEOUT_S})

@@ -12,13 +12,18 @@ from compounding.findings import Acknowledgement, Finding
 from compounding.models import Order, Plan
 from compounding.profile import Profile
 
+STORED = {"stored": True}
+"""Validation context of a kept record: values are read back as they were kept."""
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Revision(_Frozen):
-    """One step in a batch's history; never changed once written."""
+    """One step in a batch's history; never changed once written. ``data`` is what the step
+    entered; a plain read leaves it out (``None``) for bench entries that a later correction
+    replaced (``GET /api/v1/records/{lot}/revisions/{number}`` gives it)."""
 
     number: int
     action: str
@@ -26,7 +31,7 @@ class Revision(_Frozen):
     author: str | None
     at: datetime
     reason: str | None
-    data: dict[str, Any]
+    data: dict[str, Any] | None
 
 
 class Summary(_Frozen):
@@ -57,8 +62,8 @@ class Record(_Frozen):
     def bench(self) -> BenchEntry | None:
         """The bench entry as it reads now (the latest entry or correction)."""
         for revision in reversed(self.revisions):
-            if revision.action in ("bench", "correction"):
-                return BenchEntry.model_validate(revision.data["bench"])
+            if revision.action in ("bench", "correction") and revision.data is not None:
+                return BenchEntry.model_validate(revision.data["bench"], context=STORED)
         return None
 
     @property
@@ -66,7 +71,7 @@ class Record(_Frozen):
         """Those in the order, then those given since, one per code."""
         given = {a.code: a for a in self.order.acknowledgements}
         for revision in self.revisions:
-            if revision.action == "acknowledgement":
+            if revision.action == "acknowledgement" and revision.data is not None:
                 ack = Acknowledgement.model_validate(revision.data)
                 given.setdefault(ack.code, ack)
         return list(given.values())
@@ -91,6 +96,6 @@ class Record(_Frozen):
     def flags(self) -> list[Finding]:
         """Capsules outside the acceptance range, as of the current bench entry."""
         for revision in reversed(self.revisions):
-            if "flags" in revision.data:
+            if revision.data is not None and "flags" in revision.data:
                 return [Finding.model_validate(f) for f in revision.data["flags"]]
         return []

@@ -86,8 +86,9 @@ def test_healthz_checks_the_database(client, app):
 
     app.extensions["records"].engine.dispose()
     app.extensions["records"].engine = create_engine("sqlite:////nonexistent/dir/x.sqlite3")
-    errors = check_error(client.get("/healthz"), 500)
-    assert errors[0]["code"] == "INTERNAL_ERROR"
+    response = client.get("/healthz")
+    errors = check_error(response, 503)
+    assert errors[0]["code"] == "UNAVAILABLE" and response.headers["Retry-After"] == "5"
 
 
 def test_record_pages(client, lot):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -163,7 +164,7 @@ def test_session_cookie_flags(client):
 def test_openapi_matches_the_routes(app, client):
     document = client.get("/api/v1/openapi.json").get_json()
     assert document["openapi"].startswith("3.1")
-    routes = {(rule.rule.replace("<", "{").replace(">", "}"), method.lower())
+    routes = {(re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule), method.lower())
               for rule in app.url_map.iter_rules()
               for method in rule.methods - {"HEAD", "OPTIONS"}
               if rule.rule.startswith("/api/") or rule.rule == "/healthz"}

@@ -126,7 +126,7 @@ def test_user_text_prints_literally(tmp_path):
     document = worksheet_pdf(order)
     text = pdf.text(document)
     assert text.count(HOSTILE) >= 2           # patient and directions, as typed
-    assert "Dr. <i>Italic</i>" in text and "<para>" in text
+    assert "Dr. <i>Italic</i>" in text and "<PARA>" in text  # the lot in its normal form
     assert "“<font size=40>codeine</font>” contains codeine" in text
     assert b"/Subtype /Image" not in document
     pdf.render(document, tmp_path, dpi=40)

@@ -13,6 +13,8 @@ from flask import Flask
 from compounding.display import show
 from compounding.profile import DEFAULT_PROFILE, load_profile
 
+from .server import LOOPBACK_HOSTS
+
 MAX_BODY = 64 * 1024  # [bytes]
 
 
@@ -31,7 +33,8 @@ def amount(mass: Fraction) -> str:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The Flask application. ``config`` keys: ``PROFILE`` (a :class:`Profile`), ``SECRET_KEY``,
-    ``DATABASE_URL`` and any Flask setting; otherwise ``COMPOUNDING_PROFILE`` (a TOML path),
+    ``DATABASE_URL``, ``TRUSTED_HOSTS`` (default: the loopback names) and any Flask setting;
+    otherwise ``COMPOUNDING_PROFILE`` (a TOML path),
     ``COMPOUNDING_SECRET_KEY`` and ``COMPOUNDING_DATABASE_URL`` from the environment, else
     defaults: the records live in a SQLite file in the instance folder, made on first start."""
     app = Flask(__name__, template_folder=_template_folder())
@@ -45,14 +48,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         PROFILE=(load_profile(Path(profile_path).read_text(encoding="utf-8"))
                  if profile_path else DEFAULT_PROFILE),
         JSON_SORT_KEYS=False,
+        TRUSTED_HOSTS=LOOPBACK_HOSTS,
     )
     app.config.update(config or {})
     app.json.sort_keys = False  # type: ignore[attr-defined]
     from records import Store
     from records.db import default_url
 
+    from .health import Health
+
     url = app.config.get("DATABASE_URL") or default_url(app.instance_path)
     app.extensions["records"] = Store.open(url)
+    app.extensions["health"] = Health(app.extensions["records"])
     app.jinja_env.filters["amount"] = amount
 
     from . import api, errors, form, record_pages, records_api, security

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import UnsupportedMediaType
 
+from compounding.clock import today
 from compounding.documents import label_pdf
 from compounding.lots import lot_number
 from compounding.models import Order
 from compounding.orders import parse_order_json
 from compounding.plan import plan_order
 
+from .errors import unavailable
 from .openapi import openapi
-from .records_api import pdf, reprint_worksheet, store
+from .records_api import pdf, reprint_worksheet, request_key, store
 
 bp = Blueprint("api", __name__)
 
@@ -23,7 +23,7 @@ def _order() -> Order:
     """The request body as an order: JSON only (HTTP 415 otherwise)."""
     if request.mimetype != "application/json":
         raise UnsupportedMediaType()
-    return parse_order_json(request.get_data(cache=False))
+    return parse_order_json(request.get_data())
 
 
 @bp.post("/api/v1/plan")
@@ -35,8 +35,11 @@ def plan() -> Response:
 
 @bp.post("/api/v1/worksheet")
 def worksheet() -> Response:
-    """Printing a worksheet keeps the batch as a record: the PDF carries its lot number."""
-    record = store().create(_order(), current_app.config["PROFILE"])
+    """Printing a worksheet keeps the batch as a record: the PDF carries its lot number. With
+    ``Idempotency-Key``, a retry after a lost answer returns the first batch's worksheet."""
+    order = _order()
+    record = store().create(order, current_app.config["PROFILE"],
+                            request=request_key("POST /api/v1/worksheet"))
     response = reprint_worksheet(record)
     response.status_code = 201
     response.headers["Location"] = f"/api/v1/records/{record.lot_number}"
@@ -50,13 +53,16 @@ def label() -> Response:
 
 
 def _lot(order: Order) -> str:
-    return lot_number(order, order.compounded_on or date.today())
+    profile = current_app.config["PROFILE"]
+    return lot_number(order, order.compounded_on or today(profile.settings.time_zone))
 
 
 @bp.get("/healthz")
 def healthz() -> Response:
-    """200 when the service can serve: the records database answers."""
-    current_app.extensions["records"].ping()
+    """200 when the service can serve and keep records; 503 with ``Retry-After`` otherwise."""
+    problem = current_app.extensions["health"].problem()
+    if problem is not None:
+        return unavailable(problem)
     return jsonify({"ok": True, "status": 200})
 
 

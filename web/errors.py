@@ -1,16 +1,24 @@
 """One error handler: every error of the API, whatever its status, in the one API v1 shape.
 
 Pages of the form get an HTML page instead, unless the client asks for JSON. Nothing a client
-sends may produce a 500; a fault of ours is logged and answered in the same shape.
+sends may produce a 500. A database that cannot be reached or written (a restart, a full disk, a
+read-only file) is 503 ``UNAVAILABLE`` with ``Retry-After``, never a 500. A fault of ours is
+logged by its kind and stack alone: no message, no parameter, no query string, so no patient
+data reaches the log.
 """
 
 from __future__ import annotations
 
+import traceback
+
 from flask import Flask, Response, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from compounding.errors import CompoundingError, ErrorDetail, error_body
 
+RETRY_AFTER_S = 5
 HTTP_CODES = {
     400: ("INVALID_JSON", "order", "the request could not be read"),
     404: ("NOT_FOUND", "path", "no such path"),
@@ -27,18 +35,42 @@ def wants_json() -> bool:
     return best == "application/json"
 
 
-def respond(status: int, errors: list[ErrorDetail]) -> Response | tuple[str, int]:
+def respond(status: int, errors: list[ErrorDetail]) -> Response:
     if wants_json():
         response = jsonify(error_body(status, errors))
-        response.status_code = status
-        return response
-    return render_template("error.html", status=status, errors=errors), status
+    else:
+        response = Response(render_template("error.html", status=status, errors=errors))
+    response.status_code = status
+    return response
+
+
+def unavailable(reason: str = "the records database cannot be reached or written just now; "
+                              "nothing was saved by this request") -> Response:
+    """503 ``UNAVAILABLE`` with ``Retry-After``, saying why in words."""
+    detail = ErrorDetail("UNAVAILABLE", "service", f"{reason}; try again in {RETRY_AFTER_S} s")
+    response = respond(503, [detail])
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
+
+
+def log_fault(app: Flask, exc: BaseException, what: str) -> None:
+    """The fault's kind and where it happened; never its message or the request's data."""
+    stack = "".join(traceback.format_tb(exc.__traceback__))
+    app.logger.error("%s on %s %s: %s\n%s", what, request.method, request.path,
+                     type(exc).__name__, stack)
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CompoundingError)
     def compounding_error(exc: CompoundingError):
         return respond(exc.status, exc.errors)
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(exc: SecurityError):
+        return respond(400, [ErrorDetail(
+            "UNTRUSTED_HOST", 'headers["Host"]',
+            "this service does not answer to that host name; use the address the pharmacy "
+            "set up (COMPOUNDING_TRUSTED_HOSTS)")])
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -47,12 +79,18 @@ def init_app(app: Flask) -> None:
                                                        exc.description or "bad request"))
         response = respond(status, [ErrorDetail(code, field, message)])
         if status == 405 and exc.get_response().headers.get("Allow"):
-            response = app.make_response(response)
             response.headers["Allow"] = exc.get_response().headers["Allow"]
         return response
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
+    def database_unavailable(exc: Exception):
+        log_fault(app, exc, "records database unavailable")
+        return unavailable()
+
     @app.errorhandler(Exception)
     def fault(exc: Exception):
-        app.logger.exception("internal error on %s %s", request.method, request.path)
+        log_fault(app, exc, "internal error")
         return respond(500, [ErrorDetail("INTERNAL_ERROR", "order",
                                          "internal error; it has been logged for a fix")])

@@ -4,15 +4,21 @@ bench results and the verification, and prints the label once verified). No Java
 
 from __future__ import annotations
 
+import hashlib
+import re
+import secrets
 from collections import defaultdict
-from datetime import date
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 
+from compounding.clock import today
 from compounding.derivation import explain
 from compounding.errors import CompoundingError, ErrorDetail
 from compounding.lots import lot_number
+from compounding.models import Order
 from compounding.plan import plan_of, work_out
+from records.store import RequestKey
 
 from .formdata import CHOICES, DEFAULTS, form_field, to_order
 from .security import csrf_valid
@@ -23,8 +29,11 @@ SEVERITIES = ("critical", "warning", "info")
 
 
 def _page(values: dict[str, str], status: int = 200, **context: object):
+    """The form; ``submission`` is this order entry's one-time key, kept through previews so
+    that a double submit or a Back-and-resubmit of "Create" finds the batch it made."""
     return render_template("form.html", values=values, choices=CHOICES,
-                           severities=SEVERITIES, **context), status
+                           severities=SEVERITIES, submission=secrets.token_urlsafe(18),
+                           **context), status
 
 
 def _fields(errors: list[ErrorDetail], order: dict) -> dict[str, list[ErrorDetail]]:
@@ -36,7 +45,8 @@ def _fields(errors: list[ErrorDetail], order: dict) -> dict[str, list[ErrorDetai
 
 @bp.get("/")
 def index():
-    return _page({**DEFAULTS, "compounded_on": date.today().isoformat()})
+    zone = current_app.config["PROFILE"].settings.time_zone
+    return _page({**DEFAULTS, "compounded_on": today(zone).isoformat()})
 
 
 @bp.post("/")
@@ -62,9 +72,17 @@ def _handle(document: str | None):
     try:
         worked = work_out(order, profile.settings)
         if document == "batch":
-            record = current_app.extensions["records"].create(worked.order, profile)
+            record = current_app.extensions["records"].create(
+                worked.order, profile, request=_submission(request.form, worked.order))
             return redirect(url_for("records.show", lot=record.lot_number, created=1), code=303)
     except CompoundingError as exc:
+        if any(e.code == "IDEMPOTENCY_KEY_REUSED" for e in exc.errors):
+            values.pop("submission", None)  # the next "Create" is deliberate: a new key
+            exc.errors[:] = [ErrorDetail(
+                "IDEMPOTENCY_KEY_REUSED", "form",
+                "This order form already made a batch with other values. Check the batch "
+                "records before making another; to make a second batch from these values, "
+                "press Create again.")]
         if worked is None and all(e.field.startswith("acknowledgements") for e in exc.errors):
             # only the acknowledgement is wrong: show the plan, so the error sits by its input
             worked = work_out({k: v for k, v in order.items() if k != "acknowledgements"},
@@ -73,6 +91,18 @@ def _handle(document: str | None):
         return _page(values, exc.status, errors=exc.errors,
                      field_errors=_fields(exc.errors, order), **plan_context)
     return _page(values, 200, errors=[], field_errors={}, **_preview(worked))
+
+
+_SUBMISSION = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def _submission(form: MultiDict[str, str], order: Order) -> RequestKey | None:
+    """The form's one-time key with the digest of the order it describes."""
+    token = form.get("submission", "")
+    if not _SUBMISSION.fullmatch(token):
+        return None
+    digest = hashlib.sha256(order.model_dump_json().encode()).hexdigest()
+    return RequestKey("form", token, digest)
 
 
 def _preview(worked) -> dict[str, object]:

@@ -65,13 +65,12 @@ def _put(order: dict[str, Any], path: str, value: Any) -> None:
 
 def _number(text: str) -> int | float | str:
     """A typed number as JSON would carry it; anything else stays text for the core to refuse."""
-    if re.fullmatch(r"[+-]?\d+", text):
+    if re.fullmatch(r"[+-]?[0-9]{1,19}", text):
         return int(text)
-    try:
-        return float(text) if re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text) \
-            else text
-    except ValueError:  # pragma: no cover
-        return text
+    if re.fullmatch(r"[+-]?([0-9]{1,19}\.?[0-9]{0,19}|\.[0-9]{1,19})([eE][+-]?[0-9]{1,3})?",
+                    text):
+        return float(text)
+    return text
 
 
 def to_order(form: MultiDict[str, str]) -> dict[str, Any]:

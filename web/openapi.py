@@ -11,7 +11,9 @@ from pydantic.json_schema import models_json_schema
 from compounding.bench import BenchEntry, Correction, Scrap, Verification
 from compounding.findings import Acknowledgement
 from compounding.models import Order, Plan
-from records.models import Record, Summary
+from records.models import Record, Revision, Summary
+
+from .records_api import RECALL_LOTS
 
 REF = "#/components/schemas/{model}"
 
@@ -63,6 +65,7 @@ def openapi() -> dict[str, Any]:
     """The description, built once."""
     _, schemas = models_json_schema(
         [(Order, "validation"), (Plan, "serialization"), (Record, "serialization"),
+         (Revision, "serialization"),
          (Summary, "serialization"), (BenchEntry, "validation"), (Correction, "validation"),
          (Verification, "validation"), (Scrap, "validation"), (Acknowledgement, "validation")],
         ref_template=REF)
@@ -102,7 +105,12 @@ def _order_paths(plan_ok: dict[str, Any]) -> dict[str, Any]:
 def _worksheet() -> dict[str, Any]:
     item = _order_post("Order → batch worksheet PDF; the batch is kept as a record",
                        _pdf("The batch worksheet, with the record's lot number"),
-                       {"409": "The order's own lot number belongs to another batch"})
+                       {"409": "The order's own lot number belongs to another batch, or the "
+                              "Idempotency-Key was used for another body"})
+    item["post"]["parameters"] = [{
+        "name": "Idempotency-Key", "in": "header", "required": False,
+        "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"},
+        "description": "Retrying with the same key and body returns the first answer"}]
     item["post"]["responses"]["201"] = item["post"]["responses"].pop("200")
     item["post"]["responses"]["201"]["headers"] = {
         "Location": {"schema": {"type": "string"}, "description": "The record"},
@@ -139,6 +147,11 @@ def _record_paths() -> dict[str, Any]:
         "schema": {"type": "object", "properties": {
             "records": {"type": "array", "items": {"$ref": REF.format(model="Summary")}},
             "limit": {"type": "integer"}, "offset": {"type": "integer"}}}}}}
+    recall_page = {"description": "Batches, oldest first", "content": {"application/json": {
+        "schema": {"type": "object", "properties": {
+            "records": {"type": "array", "items": {"$ref": REF.format(model="Summary")}},
+            "total": {"type": "integer"}, "limit": {"type": "integer"},
+            "next": {"type": ["integer", "null"]}}}}}}
     query = [{"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
              for n in ("patient", "rx_number", "lot_number", "date_from", "date_to", "status",
                        "source_lot", "filler_lot", "limit", "offset")]
@@ -164,9 +177,22 @@ def _record_paths() -> dict[str, Any]:
             "summary": "The patient label of a verified batch", "parameters": [LOT],
             "responses": {"200": _pdf("The label"), "404": _error("No such lot"),
                           "409": _error("Not verified, or a critical finding unacknowledged")}}},
+        "/api/v1/records/{lot}/revisions/{number}": {"get": {
+            "summary": "One revision with everything it entered",
+            "parameters": [LOT, {"name": "number", "in": "path", "required": True,
+                                 "schema": {"type": "integer", "minimum": 1}}],
+            "responses": {"200": {"description": "The revision", "content": {
+                "application/json": {"schema": {"$ref": REF.format(model="Revision")}}}},
+                "404": _error("No such lot or revision")}}},
         "/api/v1/recall": {"get": {
-            "summary": "Every batch that used a tablet lot or a filler lot",
+            "summary": "Batches that used a component lot (any spelling), a page at a time",
             "parameters": [{"name": n, "in": "query", "required": False,
-                            "schema": {"type": "string"}} for n in ("source_lot", "filler_lot")],
-            "responses": {"200": listing, "422": _error("Give source_lot or filler_lot")}}},
+                            "schema": {"type": "string"}} for n in RECALL_LOTS]
+            + [{"name": "limit", "in": "query", "required": False,
+                "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}},
+               {"name": "after", "in": "query", "required": False,
+                "schema": {"type": "integer", "minimum": 0},
+                "description": "The previous page's next"}],
+            "responses": {"200": recall_page,
+                          "422": _error("Give source_lot, filler_lot or capsule_lot")}}},
     }

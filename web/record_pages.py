@@ -10,7 +10,14 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 
 from compounding.errors import CompoundingError, ErrorDetail
 
-from .records_api import STATUSES, reprint_worksheet, search_criteria, store, verified_label
+from .records_api import (
+    STATUSES,
+    reprint_worksheet,
+    search_criteria,
+    store,
+    verified_label,
+    whole_number,
+)
 from .security import csrf_valid
 
 bp = Blueprint("records", __name__, url_prefix="/records")
@@ -47,10 +54,9 @@ def show(lot: str):
 
 
 def _number(text: str) -> Any:
-    try:
-        return int(text) if text.isdigit() else float(text)
-    except ValueError:
-        return text
+    """A typed count as JSON would carry it; anything else stays text for the core to refuse."""
+    number = whole_number(text)
+    return number if number is not None else text
 
 
 def bench_entry(form: Any) -> dict[str, Any]:
@@ -77,7 +83,7 @@ def bench_entry(form: Any) -> dict[str, Any]:
 
 def _expected(form: Any) -> int | None:
     raw = form.get("revision", "")
-    return int(raw) if raw.isdigit() else None
+    return whole_number(raw)
 
 
 @bp.post("/<lot>/<action>")

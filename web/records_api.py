@@ -6,6 +6,8 @@ changed meanwhile answers 409 ``STALE_REVISION`` instead of being overwritten.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from datetime import date
 from typing import Any
 
@@ -14,7 +16,8 @@ from werkzeug.exceptions import UnsupportedMediaType
 
 from compounding.documents import label_pdf, worksheet_pdf
 from compounding.errors import ErrorDetail, OrderError
-from records import Record, Store
+from records import Record, RecordNotFound, Store
+from records.store import RequestKey
 
 bp = Blueprint("records_api", __name__, url_prefix="/api/v1")
 
@@ -42,10 +45,34 @@ def expected_revision() -> int | None:
     tag = request.headers.get("If-Match", "").strip().strip('"').removeprefix("W/").strip('"')
     if not tag or tag == "*":
         return None
-    if not tag.isdigit():
+    if whole_number(tag) is None:
         raise OrderError([ErrorDetail("INVALID_VALUE", 'headers["If-Match"]',
                                       "must be the record's ETag, a revision number")])
     return int(tag)
+
+
+_WHOLE = re.compile(r"[0-9]{1,19}")
+
+
+def whole_number(text: str | None) -> int | None:
+    """ASCII digits as a whole number, else ``None`` (``str.isdigit`` admits "²" and "١")."""
+    return int(text) if text is not None and _WHOLE.fullmatch(text) else None
+
+
+_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+
+
+def request_key(scope: str) -> RequestKey | None:
+    """The request's ``Idempotency-Key`` with the digest of its body, or ``None`` without one.
+    A key is 1-255 visible ASCII characters (a UUID is usual)."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not _KEY.fullmatch(key):
+        raise OrderError([ErrorDetail("INVALID_VALUE", 'headers["Idempotency-Key"]',
+                                      "must be 1 to 255 visible ASCII characters, such as a "
+                                      "UUID")])
+    return RequestKey(scope, key, hashlib.sha256(request.get_data()).hexdigest())
 
 
 def record_response(record: Record, status: int = 200) -> Response:
@@ -76,8 +103,9 @@ def search_criteria(args: Any) -> dict[str, Any]:
                                       f"must be one of {', '.join(STATUSES)}"))
     for name, default, top in (("limit", 50, 500), ("offset", 0, 10**9)):
         raw = args.get(name, str(default))
-        if raw.isdigit() and int(raw) <= top:
-            criteria[name] = int(raw)
+        number = whole_number(raw)
+        if number is not None and number <= top:
+            criteria[name] = number
         else:
             errors.append(ErrorDetail("INVALID_VALUE", name, f"must be a whole number up to "
                                                              f"{top}"))
@@ -127,9 +155,14 @@ def scrap(lot: str) -> Response:
     return record_response(store().scrap(lot, _json_body(), expected_revision()))
 
 
+_UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9._-]")
+
+
 def pdf(content: bytes, name: str) -> Response:
+    """A PDF download; the file name keeps only letters, digits, ``.``, ``_`` and ``-``."""
     response = Response(content, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    safe = _UNSAFE_IN_FILE_NAME.sub("_", name)[:80]
+    response.headers["Content-Disposition"] = f'attachment; filename="{safe}"'
     return response
 
 
@@ -156,11 +189,42 @@ def label(lot: str) -> Response:
     return verified_label(store().get(lot))
 
 
+@bp.get("/records/<lot>/revisions/<int:number>")
+def revision(lot: str, number: int) -> Response:
+    """One revision with everything it entered (a plain read of a record leaves out bench
+    entries that a later correction replaced)."""
+    for entry in store().get(lot, history=True).revisions:
+        if entry.number == number:
+            return jsonify(entry.model_dump(mode="json"))
+    raise RecordNotFound([ErrorDetail("NOT_FOUND", "number",
+                                      f"batch {lot} has no revision {number}")])
+
+
+RECALL_LOTS = ("source_lot", "filler_lot", "capsule_lot")
+
+
 @bp.get("/recall")
 def recall() -> Response:
-    source_lot, filler_lot = request.args.get("source_lot"), request.args.get("filler_lot")
-    if not source_lot and not filler_lot:
-        raise OrderError([ErrorDetail("FIELD_REQUIRED", "source_lot",
-                                      "give source_lot or filler_lot")])
-    found = store().recall(source_lot=source_lot, filler_lot=filler_lot)
-    return jsonify({"records": [s.model_dump(mode="json") for s in found]})
+    """Batches that used a component lot, oldest first, a page at a time (``limit`` up to
+    500, then ``after`` = the answer's ``next``); ``total`` counts them all."""
+    args = request.args
+    lots = {name: args[name][:80] for name in RECALL_LOTS if args.get(name)}
+    errors = [] if lots else [ErrorDetail("FIELD_REQUIRED", "source_lot",
+                                          "give source_lot, filler_lot or capsule_lot")]
+    paging: dict[str, int] = {}
+    for name, default, top in (("limit", 100, 500), ("after", None, 2**62)):
+        raw = args.get(name)
+        if raw is None:
+            if default is not None:
+                paging[name] = default
+        elif (number := whole_number(raw)) is not None and number <= top and (
+                name == "after" or number > 0):
+            paging[name] = number
+        else:
+            errors.append(ErrorDetail("INVALID_VALUE", name,
+                                      f"must be a whole number up to {top}"))
+    if errors:
+        raise OrderError(errors)
+    page, total, after = store().recall(**lots, **paging)
+    return jsonify({"records": [s.model_dump(mode="json") for s in page], "total": total,
+                    "limit": paging["limit"], "next": after})

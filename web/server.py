@@ -1,0 +1,52 @@
+"""The production server: waitress, with limits that keep one client from locking out others.
+
+Waitress reads each request completely on its event loop before a worker thread sees it, so a
+slow or idle connection holds only a socket, never a worker. What it does hold is a place under
+the connection limit: :data:`SERVER_SETTINGS` raises the limit well past what slow clients can
+open at once from one pharmacy's network, polls instead of ``select()`` (no 1024-descriptor
+ceiling), and closes a connection idle for :data:`CHANNEL_TIMEOUT_S` seconds
+(security.md, "The input boundary"). The same settings serve the benchmark's bare WSGI baseline.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from typing import Any
+
+CHANNEL_TIMEOUT_S = 30
+SERVER_SETTINGS: dict[str, Any] = {
+    "connection_limit": 1000,  # sockets, not threads; each costs a few KB
+    "channel_timeout": CHANNEL_TIMEOUT_S,  # [s] without a byte in either direction
+    "cleanup_interval": 5,  # [s] how often idle connections are looked for
+    "asyncore_use_poll": True,
+    "backlog": 1024,
+    "max_request_body_size": 1024 * 1024,  # [bytes]; the application refuses > 64 KiB itself
+    "clear_untrusted_proxy_headers": True,
+    "ident": "compounding",
+}
+LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "::1"]
+
+
+def trusted_hosts(bind_host: str) -> list[str]:
+    """Host names the service answers to: ``COMPOUNDING_TRUSTED_HOSTS`` (comma-separated), else
+    the loopback names and, when it listens on one particular address, that address."""
+    configured = [h.strip() for h in os.environ.get("COMPOUNDING_TRUSTED_HOSTS", "").split(",")
+                  if h.strip()]
+    if configured:
+        return configured
+    hosts = list(LOOPBACK_HOSTS)
+    try:
+        address = ipaddress.ip_address(bind_host)
+    except ValueError:  # a name: trust it as given
+        return [*hosts, bind_host] if bind_host not in hosts else hosts
+    if not (address.is_unspecified or address.is_loopback):
+        hosts.append(str(address))
+    return hosts
+
+
+def run(app: Any, host: str, port: int, threads: int) -> None:
+    """Serve ``app`` until interrupted."""
+    from waitress import serve
+
+    serve(app, host=host, port=port, threads=threads, **SERVER_SETTINGS)
