@@ -168,8 +168,8 @@ def parse_quantity(value: Any, dimension: Dimension) -> Fraction:
         if unit is None:
             raise QuantityError("INVALID_QUANTITY", f"needs a unit, like '{number_text} "
                                 f"{dimension.unit}'")
-        factor = conversion_factor(unit, dimension)
-        return _exact_number(number_text) * factor
+        number = _exact_number(number_text)
+        return number * conversion_factor(unit, dimension)
     if isinstance(value, dict):
         if set(value) != {"value", "unit"}:
             raise QuantityError(
@@ -177,8 +177,8 @@ def parse_quantity(value: Any, dimension: Dimension) -> Fraction:
         unit = value["unit"]
         if not isinstance(unit, str):
             raise QuantityError("INVALID_QUANTITY", "'unit' must be a string")
-        factor = conversion_factor(unit, dimension)
-        return exact(value["value"]) * factor
+        number = exact(value["value"])
+        return number * conversion_factor(unit, dimension)
     if _is_pint_quantity(value):
         unit = format(value.units, "~").replace(" ", "")
         return parse_quantity({"value": value.magnitude, "unit": unit}, dimension)

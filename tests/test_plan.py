@@ -138,10 +138,32 @@ def test_acknowledgement_of_unknown_code(errors_of):
         ("UNKNOWN_ACKNOWLEDGEMENT", "acknowledgements[0].code")]
 
 
-def test_compounded_on_defaults_to_today():
-    from datetime import date
+@pytest.mark.parametrize(
+    ("time_zone", "expected"),
+    [("UTC", "2026-11-23"), ("America/Chicago", "2026-11-22"),
+     ("Pacific/Auckland", "2026-11-23")],
+)
+def test_compounded_on_defaults_to_the_pharmacys_today(monkeypatch, time_zone, expected):
+    # 03:30 UTC on 23 Nov is 21:30 on 22 Nov in Chicago (UTC-6) and 16:30 on 23 Nov in
+    # Auckland (UTC+13): the pharmacy's date, never the server's
+    from datetime import UTC, datetime
 
-    assert plan_order(make_order(compounded_on=None)).compounded_on == date.today()
+    from compounding import Settings, clock
+
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 23, 3, 30, tzinfo=UTC))
+    plan = plan_order(make_order(compounded_on=None), Settings(time_zone=time_zone))
+    assert plan.compounded_on.isoformat() == expected
+    # the BUD counts from that day: + 180 days (USP <795> non-aqueous)
+    assert (plan.beyond_use_date - plan.compounded_on).days == 180
+
+
+def test_an_unknown_time_zone_names_the_profile_key():
+    from compounding.profile import ProfileError, load_profile
+
+    with pytest.raises(ProfileError) as caught:
+        load_profile('[pharmacy]\ntime_zone = "Mars/Olympus"\n')
+    assert [(e.code, e.field) for e in caught.value.errors] == [
+        ("INVALID_TIME_ZONE", "profile.pharmacy.time_zone")]
 
 
 def test_blend_equals_powder_plus_filler_in_output():

@@ -54,8 +54,10 @@ def unavailable(reason: str = "the records database cannot be reached or written
 
 
 def log_fault(app: Flask, exc: BaseException, what: str) -> None:
-    """The fault's kind and where it happened; never its message or the request's data."""
-    stack = "".join(traceback.format_tb(exc.__traceback__))
+    """The fault's kind and where it happened (file, line, function of each frame); never its
+    message, its source lines or the request's data."""
+    stack = "\n".join(f"  {frame.filename}:{frame.lineno} in {frame.name}"
+                      for frame in traceback.extract_tb(exc.__traceback__))
     app.logger.error("%s on %s %s: %s\n%s", what, request.method, request.path,
                      type(exc).__name__, stack)
 

@@ -25,7 +25,7 @@ SERVER_SETTINGS: dict[str, Any] = {
     "clear_untrusted_proxy_headers": True,
     "ident": "compounding",
 }
-LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "::1"]
+LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "::1", "[::1]"]
 
 
 def trusted_hosts(bind_host: str) -> list[str]:

@@ -1,0 +1,70 @@
+"""A real ``compounding serve`` (waitress) in a child process, for tests over real sockets."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving(database_url: str, *, threads: int = 4) -> Iterator[int]:
+    """The port of a running server on ``database_url``; stopped afterwards."""
+    port = free_port()
+    env = {**os.environ, "COMPOUNDING_DATABASE_URL": database_url,
+           "COMPOUNDING_PROFILE": str(ROOT / "samples" / "pharmacy.toml")}
+    server = subprocess.Popen(
+        [sys.executable, "-c", "from compounding.cli import main; raise SystemExit(main())",
+         "serve", "--port", str(port), "--threads", str(threads)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if request(port, "GET", "/healthz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not start: {server.stderr.read()[-2000:]}")
+            time.sleep(0.1)
+        yield port
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            server.kill()
+        server.stderr.close()
+
+
+def request(port: int, method: str, path: str, body: Any = None,
+            headers: dict[str, str] | None = None,
+            timeout: float = 10) -> tuple[int, dict[str, str], bytes]:
+    """One request on a new connection: status, headers, body."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    data = json.dumps(body).encode() if body is not None and not isinstance(body, bytes) \
+        else body
+    sent = {"Content-Type": "application/json"} if data is not None else {}
+    try:
+        connection.request(method, path, body=data, headers={**sent, **(headers or {})})
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
