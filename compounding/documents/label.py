@@ -192,7 +192,9 @@ def build_labels(items: Sequence[tuple[Order, Plan]], profile: Profile) -> bytes
     layouts = [_layout(label_content(order, plan, profile.pharmacy), stock.label)
                 for order, plan in items]
     buffer = io.BytesIO()
-    c = canvas.Canvas(buffer, pagesize=stock.page, invariant=1,
+    # uncompressed: a label is one small page sent once to a printer, and compressing its font
+    # subsets was 40 % of its build time (81 KB instead of 44 KB)
+    c = canvas.Canvas(buffer, pagesize=stock.page, invariant=1, pageCompression=0,
                       initialFontName=register()[0])
     c.setTitle("Patient label")
     c.setAuthor(profile.pharmacy.name)
