@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 BATCH_LOT = re.compile(r"[A-Z0-9][A-Z0-9-]{0,31}")
 AUTOMATIC_LOT = re.compile(r"\d{8}-\d{3,}")
@@ -27,6 +28,7 @@ _DASHES = dict.fromkeys(
              "\u1400\u1806\u2e17\u2e1a\u2e3a\u2e3b\u2e40\u301c\u3030\u30a0"), "-")
 
 
+@lru_cache(maxsize=4096)
 def normal_lot(text: str) -> str:
     """A lot in its one normal form (NFKC, no invisible characters, "-" dashes, upper case).
 

@@ -23,7 +23,7 @@ import math
 import re
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -159,17 +159,10 @@ def parse_quantity(value: Any, dimension: Dimension) -> Fraction:
     (Fraction(9, 2), Fraction(1, 2))
     """
     if isinstance(value, str):
-        text = value.strip()
-        match = _QUANTITY.fullmatch(text) if len(text) <= MAX_TEXT else None
-        if match is None:
+        if len(value) > 2 * MAX_TEXT:  # never a quantity: refused before the cache
             raise QuantityError(
                 "INVALID_QUANTITY", f"must be a number and a unit, like '4.5 {dimension.unit}'")
-        number_text, unit = match.groups()
-        if unit is None:
-            raise QuantityError("INVALID_QUANTITY", f"needs a unit, like '{number_text} "
-                                f"{dimension.unit}'")
-        number = _exact_number(number_text)
-        return number * conversion_factor(unit, dimension)
+        return _parse_text(value, dimension)
     if isinstance(value, dict):
         if set(value) != {"value", "unit"}:
             raise QuantityError(
@@ -186,6 +179,23 @@ def parse_quantity(value: Any, dimension: Dimension) -> Fraction:
         raise QuantityError(
             "INVALID_QUANTITY", f"a bare number has no unit: write '{value} {dimension.unit}'")
     raise QuantityError("INVALID_QUANTITY", f"must be a quantity like '4.5 {dimension.unit}'")
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(value: str, dimension: Dimension) -> Fraction:
+    """``"4.5 mg"`` as an exact magnitude; the same few texts recur, so answers are cached
+    (errors are not: each call raises anew)."""
+    text = value.strip()
+    match = _QUANTITY.fullmatch(text) if len(text) <= MAX_TEXT else None
+    if match is None:
+        raise QuantityError(
+            "INVALID_QUANTITY", f"must be a number and a unit, like '4.5 {dimension.unit}'")
+    number_text, unit = match.groups()
+    if unit is None:
+        raise QuantityError("INVALID_QUANTITY", f"needs a unit, like '{number_text} "
+                            f"{dimension.unit}'")
+    number = _exact_number(number_text)
+    return number * conversion_factor(unit, dimension)
 
 
 def _is_pint_quantity(value: Any) -> bool:

@@ -201,14 +201,19 @@ class Store:
                 lot, seq = self._next_lot(connection, on)
             stored = canonical.model_copy(update={"lot_number": lot})
             try:
-                batch_id = connection.execute(insert(batches).values(
-                    lot_number=lot, lot_date=on, lot_seq=seq, created_at=now,
-                    patient_key=patient_key(name), patient_name=name,
-                    rx_number=stored.rx_number,
-                    order_json=stored.model_dump_json(), plan_json=plan_json,
-                    profile_json=profile_json, status="printed", revision=1,
-                ).returning(batches.c.id)).scalar_one()
+                with connection.begin_nested():  # a savepoint: the transaction outlives it
+                    batch_id = connection.execute(insert(batches).values(
+                        lot_number=lot, lot_date=on, lot_seq=seq, created_at=now,
+                        patient_key=patient_key(name), patient_name=name,
+                        rx_number=stored.rx_number,
+                        order_json=stored.model_dump_json(), plan_json=plan_json,
+                        profile_json=profile_json, status="printed", revision=1,
+                    ).returning(batches.c.id)).scalar_one()
             except IntegrityError:
+                taken = connection.execute(select(batches.c.id)
+                                           .where(batches.c.lot_number == lot)).first()
+                if taken is None:
+                    raise
                 raise Conflict([ErrorDetail("LOT_NUMBER_TAKEN", "lot_number",
                                             f"another batch already has lot {lot}")]) from None
             connection.execute(insert(revisions).values(

@@ -10,25 +10,52 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from typing import Any
 
-from flask import Flask, Response, session
+from flask import Flask, Request, Response, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
 
 
+class Sessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signer made once per secret key instead of on
+    every request, and no signer at all for a request that brings no session cookie."""
+
+    def __init__(self) -> None:
+        self._signers: dict[object, Any] = {}
+
+    def get_signing_serializer(self, app: Flask) -> Any:
+        key = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        if key not in self._signers:
+            self._signers = {key: super().get_signing_serializer(app)}
+        return self._signers[key]
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if request.cookies.get(self.get_cookie_name(app)) is None and app.secret_key:
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = Sessions()
     app.after_request(_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token
 
 
+HEADERS = [
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+]
+
+
 def _headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    response.headers.extend(HEADERS)
     response.headers.setdefault("Cache-Control", "no-store")
     return response
 
