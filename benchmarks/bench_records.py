@@ -39,7 +39,7 @@ from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
 from compounding.profile import DEFAULT_PROFILE
-from records import Store
+from records import Accounts, Author, Store
 from records.schema import batch_lots, batches, revisions
 from records.store import patient_key
 
@@ -53,17 +53,21 @@ NAMES = ["Smith", "Jones", "Garcia", "Nguyễn", "Wójcik", "Петрова", "O
          "Martin", "Dubois", "Rossi", "Müller", "Kowalski", "Tanaka", "Silva"]
 
 
+KEY = b"the chain key of this benchmark"
+AUTHOR = Author(user_id=1, name="T. Tech")
+
+
 def _create(url: str, ready) -> None:
-    store = Store.open(url, migrate=False)
+    store = Store.open(url, KEY, migrate=False)
     store.get(store.search(limit=1)[0].lot_number)  # connected and warm
     ready.wait()
     for _ in range(EACH):
-        store.create(ORDER, DEFAULT_PROFILE)
+        store.create(ORDER, DEFAULT_PROFILE, AUTHOR)
     store.engine.dispose()
 
 
 def _raw(url: str, ready) -> None:
-    store = Store.open(url, migrate=False)
+    store = Store.open(url, KEY, migrate=False)
     sample = store.get(store.search(limit=1)[0].lot_number)
     ready.wait()
     for _ in range(EACH):
@@ -149,13 +153,13 @@ def seed(store: Store, count: int) -> None:
 
 def corrected_record(store: Store) -> str:
     """A batch with 100 revisions: printed, a bench entry and 98 corrections of 33 weights."""
-    lot = store.create(ORDER, DEFAULT_PROFILE).lot_number
+    lot = store.create(ORDER, DEFAULT_PROFILE, AUTHOR).lot_number
     bench = {"tablets_used": 3, "tablet_powder_actual": "748 mg", "filler_actual": "3581 mg",
              "capsules_made": 33, "capsule_weights": [f"{125 + i % 10} mg" for i in range(33)],
-             "compounded_by": "T. Tech", "compounded_at": "2026-11-22T10:00:00+00:00"}
-    store.enter_bench(lot, bench)
+             "compounded_at": "2026-11-22T10:00:00+00:00"}
+    store.enter_bench(lot, bench, AUTHOR)
     for i in range(98):
-        store.correct(lot, {"by": "T. Tech", "reason": f"re-weighed, pass {i}", "bench": bench})
+        store.correct(lot, {"reason": f"re-weighed, pass {i}", "bench": bench}, AUTHOR)
     assert store.get(lot).revision == 100
     return lot
 
@@ -209,8 +213,15 @@ def searches(store: Store, count: int, lot: str) -> dict[str, list[float]]:
 def recall_memory(url: str) -> tuple[float, float, int]:
     """The server's peak memory [MB] before and after a client pages through the recall that
     matches 10 000 batches (``GET /api/v1/recall``, 500 a page), and how many it listed."""
+    people = Accounts(create_engine(url))
+    if people.find("recaller") is None:
+        people.add("recaller", "Recall clerk", "a long benchmark passphrase", ["technician"])
+    _, token = people.create_token(f"recall-{uuid.uuid4().hex[:6]}", "recaller",
+                                   ["records:read"])
+    people.engine.dispose()
     port = _free_port()
-    env = {**os.environ, "COMPOUNDING_DATABASE_URL": url}
+    env = {**os.environ, "COMPOUNDING_DATABASE_URL": url,
+           "COMPOUNDING_CHAIN_KEY": KEY.decode()}
     server = subprocess.Popen([sys.executable, "-m", "compounding.cli", "serve", "--port",
                                str(port)], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
@@ -225,7 +236,8 @@ def recall_memory(url: str) -> tuple[float, float, int]:
         listed, after = 0, None
         while True:
             path = f"/api/v1/recall?source_lot={RECALLED}&limit=500"
-            status, body = _get(port, path + (f"&after={after}" if after is not None else ""))
+            status, body = _get(port, path + (f"&after={after}" if after is not None else ""),
+                                token)
             assert status == 200, body[:200]
             page = json.loads(body)
             listed += len(page["records"])
@@ -244,10 +256,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _get(port: int, path: str) -> tuple[int, bytes]:
+def _get(port: int, path: str, token: str | None = None) -> tuple[int, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
-        connection.request("GET", path)
+        connection.request("GET", path, headers={"Authorization": f"Bearer {token}"}
+                           if token else {})
         response = connection.getresponse()
         return response.status, response.read()
     finally:
@@ -263,8 +276,8 @@ def _peak_mb(pid: int) -> float:
 
 def run(name: str, url: str, count: int) -> bool:
     print(f"\n{name}")
-    store = Store.open(url)
-    store.create(ORDER, DEFAULT_PROFILE)
+    store = Store.open(url, KEY)
+    store.create(ORDER, DEFAULT_PROFILE, AUTHOR)
     ours = writers(url, _create)
     raw = writers(url, _raw)
     print(f"  Store.create, 8 processes        {ours:8.0f} records/s")

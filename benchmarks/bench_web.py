@@ -36,6 +36,8 @@ PIN_SERVER, PIN_CLIENT = ((["taskset", "-c", "1"], ["taskset", "-c", "0"])
                           if shutil.which("taskset") and (os.cpu_count() or 1) >= 2 else ([], []))
 REPORT = """
 wrk.method = os.getenv("WRK_METHOD") or "GET"
+local token = os.getenv("WRK_TOKEN")
+if token then wrk.headers["Authorization"] = "Bearer " .. token end
 local body = os.getenv("WRK_BODY")
 if body then
   wrk.body = io.open(body):read("*a")
@@ -48,6 +50,21 @@ done = function(summary, latency, requests)
     e.connect + e.read + e.write + e.timeout, e.status))
 end
 """
+
+
+TOKEN = [""]  # the pharmacy system's token the load generator sends
+
+
+def _token(url: str) -> str:
+    """A user and a token with the plan scope in the benchmark's database."""
+    from sqlalchemy import create_engine
+
+    from records import Accounts, Store
+
+    Store.open(url, b"bench").engine.dispose()  # the schema
+    people = Accounts(create_engine(url))
+    people.add("bench", "Bench system", "a long benchmark passphrase", ["technician"])
+    return people.create_token("bench", "bench", ["plan"])[1]
 
 
 def _port() -> int:
@@ -69,7 +86,7 @@ def _wait(port: int) -> None:
 def load(script: Path, port: int, path: str, seconds: int, body: Path | None = None,
          method: str = "GET") -> tuple[float, float, float]:
     """Requests per second, p50 and p95 latency [s] of ``seconds`` of wrk on ``path``."""
-    env = {**os.environ, "WRK_METHOD": method}
+    env = {**os.environ, "WRK_METHOD": method, "WRK_TOKEN": TOKEN[0]}
     if body:
         env["WRK_BODY"] = str(body)
     done = subprocess.run([*PIN_CLIENT, "wrk", "-t1", f"-c{CLIENTS}", f"-d{seconds}s", "-s",
@@ -102,8 +119,10 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp())
     script = folder / "report.lua"
     script.write_text(REPORT)
+    url = f"sqlite:///{folder / 'records.sqlite3'}"
+    TOKEN[0] = _token(url)
     env = {**os.environ, "COMPOUNDING_PROFILE": str(ROOT / "samples" / "pharmacy.toml"),
-           "COMPOUNDING_DATABASE_URL": f"sqlite:///{folder / 'records.sqlite3'}"}
+           "COMPOUNDING_DATABASE_URL": url, "COMPOUNDING_CHAIN_KEY": "bench"}
     server = subprocess.Popen([*PIN_SERVER, *command, "serve", "--port", str(app_port),
                                "--threads", "8"], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)

@@ -9,17 +9,17 @@ pharmacy's rule on who may verify. The states a batch passes through are data
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from .clock import day_of
 from .errors import ErrorDetail, OrderError
 from .findings import Finding, Severity
 from .models import Plan
-from .types import ComponentLot, Expiry, LongText, Mass, Name, count_type
+from .types import ComponentLot, Expiry, LongText, Mass, Name, ShortText, count_type, stored
 
 Status = Literal["printed", "compounded", "verified", "rejected", "scrapped"]
 Action = Literal["printed", "bench", "correction", "verification", "scrap", "acknowledgement"]
@@ -56,39 +56,46 @@ class BenchEntry(_Entry):
     filler_expiry: Expiry | None = None
     capsule_lot: ComponentLot | None = None
     capsule_expiry: Expiry | None = None
-    compounded_by: Name
     compounded_at: datetime
+    compounded_by: Name | None = None
+    """A name typed at the bench before sign-in existed: kept in old records, refused now (the
+    signed-in user is the author of every step)."""
+
+    @field_validator("compounded_by")
+    @classmethod
+    def _no_typed_author(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and not stored(info):
+            raise PydanticCustomError(
+                "TYPED_AUTHOR", "the author is whoever is signed in; names are not typed")
+        return value
 
 
 class Correction(_Entry):
-    """A corrected bench entry: who, why, and the whole entry as it should read."""
+    """A corrected bench entry: why, and the whole entry as it should read (the author is the
+    signed-in user)."""
 
-    by: Name
     reason: LongText
     bench: BenchEntry
 
 
 class Verification(_Entry):
-    """A pharmacist's decision on a compounded batch; a rejection needs a reason."""
+    """A pharmacist's decision on a compounded batch, signed; a rejection needs a reason."""
 
-    pharmacist: Name
     decision: Literal["approve", "reject"]
     reason: LongText | None = None
 
 
 class Scrap(_Entry):
-    """A batch taken out of use, with who and why."""
+    """A batch taken out of use, and why; signed."""
 
-    by: Name
     reason: LongText
 
 
-def same_person(a: str, b: str) -> bool:
-    """Names compared as people write them: case, accents' composition and spacing ignored."""
-    def key(name: str) -> str:
-        return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+class FindingAcknowledgement(_Entry):
+    """A pharmacist's signed acknowledgement of one critical finding of a kept batch."""
 
-    return key(a) == key(b)
+    code: ShortText
+    reason: LongText
 
 
 def check_transition(action: Action, status: str) -> None:
@@ -153,17 +160,18 @@ def check_bench(entry: BenchEntry, plan: Plan, time_zone: str = "UTC") -> list[F
     ]
 
 
-def check_verification(verification: Verification, compounded_by: str | None,
+def check_verification(verification: Verification, bench_authors: set[int], signer_id: int,
                        allow_self_verification: bool) -> None:
-    """The pharmacy's rules on a verification (:class:`OrderError` naming the field)."""
+    """The pharmacy's rules on a verification (:class:`OrderError` naming the field): a
+    rejection needs a reason; whoever entered or corrected the bench results may not verify the
+    batch (by user id), unless the pharmacy allows it (a one-pharmacist shop)."""
     errors = []
     if verification.decision == "reject" and not verification.reason:
         errors.append(ErrorDetail("REASON_REQUIRED", "reason", "a rejection needs a reason"))
-    if (not allow_self_verification and compounded_by
-            and same_person(verification.pharmacist, compounded_by)):
+    if not allow_self_verification and signer_id in bench_authors:
         errors.append(ErrorDetail(
-            "SELF_VERIFICATION", "pharmacist",
-            f"{verification.pharmacist} compounded this batch; this pharmacy requires another "
-            f"pharmacist to verify it"))
+            "SELF_VERIFICATION", "signature",
+            "you entered or corrected this batch's bench results; this pharmacy requires "
+            "another pharmacist to verify it"))
     if errors:
         raise OrderError(errors)

@@ -129,63 +129,27 @@ def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO
     out.write(f"Compounding workbench on http://{args.host}:{args.port}/ (Ctrl-C stops it)\n"
               f"It answers to the host names {', '.join(hosts)} "
               f"(COMPOUNDING_TRUSTED_HOSTS sets them).\n")
+    setup = app.extensions.get("setup_token")
+    if setup:
+        host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+        out.write(f"No one can sign in yet. Open this link once to record the pharmacy's "
+                  f"details and create the first administrator:\n"
+                  f"  http://{host}:{args.port}/setup/{setup}\n")
     out.flush()
     run(app, args.host, args.port, args.threads)
     return EXIT_OK
 
 
-def _store(args: argparse.Namespace):
-    from records import Store
-    from records.db import default_url
+def _records(name: str) -> Callable[..., int]:
+    """A command of :mod:`records.commands`, imported only when it runs (``plan`` starts
+    without the database layer)."""
 
-    if args.database:
-        return Store.open(args.database)
-    from flask import Flask
+    def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+        from records import commands
 
-    return Store.open(default_url(Flask("web").instance_path))  # the web app's instance folder
+        return getattr(commands, name)(args, out, err, stdin)
 
-
-def _cmd_db(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
-    store = _store(args)
-    out.write(f"records database up to date: {store.engine.url.render_as_string(True)} "
-              f"({store.count()} batches)\n")
-    return EXIT_OK
-
-
-def _cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
-    store = _store(args)
-    target = open(args.output, "w", encoding="utf-8") if args.output else out
-    try:
-        for record in store.export():
-            target.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
-    finally:
-        if args.output:
-            target.close()
-    return EXIT_OK
-
-
-def _cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
-    from pydantic import ValidationError
-
-    from .errors import ErrorDetail, OrderError
-
-    store = _store(args)
-    text = _read(args.file, stdin)
-    count = 0
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        field = f"lines[{number - 1}]"
-        try:
-            count += store.import_records(iter([json.loads(line)]))
-        except CompoundingError as exc:
-            return _fail(err, type(exc)([ErrorDetail(e.code, field, f"{e.field}: {e.message}")
-                                         for e in exc.errors]))
-        except (ValueError, ValidationError) as exc:
-            return _fail(err, OrderError([ErrorDetail("INVALID_JSON", field,
-                                                      str(exc)[:300])]))
-    out.write(f"imported {count} records\n")
-    return EXIT_OK
+    return run
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -219,20 +183,47 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--profile", metavar="FILE", help="pharmacy profile (TOML)")
     serve.set_defaults(run=_cmd_serve)
     db = commands.add_parser("db", help="the records database",
-                             description="Create or migrate the records database.")
-    db.add_argument("action", choices=["upgrade"], help="upgrade: to the newest schema")
-    db.set_defaults(run=_cmd_db)
+                             description="Create or migrate the records database, check its "
+                                         "chains, or grant the application's PostgreSQL role.")
+    db.add_argument("action", choices=["upgrade", "verify", "grant"],
+                    help="upgrade: to the newest schema; verify: every batch's history and the "
+                         "audit trail, exit 1 at a broken link; grant ROLE: the least-privilege "
+                         "application role (PostgreSQL, as the owner)")
+    db.add_argument("role", nargs="?", help="with grant: the PostgreSQL role")
+    db.set_defaults(run=_records("db"))
     export = commands.add_parser("export", help="write every record as JSON lines",
-                                 description="Write every record with every revision, one JSON "
-                                             "object per line, oldest first.")
+                                 description="Write every record and revision as JSON lines.")
     export.add_argument("-o", "--output", metavar="FILE", help="file (default: stdout)")
-    export.set_defaults(run=_cmd_export)
+    export.set_defaults(run=_records("export"))
     load = commands.add_parser("import", help="load records written by export",
-                               description="Load records written by export, exactly as they "
-                                           "were (lot numbers, times, revisions).")
+                               description="Load records written by export, each replayed "
+                                           "first; one that does not add up is refused.")
     load.add_argument("file", metavar="FILE", help="the JSON lines file, or - for stdin")
-    load.set_defaults(run=_cmd_import)
-    for command in (db, export, load):
+    load.set_defaults(run=_records("import_"))
+    users = commands.add_parser("users", help="people who sign in",
+                                description="Add, disable, reset the password of, or list "
+                                            "users (never deleted).")
+    users.add_argument("action", choices=["add", "disable", "reset-password", "list"])
+    users.add_argument("username", nargs="?")
+    users.add_argument("--name", help="the name printed at their steps and signatures")
+    users.add_argument("--roles", help="technician,pharmacist,admin (default technician)")
+    users.add_argument("--licence", help="a pharmacist's licence number")
+    users.add_argument("--password-stdin", action="store_true",
+                       help="read the password from standard input")
+    users.set_defaults(run=_records("users"))
+    tokens = commands.add_parser("tokens", help="pharmacy systems' API tokens",
+                                 description="Create (shown once), revoke or list API tokens.")
+    tokens.add_argument("action", choices=["create", "revoke", "list"])
+    tokens.add_argument("name", nargs="?")
+    tokens.add_argument("--owner", help="the user the token acts as")
+    tokens.add_argument("--scopes", help="plan,records:read,records:write")
+    tokens.set_defaults(run=_records("tokens"))
+    audit = commands.add_parser("audit", help="export the audit trail as JSON lines",
+                                description="Write the audit trail as JSON lines, oldest "
+                                            "first.")
+    audit.add_argument("-o", "--output", metavar="FILE", help="file (default: stdout)")
+    audit.set_defaults(run=_records("audit"))
+    for command in (db, export, load, users, tokens, audit):
         command.add_argument("--database", metavar="URL",
                              help="database URL (default: COMPOUNDING_DATABASE_URL or the "
                                   "SQLite file in the instance folder)")

@@ -3,7 +3,10 @@
 SQLAlchemy 2 with Alembic migrations; SQLite by default, PostgreSQL by URL.
 """
 
-from .models import Record, Revision, Summary
+from .accounts import Accounts, Token, User
+from .audit import AuditLog
+from .models import Author, Record, Revision, Summary
 from .store import Conflict, RecordNotFound, Store
 
-__all__ = ["Conflict", "Record", "RecordNotFound", "Revision", "Store", "Summary"]
+__all__ = ["Accounts", "AuditLog", "Author", "Conflict", "Record", "RecordNotFound", "Revision",
+           "Store", "Summary", "Token", "User"]

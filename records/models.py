@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from compounding.bench import BenchEntry, Status, check_label_allowed
+from compounding.bench import BenchEntry, Status, TransitionError, check_label_allowed
+from compounding.errors import ErrorDetail
 from compounding.findings import Acknowledgement, Finding
 from compounding.models import Order, Plan
 from compounding.profile import Profile
@@ -20,15 +21,27 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Author(_Frozen):
+    """Who did a step: a signed-in user, by id, with the name and licence printed at it."""
+
+    user_id: int
+    name: str
+    licence: str | None = None
+
+
 class Revision(_Frozen):
-    """One step in a batch's history; never changed once written. ``data`` is what the step
-    entered; a plain read leaves it out (``None``) for bench entries that a later correction
-    replaced (``GET /api/v1/records/{lot}/revisions/{number}`` gives it)."""
+    """One step in a batch's history; never changed once written. ``author`` is the printed
+    name; ``author_id`` the signed-in user (``signed_in`` false: a name typed before sign-in
+    existed, kept as unauthenticated history). ``at`` is the server's time. ``data`` is what the
+    step entered (a signature included); a plain read leaves it out (``None``) for bench entries
+    that a later correction replaced (``GET /api/v1/records/{lot}/revisions/{number}``)."""
 
     number: int
     action: str
     status: Status
     author: str | None
+    author_id: int | None = None
+    signed_in: bool = False
     at: datetime
     reason: str | None
     data: dict[str, Any] | None
@@ -57,6 +70,8 @@ class Record(_Frozen):
     plan: Plan
     profile: Profile
     revisions: list[Revision]
+    chain_problem: str | None = None
+    """Why the record's history does not hold together (tampered with), or ``None``."""
 
     @property
     def bench(self) -> BenchEntry | None:
@@ -68,29 +83,43 @@ class Record(_Frozen):
 
     @property
     def acknowledgements(self) -> list[Acknowledgement]:
-        """Those in the order, then those given since, one per code."""
-        given = {a.code: a for a in self.order.acknowledgements}
+        """The signed acknowledgements given on the batch, one per code, with the signer's
+        printed name (names typed in an order before sign-in existed do not count)."""
+        given: dict[str, Acknowledgement] = {}
         for revision in self.revisions:
-            if revision.action == "acknowledgement" and revision.data is not None:
-                ack = Acknowledgement.model_validate(revision.data)
-                given.setdefault(ack.code, ack)
+            if (revision.action == "acknowledgement" and revision.signed_in
+                    and revision.data is not None):
+                given.setdefault(revision.data["code"], Acknowledgement(
+                    code=revision.data["code"], pharmacist=revision.author or "",
+                    reason=revision.reason or ""))
         return list(given.values())
 
     @property
     def unacknowledged(self) -> list[Finding]:
-        """Critical findings of the plan that no pharmacist has acknowledged yet."""
+        """Critical findings of the plan that no pharmacist has signed for yet."""
         done = {a.code for a in self.acknowledgements}
         return [f for f in self.plan.findings
                 if f.severity.value == "critical" and f.code not in done]
 
     def labelled_order(self) -> Order:
-        """The order with every acknowledgement given, as the label is printed from."""
+        """The order with the signed acknowledgements, as the label is printed from."""
         return self.order.model_copy(update={"acknowledgements": self.acknowledgements})
 
     def order_for_label(self) -> Order:
-        """:meth:`labelled_order`, for a verified batch only (``BATCH_NOT_VERIFIED``, 409)."""
+        """:meth:`labelled_order`, for a verified batch whose history holds together
+        (``CHAIN_BROKEN``, ``BATCH_NOT_VERIFIED``: 409)."""
+        if self.chain_problem:
+            raise TransitionError([ErrorDetail(
+                "CHAIN_BROKEN", "lot_number",
+                f"batch {self.lot_number}'s record has been altered outside the workbench "
+                f"({self.chain_problem}); no label is printed from it")])
         check_label_allowed(self.status, self.lot_number)
         return self.labelled_order()
+
+    def bench_authors(self) -> set[int]:
+        """Users who entered or corrected the bench results (the two-person rule)."""
+        return {r.author_id for r in self.revisions
+                if r.action in ("bench", "correction") and r.author_id is not None}
 
     @property
     def flags(self) -> list[Finding]:

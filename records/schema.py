@@ -5,8 +5,13 @@ and ``revision`` columns are the head pointer, moved with each new revision. ``r
 history, append-only. ``batch_lots``: every component lot a batch used, for recalls.
 ``lot_counters``: the last sequence number given out per day. ``idempotency_keys``: which
 request made which batch, so a retried create returns the first answer. ``service_health``: the
-one row the health check writes. Database triggers (migrations 0001, 0002) refuse any change to
-a written revision or to a batch's recorded content, and any delete.
+one row the health check writes. ``users`` and ``api_tokens``: who may sign in, with what roles
+and scopes. ``audit_events``: who read or did what, when, from where, hash-chained
+(``chain_heads`` holds the chain's last link). ``pharmacy_settings``: the pharmacy's name,
+address, phone and time zone as set up on first start. Each revision carries its author's user id
+and the keyed SHA-256 of its content and of the revision before it (:mod:`records.chain`).
+Database triggers (migrations 0001-0003) refuse any change to a written revision, an audit event
+or a batch's recorded content, and any delete.
 """
 
 from __future__ import annotations
@@ -55,6 +60,10 @@ revisions = Table(
     Column("at", DateTime(timezone=True), nullable=False),
     Column("reason", Text),
     Column("data_json", Text, nullable=False),
+    Column("author_id", Integer),
+    Column("signed_in", Integer),
+    Column("prev_hash", String(64)),
+    Column("hash", String(64)),
     UniqueConstraint("batch_id", "number", name="uq_revision_number"),
 )
 
@@ -64,7 +73,7 @@ batch_lots = Table(
     Column("batch_id", Integer, ForeignKey("batches.id"), nullable=False, index=True),
     Column("component", String(16), nullable=False),
     Column("lot", String(80), nullable=False),
-    Index("ix_batch_lots_component_lot", "component", "lot"),
+    Index("ix_batch_lots_lookup", "component", "lot", "batch_id"),
 )
 
 lot_counters = Table(
@@ -88,4 +97,59 @@ service_health = Table(
     "service_health", metadata,
     Column("id", Integer, primary_key=True),
     Column("checked_at", DateTime(timezone=True), nullable=False),
+)
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("name", String(120), nullable=False),
+    Column("licence", String(40)),
+    Column("roles", String(64), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("password_set_at", DateTime(timezone=True), nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("locked_until", DateTime(timezone=True)),
+    Column("disabled", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("owner_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("scopes", String(64), nullable=False),
+    Column("prefix", String(16), nullable=False, unique=True),
+    Column("secret_hash", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+audit_events = Table(
+    "audit_events", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("user_id", Integer),
+    Column("token_id", Integer),
+    Column("action", String(32), nullable=False),
+    Column("target", String(200)),
+    Column("detail_json", Text, nullable=False),
+    Column("remote", String(64)),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+chain_heads = Table(
+    "chain_heads", metadata,
+    Column("name", String(32), primary_key=True),
+    Column("hash", String(64), nullable=False),
+    Column("count", Integer, nullable=False),
+)
+
+pharmacy_settings = Table(
+    "pharmacy_settings", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("pharmacy_json", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )

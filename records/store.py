@@ -12,6 +12,7 @@ import json
 import unicodedata
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from pydantic import ValidationError
@@ -25,6 +26,7 @@ from compounding.bench import (
     Action,
     BenchEntry,
     Correction,
+    FindingAcknowledgement,
     Scrap,
     Verification,
     check_bench,
@@ -33,21 +35,24 @@ from compounding.bench import (
 )
 from compounding.clock import today
 from compounding.errors import ErrorDetail, OrderError
-from compounding.findings import Acknowledgement
 from compounding.lot_grammar import is_automatic, normal_lot
 from compounding.models import Order, Plan
 from compounding.orders import parse_order, validation_errors
 from compounding.plan import plan_of, work_out
-from compounding.profile import Profile
+from compounding.profile import Pharmacy, Profile
 
+from .chain import batch_digest, revision_digest
 from .db import make_engine, writer
+from .history import HISTORY_COLUMNS, chain_problems, link_problem
 from .migrate import upgrade
-from .models import STORED, Record, Revision, Summary
+from .models import STORED, Author, Record, Revision, Summary
+from .replay import replay_problems
 from .schema import (
     batch_lots,
     batches,
     idempotency_keys,
     lot_counters,
+    pharmacy_settings,
     revisions,
     service_health,
 )
@@ -101,15 +106,17 @@ def _bench_lots(entry: BenchEntry) -> list[tuple[str, str]]:
 class Store:
     """Compounding records in one database (SQLite or PostgreSQL)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, key: bytes) -> None:
         self.engine = engine
+        self.key = key
         self._writes = writer(engine)
 
     @classmethod
-    def open(cls, url: str, *, migrate: bool = True) -> Store:
-        store = cls(make_engine(url))
+    def open(cls, url: str, key: bytes, *, migrate: bool = True) -> Store:
+        """The store of ``url``, its history chained under ``key`` (:mod:`records.chain`)."""
+        store = cls(make_engine(url), key)
         if migrate:
-            upgrade(store.engine)
+            upgrade(store.engine, key)
         return store
 
     def _upsert_counter(self, day: date):
@@ -134,8 +141,8 @@ class Store:
 
     # -- creating ---------------------------------------------------------------------------
 
-    def create(self, order: Order | Mapping[str, Any], profile: Profile,
-               author: str | None = None, *, request: RequestKey | None = None) -> Record:
+    def create(self, order: Order | Mapping[str, Any], profile: Profile, author: Author, *,
+               request: RequestKey | None = None) -> Record:
         """Plan the order and keep it as a new batch with its lot number (the worksheet's).
 
         The order's own ``lot_number`` is kept when given (``LOT_NUMBER_TAKEN`` if another
@@ -148,6 +155,11 @@ class Store:
         409 ``IDEMPOTENCY_KEY_REUSED``. The key is kept in the batch's own transaction.
         """
         order = parse_order(order)
+        if order.acknowledgements:
+            raise OrderError([ErrorDetail(
+                "ACKNOWLEDGE_BY_SIGNATURE", "acknowledgements",
+                "a batch record's critical findings are acknowledged on its page, each by a "
+                "pharmacist's signature, not typed into the order")])
         if order.lot_number and is_automatic(order.lot_number):
             raise OrderError([ErrorDetail(
                 "LOT_NUMBER_RESERVED", "lot_number",
@@ -190,7 +202,7 @@ class Store:
         return self.get(prior.lot_number)
 
     def _insert_new(self, canonical: Order, plan: Plan, profile: Profile, name: str | None,
-                    now: datetime, author: str | None, request: RequestKey | None) -> Record:
+                    now: datetime, author: Author, request: RequestKey | None) -> Record:
         plan_json, profile_json = plan.model_dump_json(), profile.model_dump_json()
         on = canonical.compounded_on
         assert on is not None
@@ -216,9 +228,16 @@ class Store:
                     raise
                 raise Conflict([ErrorDetail("LOT_NUMBER_TAKEN", "lot_number",
                                             f"another batch already has lot {lot}")]) from None
+            content = SimpleNamespace(lot_number=lot, lot_date=on, created_at=now,
+                                      order_json=stored.model_dump_json(), plan_json=plan_json,
+                                      profile_json=profile_json)
+            first = SimpleNamespace(number=1, action="printed", status="printed",
+                                    author=author.name, author_id=author.user_id, signed_in=1,
+                                    at=now, reason=None, data_json="{}")
+            prev = batch_digest(self.key, content)
             connection.execute(insert(revisions).values(
-                batch_id=batch_id, number=1, action="printed", status="printed", author=author,
-                at=now, reason=None, data_json="{}"))
+                batch_id=batch_id, **vars(first), prev_hash=prev,
+                hash=revision_digest(self.key, prev, first)))
             lots = _lots(stored)
             if lots:
                 connection.execute(insert(batch_lots), [
@@ -227,10 +246,7 @@ class Store:
                 connection.execute(insert(idempotency_keys).values(
                     scope=request.scope, key=request.key, request_hash=request.digest,
                     lot_number=lot, created_at=now))
-        first = Revision(number=1, action="printed", status="printed", author=author, at=now,
-                         reason=None, data={})
-        return Record(lot_number=lot, created_at=now, status="printed", revision=1,
-                      order=stored, plan=plan, profile=profile, revisions=[first])
+        return self.get(lot)
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -242,9 +258,8 @@ class Store:
         with self.engine.connect() as connection:
             row = _find(connection, lot, (batches,))
             history_rows = connection.execute(
-                select(revisions.c.number, revisions.c.action, revisions.c.status,
-                       revisions.c.author, revisions.c.at, revisions.c.reason)
-                .where(revisions.c.batch_id == row.id).order_by(revisions.c.number)).all()
+                select(*HISTORY_COLUMNS).where(revisions.c.batch_id == row.id)
+                .order_by(revisions.c.number)).all()
             wanted = _revisions_shown(history_rows, history)
             data = dict(connection.execute(
                 select(revisions.c.number, revisions.c.data_json)
@@ -257,9 +272,11 @@ class Store:
             plan=Plan.model_validate_json(row.plan_json),
             profile=Profile.model_validate_json(row.profile_json),
             revisions=[Revision(number=r.number, action=r.action, status=r.status,
-                                author=r.author, at=_aware(r.at), reason=r.reason,
+                                author=r.author, author_id=r.author_id,
+                                signed_in=bool(r.signed_in), at=_aware(r.at), reason=r.reason,
                                 data=json.loads(data[r.number]) if r.number in data else None)
-                       for r in history_rows])
+                       for r in history_rows],
+            chain_problem=link_problem(self.key, row, history_rows, data))
 
     def search(self, *, patient: str | None = None, rx_number: str | None = None,
                lot_number: str | None = None, date_from: date | None = None,
@@ -289,8 +306,11 @@ class Store:
                 used = select(batch_lots.c.batch_id).where(
                     batch_lots.c.component == component, batch_lots.c.lot == normal_lot(lot))
                 conditions.append(batches.c.id.in_(used))
-        query = (select(*SUMMARY_COLUMNS).where(*conditions)
-                 .order_by(batches.c.id.desc()).limit(limit).offset(offset))
+        # the page's ids first, from the indexes alone; then only those rows are read
+        page = (select(batches.c.id).where(*conditions).order_by(batches.c.id.desc())
+                .limit(limit).offset(offset))
+        query = (select(*SUMMARY_COLUMNS).where(batches.c.id.in_(page))
+                 .order_by(batches.c.id.desc()))
         with self.engine.connect() as connection:
             return [_summary(r) for r in connection.execute(query)]
 
@@ -303,19 +323,21 @@ class Store:
         wanted = [(c, normal_lot(lot)) for c, lot in (("source", source_lot),
                                                        ("filler", filler_lot),
                                                        ("capsule", capsule_lot)) if lot]
-        used = select(batch_lots.c.batch_id).where(
-            or_(*(and_(batch_lots.c.component == c, batch_lots.c.lot == lot)
-                  for c, lot in wanted)))
-        matching = batches.c.id.in_(used)
-        query = select(batches.c.id, *SUMMARY_COLUMNS).where(matching)
+        used = or_(*(and_(batch_lots.c.component == c, batch_lots.c.lot == lot)
+                     for c, lot in wanted))
+        ids = select(batch_lots.c.batch_id).where(used)
         if after is not None:
-            query = query.where(batches.c.id > after)
+            ids = ids.where(batch_lots.c.batch_id > after)
+        ids = ids.distinct().order_by(batch_lots.c.batch_id).limit(limit + 1)
         with self.engine.connect() as connection:
-            total = connection.execute(select(func.count()).select_from(batches)
-                                       .where(matching)).scalar_one()
-            rows = connection.execute(query.order_by(batches.c.id).limit(limit + 1)).all()
-        page = [_summary(r) for r in rows[:limit]]
-        return page, total, (rows[limit - 1].id if len(rows) > limit else None)
+            total = connection.execute(select(func.count(batch_lots.c.batch_id.distinct()))
+                                       .where(used)).scalar_one()
+            chosen = connection.execute(ids).scalars().all()
+            rows = connection.execute(select(batches.c.id, *SUMMARY_COLUMNS)
+                                      .where(batches.c.id.in_(chosen[:limit]))
+                                      .order_by(batches.c.id)).all() if chosen else []
+        page = [_summary(r) for r in rows]
+        return page, total, (chosen[limit - 1] if len(chosen) > limit else None)
 
     def ping(self) -> None:
         """Raise unless the database answers."""
@@ -335,12 +357,31 @@ class Store:
         with self.engine.connect() as connection:
             return connection.execute(select(func.count()).select_from(batches)).scalar_one()
 
+    def pharmacy(self) -> Pharmacy | None:
+        """The pharmacy's name, address, phone and time zone as set up, or ``None``."""
+        with self.engine.connect() as connection:
+            text = connection.execute(select(pharmacy_settings.c.pharmacy_json)
+                                      .where(pharmacy_settings.c.id == 1)).scalar()
+        return Pharmacy.model_validate_json(text) if text else None
+
+    def save_pharmacy(self, pharmacy: Pharmacy) -> None:
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        values = {"pharmacy_json": pharmacy.model_dump_json(), "updated_at": clock.now()}
+        with self._writes.begin() as connection:
+            connection.execute(dialect.insert(pharmacy_settings).values(id=1, **values)
+                               .on_conflict_do_update(index_elements=[pharmacy_settings.c.id],
+                                                      set_=values))
+
     # -- changing ---------------------------------------------------------------------------
 
-    def _append(self, lot: str, action: Action, expected: int | None, author: str | None,
+    def _append(self, lot: str, action: Action, expected: int | None, author: Author,
                 reason: str | None, data: dict[str, Any], status: str | None = None,
-                lots: list[tuple[str, str]] | None = None) -> Record:
-        """Append a revision and move the head, in one transaction."""
+                lots: list[tuple[str, str]] | None = None,
+                meaning: str | None = None) -> Record:
+        """Append a revision and move the head, in one transaction; the revision links to the
+        one before it. ``meaning`` makes the step a signature of the record as it stood
+        (security.md): the signer, their licence, what the signature means, the server's time
+        and the digest of the revision signed."""
         with self._writes.begin() as connection:
             row = _find(connection, lot, (batches.c.id, batches.c.status, batches.c.revision))
             check_transition(action, row.status)
@@ -358,69 +399,95 @@ class Store:
             if moved != 1:  # another writer moved the head between our read and write
                 raise Conflict([ErrorDetail("STALE_REVISION", "revision",
                                             "the record changed meanwhile; reload it")])
+            prev = connection.execute(select(revisions.c.hash).where(
+                revisions.c.batch_id == row.id, revisions.c.number == row.revision)).scalar_one()
+            now = clock.now()
+            if meaning is not None:
+                data = {**data, "signature": {
+                    "user_id": author.user_id, "name": author.name, "licence": author.licence,
+                    "meaning": meaning, "at": now.isoformat(), "signed_revision": row.revision,
+                    "signed_hash": prev}}
+            entry = SimpleNamespace(
+                number=number, action=action, status=new_status, author=author.name,
+                author_id=author.user_id, signed_in=1, at=now, reason=reason,
+                data_json=json.dumps(data, ensure_ascii=False, sort_keys=True))
             connection.execute(insert(revisions).values(
-                batch_id=row.id, number=number, action=action, status=new_status,
-                author=author, at=clock.now(), reason=reason,
-                data_json=json.dumps(data, ensure_ascii=False, sort_keys=True)))
+                batch_id=row.id, **vars(entry), prev_hash=prev,
+                hash=revision_digest(self.key, prev, entry)))
             if lots:
                 connection.execute(insert(batch_lots), [
                     {"batch_id": row.id, "component": c, "lot": lot_} for c, lot_ in lots])
         return self.get(lot)
 
-    def enter_bench(self, lot: str, entry: BenchEntry | Mapping[str, Any],
+    def enter_bench(self, lot: str, entry: BenchEntry | Mapping[str, Any], author: Author,
                     expected: int | None = None) -> Record:
         """Record what was done at the bench; capsules out of range are flagged."""
         entry = _parse(BenchEntry, entry)
         record = self.get(lot)
         flags = check_bench(entry, record.plan, record.profile.settings.time_zone)
-        data = {"bench": entry.model_dump(mode="json"),
+        data = {"bench": entry.model_dump(mode="json", exclude_none=True),
                 "flags": [f.model_dump(mode="json") for f in flags]}
-        return self._append(lot, "bench", expected, entry.compounded_by, None, data,
+        return self._append(lot, "bench", expected, author, None, data,
                             lots=_bench_lots(entry))
 
-    def correct(self, lot: str, correction: Correction | Mapping[str, Any],
+    def correct(self, lot: str, correction: Correction | Mapping[str, Any], author: Author,
                 expected: int | None = None) -> Record:
         """A corrected bench entry, as a new revision saying who and why."""
         correction = _parse(Correction, correction)
         record = self.get(lot)
         flags = check_bench(correction.bench, record.plan, record.profile.settings.time_zone)
-        data = {"bench": correction.bench.model_dump(mode="json"),
+        data = {"bench": correction.bench.model_dump(mode="json", exclude_none=True),
                 "flags": [f.model_dump(mode="json") for f in flags]}
-        return self._append(lot, "correction", expected, correction.by, correction.reason,
+        return self._append(lot, "correction", expected, author, correction.reason,
                             data, lots=_bench_lots(correction.bench))
 
-    def verify(self, lot: str, verification: Verification | Mapping[str, Any], *,
-               allow_self_verification: bool = False, expected: int | None = None) -> Record:
-        """A pharmacist approves (``verified``) or rejects (``rejected``) a compounded batch."""
+    def verify(self, lot: str, verification: Verification | Mapping[str, Any],
+               signer: Author, *, expected: int | None,
+               allow_self_verification: bool = False) -> Record:
+        """A pharmacist's signature approving (``verified``) or rejecting (``rejected``) a
+        compounded batch; not by whoever entered its bench results (by user id) unless the
+        pharmacy allows it, and then the signature says so."""
         verification = _parse(Verification, verification)
+        _require_expected(expected)
         record = self.get(lot)
         check_transition("verification", record.status)
-        bench = record.bench
-        check_verification(verification, bench.compounded_by if bench else None,
-                           allow_self_verification)
+        authors = record.bench_authors()
+        check_verification(verification, authors, signer.user_id, allow_self_verification)
         status = "verified" if verification.decision == "approve" else "rejected"
-        return self._append(lot, "verification", expected, verification.pharmacist,
-                            verification.reason, verification.model_dump(mode="json"), status)
+        meaning = "approved batch" if status == "verified" else "rejected batch"
+        if signer.user_id in authors:
+            meaning += " (self-verification, allowed by the pharmacy's profile)"
+        return self._append(lot, "verification", expected, signer, verification.reason,
+                            verification.model_dump(mode="json"), status, meaning=meaning)
 
-    def acknowledge(self, lot: str, acknowledgement: Acknowledgement | Mapping[str, Any],
-                    expected: int | None = None) -> Record:
-        """A pharmacist acknowledges a critical finding of a kept batch (the label needs it)."""
-        acknowledgement = _parse(Acknowledgement, acknowledgement)
-        pending = {f.code for f in self.get(lot).unacknowledged}
-        if acknowledgement.code not in pending:
+    def acknowledge(self, lot: str, acknowledgement: FindingAcknowledgement | Mapping[str, Any],
+                    signer: Author, *, expected: int | None) -> Record:
+        """A pharmacist's signature acknowledging a critical finding (the label needs it)."""
+        acknowledgement = _parse(FindingAcknowledgement, acknowledgement)
+        _require_expected(expected)
+        pending = {f.code: f for f in self.get(lot).unacknowledged}
+        finding = pending.get(acknowledgement.code)
+        if finding is None:
             raise OrderError([ErrorDetail(
                 "UNKNOWN_ACKNOWLEDGEMENT", "code",
                 f"“{acknowledgement.code}” is not an unacknowledged critical finding of this "
                 f"batch" + (f"; pending: {', '.join(sorted(pending))}" if pending else ""))])
-        return self._append(lot, "acknowledgement", expected, acknowledgement.pharmacist,
-                            acknowledgement.reason, acknowledgement.model_dump(mode="json"))
+        return self._append(lot, "acknowledgement", expected, signer, acknowledgement.reason,
+                            {"code": finding.code, "field": finding.field},
+                            meaning=f"acknowledged {finding.code}:{finding.field}")
 
-    def scrap(self, lot: str, scrap: Scrap | Mapping[str, Any],
-              expected: int | None = None) -> Record:
-        """Take a batch out of use, with who and why."""
+    def scrap(self, lot: str, scrap: Scrap | Mapping[str, Any], signer: Author, *,
+              expected: int | None) -> Record:
+        """A signature taking a batch out of use, with why."""
         scrap = _parse(Scrap, scrap)
-        return self._append(lot, "scrap", expected, scrap.by, scrap.reason,
-                            scrap.model_dump(mode="json"))
+        _require_expected(expected)
+        return self._append(lot, "scrap", expected, signer, scrap.reason, {},
+                            meaning="scrapped batch")
+
+    def chain_problems(self, lot: str | None = None) -> list[str]:
+        """Every broken link of every batch's history (or of ``lot``'s), in words: the full
+        check, with every revision's content (``compounding db verify``, a label print)."""
+        return chain_problems(self.engine, self.key, lot)
 
     # -- moving between databases -----------------------------------------------------------
 
@@ -433,11 +500,18 @@ class Store:
             yield self.get(lot, history=True).model_dump(mode="json")
 
     def import_records(self, records: Iterator[Mapping[str, Any]]) -> int:
-        """Insert exported records exactly as they were (lots, times, revisions); returns how
-        many. A lot number already present is an error and nothing of that record is written."""
+        """Insert exported records as they were (lots, times, revisions, authors), each after
+        replaying it (:mod:`records.replay`); returns how many. A record that does not add up
+        (``IMPORT_REFUSED``) or whose lot is already here is an error, and nothing of it is
+        written."""
         count = 0
         for data in records:
             record = Record.model_validate(data, context=STORED)
+            problems = replay_problems(record)
+            if problems:
+                raise OrderError([ErrorDetail("IMPORT_REFUSED", "record",
+                                              f"batch {record.lot_number}: {p}")
+                                  for p in problems])
             self._insert_whole(record)
             count += 1
         return count
@@ -461,14 +535,27 @@ class Store:
                 raise Conflict([ErrorDetail("LOT_NUMBER_TAKEN", "lot_number",
                                             f"lot {record.lot_number} is already in this "
                                             f"database")]) from None
-            connection.execute(insert(revisions), [{
-                "batch_id": batch_id, "number": r.number, "action": r.action,
-                "status": r.status, "author": r.author, "at": r.at, "reason": r.reason,
-                "data_json": json.dumps(r.data, ensure_ascii=False, sort_keys=True)}
-                for r in record.revisions])
+            content = SimpleNamespace(lot_number=record.lot_number, lot_date=day,
+                                      created_at=record.created_at,
+                                      order_json=order.model_dump_json(),
+                                      plan_json=record.plan.model_dump_json(),
+                                      profile_json=record.profile.model_dump_json())
+            prev, rows = batch_digest(self.key, content), []
+            for r in record.revisions:
+                entry = SimpleNamespace(
+                    number=r.number, action=r.action, status=r.status, author=r.author,
+                    author_id=r.author_id, signed_in=int(r.signed_in), at=r.at,
+                    reason=r.reason,
+                    data_json=json.dumps(r.data, ensure_ascii=False, sort_keys=True))
+                link = revision_digest(self.key, prev, entry)
+                rows.append({"batch_id": batch_id, **vars(entry), "prev_hash": prev,
+                             "hash": link})
+                prev = link
+            connection.execute(insert(revisions), rows)
             lots = _lots(order) + [
                 pair for r in record.revisions if r.action in ("bench", "correction")
-                for pair in _bench_lots(BenchEntry.model_validate(r.data["bench"]))]
+                for pair in _bench_lots(BenchEntry.model_validate(r.data["bench"],
+                                                                  context=STORED))]
             if lots:
                 connection.execute(insert(batch_lots), [
                     {"batch_id": batch_id, "component": c, "lot": lot} for c, lot in lots])
@@ -492,6 +579,20 @@ SUMMARY_COLUMNS = (batches.c.lot_number, batches.c.lot_date, batches.c.rx_number
                    batches.c.patient_name, batches.c.status, batches.c.revision,
                    batches.c.created_at)
 HEAVY_ACTIONS = ("bench", "correction")
+
+
+def _require_expected(expected: int | None) -> None:
+    """A signature names the revision it signs (``If-Match``; 428 otherwise)."""
+    if expected is None:
+        raise PreconditionRequired([ErrorDetail(
+            "PRECONDITION_REQUIRED", 'headers["If-Match"]',
+            "a signature applies to the record as read: send If-Match with its ETag")])
+
+
+class PreconditionRequired(OrderError):
+    """A signature without the revision it signs (HTTP 428)."""
+
+    status = 428
 
 
 def _find(connection: Any, lot: str, columns: tuple[Any, ...]) -> Any:

@@ -26,15 +26,35 @@ def app(tmp_path):
     from compounding.profile import load_profile
     from web import create_app
 
+    from .people import HASHER, KEY, seed
+
     sample = Path(__file__).resolve().parent.parent / "samples" / "pharmacy.toml"
-    return create_app({"TESTING": True,
+    made = create_app({"TESTING": True,
                        "PROFILE": load_profile(sample.read_text(encoding="utf-8")),
-                       "DATABASE_URL": f"sqlite:///{tmp_path / 'records.sqlite3'}"})
+                       "DATABASE_URL": f"sqlite:///{tmp_path / 'records.sqlite3'}",
+                       "CHAIN_KEY": KEY, "PASSWORD_HASHER": HASHER})
+    seed(made.extensions["accounts"])
+    return made
 
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    """A browser signed in as the technician."""
+    from .people import login
+
+    browser = app.test_client()
+    login(browser, "tech")
+    return browser
+
+
+@pytest.fixture
+def pharmacist(app):
+    """A second browser, signed in as a pharmacist (not the technician)."""
+    from .people import login
+
+    browser = app.test_client()
+    login(browser, "rph")
+    return browser
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -49,6 +69,8 @@ def database_url(request, tmp_path):
 def store(database_url):
     from records import Store
 
-    opened = Store.open(database_url)
+    from .people import KEY
+
+    opened = Store.open(database_url, KEY)
     yield opened
     opened.engine.dispose()

@@ -13,20 +13,21 @@ from compounding.profile import DEFAULT_PROFILE
 from records import Store
 
 from .helpers import make_order
+from .people import KEY, TECH
 
 BENCH = {"tablets_used": 3, "tablet_powder_actual": "748 mg", "filler_actual": "3581 mg",
-         "capsules_made": 33, "capsule_weights": ["130 mg"], "compounded_by": "T. Tech",
+         "capsules_made": 33, "capsule_weights": ["130 mg"],
          "compounded_at": "2026-11-22T10:00:00+00:00", "source_lot": "N-BENCH"}
 
 
 def main(url: str, count: int) -> None:
-    store = Store.open(url, migrate=False)
+    store = Store.open(url, KEY, migrate=False)
     order = make_order(patient={"name": "Process Writer"}, source={"lot": "N456"})
     numbers = range(count) if count else itertools.count()
     for _ in numbers:
-        lot = store.create(order, DEFAULT_PROFILE).lot_number
+        lot = store.create(order, DEFAULT_PROFILE, TECH).lot_number
         if not count:
-            store.enter_bench(lot, BENCH)
+            store.enter_bench(lot, BENCH, TECH)
     print("done", flush=True)
 
 

@@ -23,12 +23,41 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+TOKEN: dict[str, str] = {}
+"""The bearer token of the last server started: every scope, acting as the pharmacist rph."""
+
+
+def people(database_url: str) -> str:
+    """The tests' people in ``database_url`` and a token with every scope; the token's text."""
+    from records import Accounts, Store
+
+    from .people import HASHER, KEY, seed
+
+    store = Store.open(database_url, KEY)
+    accounts = Accounts(store.engine, HASHER)
+    if accounts.find("tech") is None:
+        seed(accounts)
+    text = accounts.create_token(f"service-{free_port()}", "rph",
+                                 ["plan", "records:read", "records:write"])[1]
+    store.engine.dispose()
+    return text
+
+
+def auth() -> dict[str, str]:
+    return {"Authorization": f"Bearer {TOKEN['text']}"}
+
+
 @contextmanager
 def serving(database_url: str, *, threads: int = 4) -> Iterator[int]:
-    """The port of a running server on ``database_url``; stopped afterwards."""
+    """The port of a running server on ``database_url`` (with the tests' people and a token,
+    :func:`auth`); stopped afterwards."""
+    from .people import KEY
+
+    TOKEN["text"] = people(database_url)
     port = free_port()
     env = {**os.environ, "COMPOUNDING_DATABASE_URL": database_url,
-           "COMPOUNDING_PROFILE": str(ROOT / "samples" / "pharmacy.toml")}
+           "COMPOUNDING_PROFILE": str(ROOT / "samples" / "pharmacy.toml"),
+           "COMPOUNDING_CHAIN_KEY": KEY.decode()}
     server = subprocess.Popen(
         [sys.executable, "-c", "from compounding.cli import main; raise SystemExit(main())",
          "serve", "--port", str(port), "--threads", str(threads)],

@@ -21,6 +21,8 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from . import pdf
+from .people import KEY, PASSWORD
+from .service import people
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -40,8 +42,10 @@ def server(tmp_path_factory) -> Iterator[str]:
     exe = shutil.which("compounding")
     command = [exe] if exe else [sys.executable, "-m", "compounding.cli"]
     folder = tmp_path_factory.mktemp("server")
+    url = f"sqlite:///{folder / 'records.sqlite3'}"
+    people(url)
     env = {**os.environ, "COMPOUNDING_PROFILE": str(SAMPLES / "pharmacy.toml"),
-           "COMPOUNDING_DATABASE_URL": f"sqlite:///{folder / 'records.sqlite3'}"}
+           "COMPOUNDING_DATABASE_URL": url, "COMPOUNDING_CHAIN_KEY": KEY.decode()}
     log = (folder / "server.log").open("wb")
     process = subprocess.Popen([*command, "serve", "--port", str(port)], env=env,
                                stdout=log, stderr=subprocess.STDOUT)
@@ -77,9 +81,20 @@ def button(page: Page, name: str):
     return page.get_by_role("button", name=name)
 
 
-def test_pharmacist_flow(server, browser_page, tmp_path):
-    page = browser_page
+def sign_in(page: Page, server: str, username: str) -> None:
     page.goto(server + "/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    button(page, "Sign in").click()
+    expect(page.get_by_text("Signed in:")).to_be_visible()
+
+
+def test_two_people_compound_and_release(server, browser_page, tmp_path):
+    # a technician compounds; a pharmacist signs the acknowledgement and the verification;
+    # the label prints; the technician could not verify
+    page = browser_page
+    sign_in(page, server, "tech")
     expect(page.get_by_role("heading", name="Low-dose naltrexone capsules")).to_be_visible()
 
     page.get_by_label("Strength per capsule").fill("4.5")
@@ -104,11 +119,6 @@ def test_pharmacist_flow(server, browser_page, tmp_path):
     expect(preview).to_contain_text("⌈32 × 4.5 / 50⌉ = ⌈2.88⌉")
     expect(preview.locator(".findings.critical")).to_contain_text("contains oxycodone")
 
-    page.get_by_label("OPIOID_COADMINISTRATION: pharmacist").fill("R. Okafor, PharmD")
-    page.get_by_label("OPIOID_COADMINISTRATION: reason").fill("Percocet stopped 2026-11-01")
-    button(page, "Preview the batch").click()
-    expect(page.locator(".ack")).to_contain_text("Acknowledged by R. Okafor, PharmD")
-
     # keep the batch: its record page prints the worksheet with the batch's lot number
     button(page, "Create batch record and worksheet").click()
     heading = page.get_by_role("heading", level=1)
@@ -119,25 +129,37 @@ def test_pharmacist_flow(server, browser_page, tmp_path):
         page.get_by_role("link", name="Print worksheet (PDF)").click()
     sheet = Path(worksheet.value.path()).read_bytes()
     assert f"Lot number {lot}" in pdf.text(sheet)
-    assert "Acknowledged by R. Okafor, PharmD: Percocet stopped 2026-11-01" in pdf.text(sheet)
 
-    # the bench results, one capsule out of range
+    # the bench results, one capsule out of range; no name is typed: the author is signed in
     page.get_by_label("Tablet powder, actual").fill("748")
     page.get_by_label("Filler, actual").fill("3581")
     page.get_by_label("Capsules made").fill("33")
     page.get_by_label("Capsule net weights (mg), one per capsule").fill("129 131 150 128")
-    page.get_by_label("Compounded by").fill("T. Tech")
     button(page, "Save bench results").click()
     expect(page.locator(".findings.warning")).to_contain_text("Capsule 3 weighs 150 mg")
+    expect(page.locator("table.history")).to_contain_text("T. Tech")
+    # the technician has no verification to sign
+    expect(page.get_by_role("button", name="Sign the verification")).to_have_count(0)
+    expect(page.get_by_text("A pharmacist verifies this batch here")).to_be_visible()
+    button(page, "Sign out").click()
 
-    # the technician cannot verify their own batch; another pharmacist can
-    page.get_by_label("Verifying pharmacist").fill("t. tech")
-    button(page, "Record the verification").click()
-    expect(page.get_by_role("alert")).to_contain_text("SELF_VERIFICATION")
-    page.get_by_label("Verifying pharmacist").fill("R. Okafor, PharmD")
-    button(page, "Record the verification").click()
+    sign_in(page, server, "rph")
+    page.goto(f"{server}/records/{lot}")
+    ack = page.locator("fieldset.acknowledge")
+    ack.get_by_label("Reason").fill("Percocet stopped 2026-11-01")
+    ack.get_by_label("Your password, to sign").fill(PASSWORD)
+    button(page, "Sign the acknowledgement").click()
+    verify = page.locator("fieldset", has_text="Pharmacist verification")
+    verify.get_by_label("Your password, to sign").fill("not the password at all")
+    button(page, "Sign the verification").click()
+    expect(page.get_by_role("alert")).to_contain_text("SIGNATURE_FAILED")
+    verify = page.locator("fieldset", has_text="Pharmacist verification")
+    verify.get_by_label("Your password, to sign").fill(PASSWORD)
+    button(page, "Sign the verification").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("verified")
-    expect(page.locator("table.history")).to_contain_text("verification (approve)")
+    signatures = page.locator("ul.signatures")
+    expect(signatures).to_contain_text("R. Okafor, PharmD (licence RPH-10234): approved batch")
+    expect(signatures).to_contain_text("acknowledged OPIOID_COADMINISTRATION")
 
     with page.expect_download() as label:
         page.get_by_role("link", name="Print label (PDF)").click()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from .helpers import assert_error_body, make_order
+from .people import KEY
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
@@ -18,8 +20,9 @@ SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     exe = shutil.which("compounding")
     command = [exe] if exe else [sys.executable, "-m", "compounding.cli"]
+    env = {**os.environ, "COMPOUNDING_CHAIN_KEY": KEY.decode()}
     return subprocess.run([*command, *args], input=stdin, capture_output=True, text=True,
-                          timeout=60, check=False)
+                          timeout=60, check=False, env=env)
 
 
 def test_plan_file():

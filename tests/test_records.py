@@ -17,6 +17,7 @@ from records import Conflict, RecordNotFound
 
 from . import pdf
 from .helpers import make_order
+from .people import RPH, RPH2, TECH
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 PROFILE = load_profile((SAMPLES / "pharmacy.toml").read_text(encoding="utf-8"))
@@ -25,7 +26,13 @@ ORDER = make_order(rx_number="100234", directions="Take 1 capsule by mouth at be
                    filler={"lot": "M789"})
 BENCH = {"tablets_used": 3, "tablet_powder_actual": "748 mg", "filler_actual": "3581 mg",
          "capsules_made": 33, "capsule_weights": ["129 mg", "131 mg", "150 mg", "116.9 mg"],
-         "compounded_by": "T. Tech", "compounded_at": "2026-11-22T10:00:00+00:00"}
+         "compounded_at": "2026-11-22T10:00:00+00:00"}
+
+
+def approve(store, lot, signer=RPH, **changes):
+    """A pharmacist's signed verification of the record as it stands."""
+    return store.verify(lot, {"decision": "approve", **changes}, signer,
+                        expected=store.get(lot).revision)
 
 
 def errors(exc_info) -> set[tuple[str, str]]:
@@ -33,26 +40,42 @@ def errors(exc_info) -> set[tuple[str, str]]:
 
 
 def test_lot_numbers_are_sequential_per_day(store):
-    lots = [store.create(ORDER, PROFILE).lot_number for _ in range(3)]
-    other = store.create({**ORDER, "compounded_on": "2026-11-23"}, PROFILE).lot_number
+    lots = [store.create(ORDER, PROFILE, TECH).lot_number for _ in range(3)]
+    other = store.create({**ORDER, "compounded_on": "2026-11-23"}, PROFILE, TECH).lot_number
     assert lots == ["20261122-001", "20261122-002", "20261122-003"]
     assert other == "20261123-001"
 
 
-def test_record_holds_order_plan_findings_and_acknowledgements(store):
-    ack = {"code": "OPIOID_COADMINISTRATION", "pharmacist": "R. Okafor", "reason": "stopped"}
-    record = store.create({**ORDER, "concurrent_medications": ["Percocet"],
-                           "acknowledgements": [ack]}, PROFILE, author="T. Tech")
+def test_record_holds_order_plan_findings_and_its_author(store):
+    record = store.create({**ORDER, "concurrent_medications": ["Percocet"]}, PROFILE, TECH)
     assert record.status == "printed" and record.revision == 1
     assert record.order.lot_number == record.lot_number
     assert record.plan.tablets == 3
-    assert record.plan.findings[0].acknowledgement.pharmacist == "R. Okafor"
-    assert [(r.number, r.action, r.author) for r in record.revisions] == [
-        (1, "printed", "T. Tech")]
+    assert [f.code for f in record.unacknowledged] == ["OPIOID_COADMINISTRATION"]
+    assert [(r.number, r.action, r.author, r.author_id, r.signed_in)
+            for r in record.revisions] == [(1, "printed", "T. Tech", TECH.user_id, True)]
+
+
+def test_an_acknowledgement_typed_into_an_order_is_not_a_signature(store):
+    # "x" as name and reason acknowledged a critical finding: it is signed on the record now
+    ack = {"code": "OPIOID_COADMINISTRATION", "pharmacist": "x", "reason": "x"}
+    with pytest.raises(OrderError) as caught:
+        store.create({**ORDER, "concurrent_medications": ["Percocet"],
+                      "acknowledgements": [ack]}, PROFILE, TECH)
+    assert errors(caught) == {("ACKNOWLEDGE_BY_SIGNATURE", "acknowledgements")}
+
+
+def test_signatures_need_the_revision_they_sign(store):
+    lot = store.create(ORDER, PROFILE, TECH).lot_number
+    store.enter_bench(lot, BENCH, TECH)
+    with pytest.raises(OrderError) as caught:
+        store.verify(lot, {"decision": "approve"}, RPH, expected=None)
+    assert caught.value.status == 428
+    assert errors(caught) == {("PRECONDITION_REQUIRED", 'headers["If-Match"]')}
 
 
 def test_worksheet_shows_the_lot_and_reprints_identically(store):
-    record = store.create(ORDER, PROFILE)
+    record = store.create(ORDER, PROFILE, TECH)
     original = worksheet_pdf(record.order, record.profile)
     assert f"Lot number {record.lot_number}" in pdf.text(original)
     again = store.get(record.lot_number)
@@ -60,13 +83,13 @@ def test_worksheet_shows_the_lot_and_reprints_identically(store):
 
 
 def test_bench_verify_label(store):
-    lot = store.create(ORDER, PROFILE).lot_number
-    record = store.enter_bench(lot, BENCH)
+    lot = store.create(ORDER, PROFILE, TECH).lot_number
+    record = store.enter_bench(lot, BENCH, TECH)
     assert record.status == "compounded" and record.revision == 2
     # 90-110 % of 130 mg is 117-143 mg: capsules 3 (150) and 4 (116.9) are flagged
     assert [f.field for f in record.flags] == ["capsule_weights[2]", "capsule_weights[3]"]
     assert record.bench.tablet_powder_actual == 748
-    record = store.verify(lot, {"pharmacist": "R. Okafor", "decision": "approve"})
+    record = approve(store, lot)
     assert (record.status, record.revision) == ("verified", 3)
     label = label_pdf(record.labelled_order(), record.profile)
     assert "Jane Q. Public" in pdf.text(label)
@@ -78,40 +101,44 @@ def test_bench_verify_label(store):
     ({**BENCH, "capsules_made": 2}, ("WEIGHTS_EXCEED_CAPSULES", "capsule_weights")),
     ({**BENCH, "capsule_weights": ["130 mg", "0 mg"]}, ("NOT_POSITIVE", "capsule_weights[1]")),
     ({**BENCH, "source_expiry": "2026-10"}, ("COMPONENT_EXPIRED", "source_expiry")),
-    ({k: v for k, v in BENCH.items() if k != "compounded_by"},
-     ("FIELD_REQUIRED", "compounded_by")),
+    ({**BENCH, "compounded_by": "J. Chen"}, ("TYPED_AUTHOR", "compounded_by")),
 ], ids=["negative-weight", "more-capsules-than-batch", "more-weights-than-capsules",
-        "zero-capsule", "expired-component", "no-compounder"])
+        "zero-capsule", "expired-component", "typed-compounder"])
 def test_invalid_bench_entries_change_nothing(store, entry, expected):
-    lot = store.create(ORDER, PROFILE).lot_number
+    lot = store.create(ORDER, PROFILE, TECH).lot_number
     with pytest.raises(OrderError) as caught:
-        store.enter_bench(lot, entry)
+        store.enter_bench(lot, entry, TECH)
     assert expected in errors(caught)
     assert store.get(lot).revision == 1 and store.get(lot).status == "printed"
 
 
 def test_self_verification_forbidden_unless_allowed(store):
-    lot = store.create(ORDER, PROFILE).lot_number
-    store.enter_bench(lot, BENCH)
-    with pytest.raises(OrderError) as caught:
-        store.verify(lot, {"pharmacist": " t.  TECH ", "decision": "approve"})
-    assert errors(caught) == {("SELF_VERIFICATION", "pharmacist")}
-    assert store.get(lot).revision == 2
-    record = store.verify(lot, {"pharmacist": "T. Tech", "decision": "approve"},
+    # by user id: "J Chen" verified a batch "J. Chen, PharmD" compounded; a correction changed
+    # the compounder's name first; a zero-width space or a Cyrillic letter got past the rule
+    lot = store.create(ORDER, PROFILE, TECH).lot_number
+    store.enter_bench(lot, BENCH, RPH2)
+    store.correct(lot, {"reason": "re-weighed", "bench": BENCH}, TECH, expected=2)
+    for signer in (RPH2, RPH2.model_copy(update={"name": "J Chen"}),
+                   RPH2.model_copy(update={"name": "J. Сhen\u200b"})):
+        with pytest.raises(OrderError) as caught:
+            approve(store, lot, signer)
+        assert errors(caught) == {("SELF_VERIFICATION", "signature")}
+    assert store.get(lot).revision == 3
+    record = store.verify(lot, {"decision": "approve"}, RPH2, expected=3,
                           allow_self_verification=True)
     assert record.status == "verified"
+    assert "self-verification" in record.revisions[-1].data["signature"]["meaning"]
 
 
 def test_reject_needs_reason_then_correction_and_reverification(store):
-    lot = store.create(ORDER, PROFILE).lot_number
-    store.enter_bench(lot, BENCH)
+    lot = store.create(ORDER, PROFILE, TECH).lot_number
+    store.enter_bench(lot, BENCH, TECH)
     with pytest.raises(OrderError) as caught:
-        store.verify(lot, {"pharmacist": "R. Okafor", "decision": "reject"})
+        approve(store, lot, decision="reject")
     assert errors(caught) == {("REASON_REQUIRED", "reason")}
-    store.verify(lot, {"pharmacist": "R. Okafor", "decision": "reject",
-                       "reason": "filler weight not recorded correctly"})
-    corrected = store.correct(lot, {"by": "T. Tech", "reason": "re-weighed filler",
-                                    "bench": {**BENCH, "filler_actual": "3583 mg"}})
+    approve(store, lot, decision="reject", reason="filler weight not recorded correctly")
+    corrected = store.correct(lot, {"reason": "re-weighed filler",
+                                    "bench": {**BENCH, "filler_actual": "3583 mg"}}, TECH)
     assert corrected.status == "compounded" and corrected.bench.filler_actual == 3583
     history = [(r.number, r.action, r.status, r.reason) for r in corrected.revisions]
     assert history == [
@@ -125,14 +152,14 @@ def test_reject_needs_reason_then_correction_and_reverification(store):
 
 
 def test_transitions(store):
-    lot = store.create(ORDER, PROFILE).lot_number
+    lot = store.create(ORDER, PROFILE, TECH).lot_number
     with pytest.raises(OrderError) as caught:
-        store.verify(lot, {"pharmacist": "R. Okafor", "decision": "approve"})
+        approve(store, lot)
     assert errors(caught) == {("INVALID_TRANSITION", "status")}
     assert caught.value.status == 409
-    store.scrap(lot, {"by": "R. Okafor", "reason": "spilled"})
-    for attempt in (lambda: store.enter_bench(lot, BENCH),
-                    lambda: store.scrap(lot, {"by": "x", "reason": "y"})):
+    store.scrap(lot, {"reason": "spilled"}, RPH, expected=1)
+    for attempt in (lambda: store.enter_bench(lot, BENCH, TECH),
+                    lambda: store.scrap(lot, {"reason": "y"}, RPH, expected=2)):
         with pytest.raises(OrderError) as caught:
             attempt()
         assert errors(caught) == {("INVALID_TRANSITION", "status")}
@@ -140,41 +167,45 @@ def test_transitions(store):
 
 
 def test_stale_revision(store):
-    lot = store.create(ORDER, PROFILE).lot_number
-    store.enter_bench(lot, BENCH, expected=1)
+    lot = store.create(ORDER, PROFILE, TECH).lot_number
+    store.enter_bench(lot, BENCH, TECH, expected=1)
     with pytest.raises(Conflict) as caught:
-        store.scrap(lot, {"by": "x", "reason": "y"}, expected=1)
+        store.scrap(lot, {"reason": "y"}, RPH, expected=1)
     assert errors(caught) == {("STALE_REVISION", "revision")}
 
 
 def test_acknowledgement_after_printing(store):
-    lot = store.create({**ORDER, "concurrent_medications": ["methadone"]}, PROFILE).lot_number
+    lot = store.create({**ORDER, "concurrent_medications": ["methadone"]}, PROFILE, TECH).lot_number
     assert [f.code for f in store.get(lot).unacknowledged] == ["OPIOID_COADMINISTRATION"]
     with pytest.raises(OrderError):
-        store.acknowledge(lot, {"code": "DOSE_ABOVE_LDN", "pharmacist": "A", "reason": "b"})
+        store.acknowledge(lot, {"code": "DOSE_ABOVE_LDN", "reason": "b"}, RPH, expected=1)
     record = store.acknowledge(lot, {"code": "OPIOID_COADMINISTRATION",
-                                     "pharmacist": "R. Okafor", "reason": "stopped 3 weeks"})
+                                     "reason": "stopped 3 weeks"}, RPH, expected=1)
     assert record.unacknowledged == [] and record.status == "printed"
-    assert record.labelled_order().acknowledgements[0].reason == "stopped 3 weeks"
+    acknowledged = record.labelled_order().acknowledgements[0]
+    assert (acknowledged.reason, acknowledged.pharmacist) == ("stopped 3 weeks", RPH.name)
+    signature = record.revisions[-1].data["signature"]
+    assert signature["meaning"] == "acknowledged OPIOID_COADMINISTRATION:concurrent_medications[0]"
+    assert (signature["user_id"], signature["licence"]) == (RPH.user_id, "RPH-10234")
 
 
 def test_unknown_lot(store):
     with pytest.raises(RecordNotFound):
         store.get("20990101-001")
     with pytest.raises(RecordNotFound):
-        store.enter_bench("20990101-001", BENCH)
+        store.enter_bench("20990101-001", BENCH, TECH)
 
 
 def test_invalid_order_is_not_kept(store):
     with pytest.raises(OrderError):
-        store.create(make_order(strength="60 mg"), PROFILE)
+        store.create(make_order(strength="60 mg"), PROFILE, TECH)
     assert store.count() == 0
 
 
 def test_own_lot_number_kept_once(store):
-    assert store.create({**ORDER, "lot_number": "EXT-1"}, PROFILE).lot_number == "EXT-1"
+    assert store.create({**ORDER, "lot_number": "EXT-1"}, PROFILE, TECH).lot_number == "EXT-1"
     with pytest.raises(Conflict) as caught:
-        store.create({**ORDER, "lot_number": "EXT-1"}, PROFILE)
+        store.create({**ORDER, "lot_number": "EXT-1"}, PROFILE, TECH)
     assert errors(caught) == {("LOT_NUMBER_TAKEN", "lot_number")}
 
 
@@ -182,12 +213,12 @@ def test_search(store):
     def make(name, rx, day, lot):
         return store.create({**ORDER, "patient": {"name": name}, "rx_number": rx,
                              "compounded_on": day, "source": {**ORDER["source"], "lot": lot}},
-                            PROFILE).lot_number
+                            PROFILE, TECH).lot_number
 
     a = make("Jane Q. Public", "1", "2026-11-01", "N1")
     b = make("JANE Doe", "2", "2026-11-10", "N2")
     c = make("Ольга Петрова", "3", "2026-11-20", "N1")
-    store.enter_bench(c, BENCH)
+    store.enter_bench(c, BENCH, TECH)
 
     def lots(**criteria):
         return [s.lot_number for s in store.search(**criteria)]
@@ -207,8 +238,8 @@ def test_search(store):
 
 
 def test_recall_finds_lots_entered_at_the_bench(store):
-    lot = store.create(ORDER, PROFILE).lot_number
-    store.enter_bench(lot, {**BENCH, "source_lot": "N-BENCH-9"})
+    lot = store.create(ORDER, PROFILE, TECH).lot_number
+    store.enter_bench(lot, {**BENCH, "source_lot": "N-BENCH-9"}, TECH)
     assert [s.lot_number for s in store.recall(source_lot="N-BENCH-9")[0]] == [lot]
 
 
@@ -220,7 +251,7 @@ def test_recall_finds_lots_entered_at_the_bench(store):
     "UPDATE batch_lots SET lot = 'x'",
 ])
 def test_records_are_append_only_in_the_database(store, statement):
-    store.create(ORDER, PROFILE)
+    store.create(ORDER, PROFILE, TECH)
     with pytest.raises(Exception, match="append-only"), store.engine.begin() as connection:
         connection.execute(text(statement))
 
@@ -228,14 +259,14 @@ def test_records_are_append_only_in_the_database(store, statement):
 def test_export_import_round_trip(store, tmp_path):
     from records import Store
 
-    first = store.create(ORDER, PROFILE).lot_number
-    store.enter_bench(first, BENCH)
-    store.create(ORDER, PROFILE)
+    first = store.create(ORDER, PROFILE, TECH).lot_number
+    store.enter_bench(first, BENCH, TECH)
+    store.create(ORDER, PROFILE, TECH)
     exported = list(store.export())
-    target = Store.open(f"sqlite:///{tmp_path / 'copy.sqlite3'}")
+    target = Store.open(f"sqlite:///{tmp_path / 'copy.sqlite3'}", b"another pharmacy's key")
     assert target.import_records(iter(json.loads(json.dumps(exported)))) == 2
     assert list(target.export()) == exported
     with pytest.raises(Conflict):
         target.import_records(iter(exported[:1]))
     # the counter continues after the imported lots
-    assert target.create(ORDER, PROFILE).lot_number == "20261122-003"
+    assert target.create(ORDER, PROFILE, TECH).lot_number == "20261122-003"

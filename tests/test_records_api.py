@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from . import pdf
+from .people import csrf, signature
 from .test_records import BENCH, ORDER
 from .test_web_api import check_error
 
@@ -24,29 +25,51 @@ def test_read_with_etag(client, lot):
     assert body["plan"]["tablets"] == 3 and body["revisions"][0]["action"] == "printed"
 
 
-def test_workflow(client, lot):
+def test_workflow(client, pharmacist, lot):
+    # the technician enters the bench results; a pharmacist signs the verification
     response = client.post(f"/api/v1/records/{lot}/bench", json=BENCH, headers={"If-Match": '"1"'})
     assert response.status_code == 200 and response.headers["ETag"] == '"2"'
-    check_error(client.get(f"/api/v1/records/{lot}/label"), 409)
-    errors = check_error(client.post(f"/api/v1/records/{lot}/verification",
-                                     json={"pharmacist": "T. Tech", "decision": "approve"}), 422)
-    assert errors[0]["code"] == "SELF_VERIFICATION"
-    assert client.post(f"/api/v1/records/{lot}/verification",
-                       json={"pharmacist": "R. Okafor", "decision": "approve"}).status_code == 200
-    label = client.get(f"/api/v1/records/{lot}/label")
+    check_error(pharmacist.get(f"/api/v1/records/{lot}/label"), 409)
+    approve = {"decision": "approve", "signature": signature("rph")}
+    check_error(client.post(f"/api/v1/records/{lot}/verification", json=approve,
+                            headers={"If-Match": '"2"'}), 403)  # a technician may not
+    errors = check_error(pharmacist.post(f"/api/v1/records/{lot}/verification", json=approve),
+                         428)  # a signature names the revision it signs
+    assert errors[0]["code"] == "PRECONDITION_REQUIRED"
+    wrong = {"decision": "approve", "signature": signature("rph", "not the password at all")}
+    errors = check_error(pharmacist.post(f"/api/v1/records/{lot}/verification", json=wrong,
+                                         headers={"If-Match": '"2"'}), 403)
+    assert errors[0]["code"] == "SIGNATURE_FAILED"
+    signed = pharmacist.post(f"/api/v1/records/{lot}/verification", json=approve,
+                             headers={"If-Match": '"2"'})
+    assert signed.status_code == 200
+    signature_shown = signed.get_json()["revisions"][-1]["data"]["signature"]
+    assert (signature_shown["name"], signature_shown["licence"], signature_shown["meaning"]) == (
+        "R. Okafor, PharmD", "RPH-10234", "approved batch")
+    label = pharmacist.get(f"/api/v1/records/{lot}/label")
     assert label.status_code == 200 and "Jane Q. Public" in pdf.text(label.data)
     history = client.get(f"/api/v1/records/{lot}").get_json()["revisions"]
-    assert [r["action"] for r in history] == ["printed", "bench", "verification"]
+    assert [(r["action"], r["author"]) for r in history] == [
+        ("printed", "T. Tech"), ("bench", "T. Tech"), ("verification", "R. Okafor, PharmD")]
 
 
-def test_stale_if_match(client, lot):
+def test_the_compounder_cannot_verify(pharmacist, lot):
+    pharmacist.post(f"/api/v1/records/{lot}/bench", json=BENCH)
+    errors = check_error(pharmacist.post(
+        f"/api/v1/records/{lot}/verification",
+        json={"decision": "approve", "signature": signature("rph")},
+        headers={"If-Match": '"2"'}), 422)
+    assert errors[0]["code"] == "SELF_VERIFICATION"
+
+
+def test_stale_if_match(client, pharmacist, lot):
     client.post(f"/api/v1/records/{lot}/bench", json=BENCH)
-    errors = check_error(client.post(f"/api/v1/records/{lot}/scrap",
-                                     json={"by": "x", "reason": "y"},
-                                     headers={"If-Match": '"1"'}), 409)
+    scrap = {"reason": "y", "signature": signature("rph")}
+    errors = check_error(pharmacist.post(f"/api/v1/records/{lot}/scrap", json=scrap,
+                                         headers={"If-Match": '"1"'}), 409)
     assert errors[0]["code"] == "STALE_REVISION"
-    check_error(client.post(f"/api/v1/records/{lot}/scrap", json={"by": "x", "reason": "y"},
-                            headers={"If-Match": "yesterday"}), 422)
+    check_error(pharmacist.post(f"/api/v1/records/{lot}/scrap", json=scrap,
+                                headers={"If-Match": "yesterday"}), 422)
 
 
 @pytest.mark.parametrize(("body", "status", "field"), [
@@ -69,9 +92,14 @@ def test_not_json_and_unknown_lot(client, lot):
 
 
 def test_search_and_recall(client, lot):
-    found = client.get("/api/v1/records?patient=JANE&status=printed").get_json()["records"]
+    # a patient's name never travels in a URL: it is searched for by POST
+    check_error(client.get("/api/v1/records?patient=JANE"), 422)
+    found = client.post("/api/v1/records/search",
+                        json={"patient": "JANE", "status": "printed"}).get_json()["records"]
     assert [r["lot_number"] for r in found] == [lot]
-    assert client.get("/api/v1/records?patient=nobody").get_json()["records"] == []
+    assert client.post("/api/v1/records/search",
+                       json={"patient": "nobody"}).get_json()["records"] == []
+    check_error(client.post("/api/v1/records/search", json={"colour": "blue"}), 422)
     recall = client.get("/api/v1/recall?source_lot=N456").get_json()["records"]
     assert [r["lot_number"] for r in recall] == [lot]
     errors = check_error(client.get("/api/v1/records?date_from=yesterday&status=lost&limit=-1"),
@@ -91,10 +119,13 @@ def test_healthz_checks_the_database(client, app):
     assert errors[0]["code"] == "UNAVAILABLE" and response.headers["Retry-After"] == "5"
 
 
-def test_record_pages(client, lot):
+def test_record_pages(client, pharmacist, lot):
     page = client.get(f"/records/{lot}").get_data(as_text=True)
     assert f"Batch {lot}" in page and "Bench results" in page and "History" in page
-    listing = client.get("/records?patient=jane").get_data(as_text=True)
+    listing = client.post("/records", data={"csrf_token": csrf(client, "/records"),
+                                            "patient": "jane"}).get_data(as_text=True)
     assert lot in listing
-    assert client.get("/records?date_from=nope").status_code == 422
-    assert client.get(f"/records/{lot}/label.pdf").status_code == 409
+    assert client.post("/records", data={"csrf_token": csrf(client, "/records"),
+                                         "date_from": "nope"}).status_code == 422
+    assert client.get(f"/records/{lot}/label.pdf").status_code == 403  # technicians: no
+    assert pharmacist.get(f"/records/{lot}/label.pdf").status_code == 409

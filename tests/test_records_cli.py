@@ -9,6 +9,7 @@ from records import Store
 
 from .databases import fresh_postgres
 from .helpers import assert_error_body
+from .people import KEY, TECH
 from .test_cli import run
 from .test_records import BENCH, ORDER
 
@@ -17,10 +18,10 @@ def test_upgrade_export_import(tmp_path):
     source = f"sqlite:///{tmp_path / 'records.sqlite3'}"
     done = run("db", "upgrade", "--database", source)
     assert done.returncode == 0 and "0 batches" in done.stdout
-    store = Store.open(source)
-    lot = store.create(ORDER, DEFAULT_PROFILE).lot_number
-    store.enter_bench(lot, BENCH)
-    store.create(ORDER, DEFAULT_PROFILE)
+    store = Store.open(source, KEY)
+    lot = store.create(ORDER, DEFAULT_PROFILE, TECH).lot_number
+    store.enter_bench(lot, BENCH, TECH)
+    store.create(ORDER, DEFAULT_PROFILE, TECH)
     dump = tmp_path / "records.jsonl"
     assert run("export", "--database", source, "-o", str(dump)).returncode == 0
     lines = dump.read_text(encoding="utf-8").splitlines()

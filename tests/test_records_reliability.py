@@ -18,6 +18,7 @@ from records import Store
 from records.schema import batch_lots, batches, lot_counters, revisions
 
 from .helpers import make_order
+from .people import TECH
 
 ROOT = Path(__file__).resolve().parent.parent
 WRITERS, EACH = 8, 25
@@ -50,7 +51,7 @@ def test_eight_threads(store):
     order = make_order(patient={"name": "Thread Writer"})
 
     def write(_: int) -> list[str]:
-        return [store.create(order, DEFAULT_PROFILE).lot_number for _ in range(EACH)]
+        return [store.create(order, DEFAULT_PROFILE, TECH).lot_number for _ in range(EACH)]
 
     with ThreadPoolExecutor(WRITERS) as pool:
         lots = [lot for chunk in pool.map(write, range(WRITERS)) for lot in chunk]
@@ -85,6 +86,6 @@ def test_killed_while_saving(store, database_url):
         writer.wait(timeout=30)
         assert_whole(store)
     assert store.count() >= 18
-    lot = store.create(make_order(), DEFAULT_PROFILE).lot_number  # no lock left behind
+    lot = store.create(make_order(), DEFAULT_PROFILE, TECH).lot_number  # no lock left behind
     assert store.get(lot).revision == 1
     assert_whole(store)

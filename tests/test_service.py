@@ -18,7 +18,8 @@ from sqlalchemy import create_engine, func, select
 from records.schema import batches
 
 from .databases import fresh_postgres
-from .service import request, serving
+from .people import PASSWORD
+from .service import auth, request, serving
 from .test_records import BENCH, ORDER
 
 HOSTILE = ["4.5 mg**9**9**9", "4.5 mg**9**9**7", "2 * 3 mg", "1e999999 mg",
@@ -57,8 +58,18 @@ class Poller(threading.Thread):
 
 
 def _form_session(port: int) -> tuple[str, str]:
-    _, headers, body = request(port, "GET", "/")
+    """A signed-in browser's cookie and the form's anti-forgery token."""
+    _, headers, body = request(port, "GET", "/login")
     cookie = headers["Set-Cookie"].split(";", 1)[0]
+    token = re.search(rb'name="csrf_token" value="([^"]+)"', body).group(1).decode()
+    form = urllib.parse.urlencode({"csrf_token": token, "username": "tech",
+                                   "password": PASSWORD}).encode()
+    status, headers, _ = request(port, "POST", "/login", form, {
+        "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+    assert status == 303
+    cookie = headers["Set-Cookie"].split(";", 1)[0]
+    _, headers, body = request(port, "GET", "/", headers={"Cookie": cookie})
+    cookie = headers.get("Set-Cookie", cookie).split(";", 1)[0]  # the form's token is in it
     return cookie, re.search(rb'name="csrf_token" value="([^"]+)"', body).group(1).decode()
 
 
@@ -72,7 +83,7 @@ def test_hostile_quantities_never_stall_the_service(tmp_path):
     # "4.5 mg**9**9**9" made pint compute 9**(9**9) holding the GIL: every worker and /healthz
     # stopped; "mg**9**9**7" stalled everything for ~3 s
     with serving(f"sqlite:///{tmp_path / 'records.sqlite3'}") as port:
-        status, headers, _ = request(port, "POST", "/api/v1/worksheet", ORDER)
+        status, headers, _ = request(port, "POST", "/api/v1/worksheet", ORDER, auth())
         lot = headers["X-Lot-Number"]
         cookie, csrf = _form_session(port)
         poller = Poller(port)
@@ -82,15 +93,15 @@ def test_hostile_quantities_never_stall_the_service(tmp_path):
             for quantity in HOSTILE * 3:
                 for field, change in FIELDS.items():
                     for path in ("/api/v1/plan", "/api/v1/worksheet", "/api/v1/label"):
-                        status, body, took = _timed(port, "POST", path, {**ORDER,
-                                                                         **change(quantity)})
+                        status, body, took = _timed(port, "POST", path, {
+                            **ORDER, **change(quantity)}, auth())
                         slowest = max(slowest, took)
                         assert status == 422, (path, field, body[:200])
                         assert field in {e["field"] for e in json.loads(body)["errors"]}
                 for field in BENCH_FIELDS:
                     value = [quantity] * 10 if field == "capsule_weights" else quantity
                     status, body, took = _timed(port, "POST", f"/api/v1/records/{lot}/bench",
-                                                {**BENCH, field: value})
+                                                {**BENCH, field: value}, auth())
                     slowest = max(slowest, took)
                     assert status in (413, 422), body[:200]  # 10 × 20 KB is over 64 KiB
                 form = urllib.parse.urlencode({
@@ -127,7 +138,7 @@ def test_slow_connections_do_not_lock_others_out(tmp_path):
             for _ in range(5):
                 status, _, took = _timed(port, "GET", "/healthz", timeout=5)
                 assert status == 200 and took < 1.0, took
-                status, _, took = _timed(port, "POST", "/api/v1/plan", ORDER, timeout=5)
+                status, _, took = _timed(port, "POST", "/api/v1/plan", ORDER, auth(), timeout=5)
                 assert status == 200 and took < 1.0, took
         finally:
             for connection in slow:
@@ -213,7 +224,7 @@ def test_a_postgresql_restart_is_503_then_recovery_with_nothing_lost():
         with serving(through) as port:
             def make(key: str) -> int:
                 status, headers, _ = request(port, "POST", "/api/v1/worksheet", ORDER,
-                                             {"Idempotency-Key": key}, timeout=15)
+                                             {"Idempotency-Key": key, **auth()}, timeout=15)
                 if status == 201:
                     answered[key] = headers["X-Lot-Number"]
                 return status
@@ -271,10 +282,18 @@ def tiny_disk(tmp_path):
 
 
 def _app(url: str):
+    """The app on ``url``, and a browser signed in as the technician."""
     from compounding.profile import DEFAULT_PROFILE
     from web import create_app
 
-    return create_app({"TESTING": True, "PROFILE": DEFAULT_PROFILE, "DATABASE_URL": url})
+    from .people import HASHER, KEY, login, seed
+
+    app = create_app({"TESTING": True, "PROFILE": DEFAULT_PROFILE, "DATABASE_URL": url,
+                      "CHAIN_KEY": KEY, "PASSWORD_HASHER": HASHER})
+    seed(app.extensions["accounts"])
+    browser = app.test_client()
+    login(browser, "tech")
+    return app, browser
 
 
 def test_health_says_503_on_a_full_disk(tiny_disk, monkeypatch):
@@ -282,8 +301,7 @@ def test_health_says_503_on_a_full_disk(tiny_disk, monkeypatch):
     import web.health
 
     monkeypatch.setattr(web.health, "WRITE_CHECK_S", 0)
-    app = _app(f"sqlite:///{tiny_disk / 'records.sqlite3'}")
-    client = app.test_client()
+    app, client = _app(f"sqlite:///{tiny_disk / 'records.sqlite3'}")
     assert client.get("/healthz").status_code == 200
     with open(tiny_disk / "filler.bin", "wb") as handle:  # fill it to the last byte
         try:
@@ -306,8 +324,7 @@ def test_health_says_503_on_a_read_only_database(tiny_disk, monkeypatch):
     import web.health
 
     monkeypatch.setattr(web.health, "WRITE_CHECK_S", 0)
-    app = _app(f"sqlite:///{tiny_disk / 'records.sqlite3'}")
-    client = app.test_client()
+    app, client = _app(f"sqlite:///{tiny_disk / 'records.sqlite3'}")
     assert client.post("/api/v1/worksheet", json=ORDER).status_code == 201
     app.extensions["records"].engine.dispose()
     subprocess.run(["mount", "-o", "remount,ro", str(tiny_disk)], check=True)
@@ -325,8 +342,7 @@ def test_health_says_503_on_a_read_only_postgresql(monkeypatch):
 
     monkeypatch.setattr(web.health, "WRITE_CHECK_S", 0)
     with fresh_postgres() as url:
-        app = _app(url)
-        client = app.test_client()
+        app, client = _app(url)
         assert client.get("/healthz").status_code == 200
         name = url.rsplit("/", 1)[1]
         admin = create_engine(url, isolation_level="AUTOCOMMIT")

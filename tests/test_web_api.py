@@ -44,7 +44,7 @@ def test_plan(client):
 
 
 def test_worksheet_keeps_a_record(client):
-    order = {k: v for k, v in ACKED.items() if k != "lot_number"}
+    order = {k: v for k, v in ACKED.items() if k not in ("lot_number", "acknowledgements")}
     response = client.post("/api/v1/worksheet", json=order)
     assert response.status_code == 201 and response.mimetype == "application/pdf"
     lot = response.headers["X-Lot-Number"]
@@ -58,7 +58,7 @@ def test_worksheet_keeps_a_record(client):
 
 
 def test_worksheet_with_the_orders_own_lot(client):
-    order = {**ACKED, "lot_number": "EXT-7731"}
+    order = {**ACKED, "lot_number": "EXT-7731", "acknowledgements": []}
     response = client.post("/api/v1/worksheet", json=order)
     assert response.headers["X-Lot-Number"] == "EXT-7731"
     errors = check_error(client.post("/api/v1/worksheet", json=order), 409)
@@ -158,7 +158,9 @@ def test_security_headers(client, path):
 
 def test_session_cookie_flags(client):
     cookie = client.get("/").headers["Set-Cookie"]
-    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    secure = client.get("/", base_url="https://localhost").headers["Set-Cookie"]
+    assert "Secure" in secure  # served over TLS: the session cookie is Secure
 
 
 def test_openapi_matches_the_routes(app, client):

@@ -175,7 +175,7 @@ def test_a_replaced_bench_entry_is_read_by_its_revision(client, lot):
     client.post(f"/api/v1/records/{lot}/bench", json=BENCH)
     corrected = {**BENCH, "filler_actual": "3583 mg"}
     client.post(f"/api/v1/records/{lot}/corrections",
-                json={"by": "T. Tech", "reason": "re-weighed", "bench": corrected})
+                json={"reason": "re-weighed", "bench": corrected})
     body = client.get(f"/api/v1/records/{lot}").get_json()
     assert body["revisions"][1]["data"] is None
     old = client.get(f"/api/v1/records/{lot}/revisions/2").get_json()

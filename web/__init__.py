@@ -33,8 +33,10 @@ def amount(mass: Fraction) -> str:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The Flask application. ``config`` keys: ``PROFILE`` (a :class:`Profile`), ``SECRET_KEY``,
-    ``DATABASE_URL``, ``TRUSTED_HOSTS`` (default: the loopback names) and any Flask setting;
-    otherwise ``COMPOUNDING_PROFILE`` (a TOML path),
+    ``DATABASE_URL``, ``TRUSTED_HOSTS`` (default: the loopback names), ``CHAIN_KEY`` (the key of
+    the records' chain, default ``COMPOUNDING_CHAIN_KEY`` or ``chain.key`` in the instance
+    folder), ``PASSWORD_HASHER`` (an argon2 ``PasswordHasher``; default: the library's cost)
+    and any Flask setting; otherwise ``COMPOUNDING_PROFILE`` (a TOML path),
     ``COMPOUNDING_SECRET_KEY`` and ``COMPOUNDING_DATABASE_URL`` from the environment, else
     defaults: the records live in a SQLite file in the instance folder, made on first start."""
     app = Flask(__name__, template_folder=_template_folder())
@@ -44,7 +46,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=MAX_BODY,
         MAX_FORM_MEMORY_SIZE=MAX_BODY,
         SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SAMESITE="Lax",
         PROFILE=(load_profile(Path(profile_path).read_text(encoding="utf-8"))
                  if profile_path else DEFAULT_PROFILE),
         JSON_SORT_KEYS=False,
@@ -52,20 +54,33 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(config or {})
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    from records import Store
+    from records import Accounts, AuditLog, Store
+    from records.chain import load_key
     from records.db import default_url
 
     from .health import Health
+    from .setup_page import with_pharmacy
 
     url = app.config.get("DATABASE_URL") or default_url(app.instance_path)
-    app.extensions["records"] = Store.open(url)
-    app.extensions["health"] = Health(app.extensions["records"])
+    key = app.config.get("CHAIN_KEY") or load_key(app.instance_path)
+    store = Store.open(url, key)
+    app.extensions["records"] = store
+    app.extensions["health"] = Health(store)
+    app.extensions["accounts"] = Accounts(store.engine, app.config.get("PASSWORD_HASHER"))
+    app.extensions["audit"] = AuditLog(store.engine, key)
+    pharmacy = store.pharmacy()
+    if pharmacy is not None:
+        app.config["PROFILE"] = with_pharmacy(app.config["PROFILE"], pharmacy)
+    if app.extensions["accounts"].count() == 0:
+        app.extensions["setup_token"] = secrets.token_urlsafe(24)
     app.jinja_env.filters["amount"] = amount
 
-    from . import api, errors, form, record_pages, records_api, security
+    from . import admin, api, auth, errors, form, record_pages, records_api, security
 
     security.init_app(app)
     errors.init_app(app)
+    auth.init_app(app)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(records_api.bp)
     app.register_blueprint(form.bp)

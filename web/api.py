@@ -12,9 +12,11 @@ from compounding.models import Order
 from compounding.orders import parse_order_json
 from compounding.plan import plan_order
 
+from .auth import audit
 from .errors import unavailable
 from .openapi import openapi
 from .records_api import pdf, reprint_worksheet, request_key, store
+from .signing import author
 
 bp = Blueprint("api", __name__)
 
@@ -38,8 +40,9 @@ def worksheet() -> Response:
     """Printing a worksheet keeps the batch as a record: the PDF carries its lot number. With
     ``Idempotency-Key``, a retry after a lost answer returns the first batch's worksheet."""
     order = _order()
-    record = store().create(order, current_app.config["PROFILE"],
+    record = store().create(order, current_app.config["PROFILE"], author(),
                             request=request_key("POST /api/v1/worksheet"))
+    audit("create", record.lot_number)
     response = reprint_worksheet(record)
     response.status_code = 201
     response.headers["Location"] = f"/api/v1/records/{record.lot_number}"

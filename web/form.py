@@ -20,8 +20,10 @@ from compounding.models import Order
 from compounding.plan import plan_of, work_out
 from records.store import RequestKey
 
+from .auth import audit
 from .formdata import CHOICES, DEFAULTS, form_field, to_order
 from .security import csrf_valid
+from .signing import author
 
 bp = Blueprint("form", __name__)
 
@@ -73,7 +75,8 @@ def _handle(document: str | None):
         worked = work_out(order, profile.settings)
         if document == "batch":
             record = current_app.extensions["records"].create(
-                worked.order, profile, request=_submission(request.form, worked.order))
+                worked.order, profile, author(), request=_submission(request.form, worked.order))
+            audit("create", record.lot_number)
             return redirect(url_for("records.show", lot=record.lot_number, created=1), code=303)
     except CompoundingError as exc:
         if any(e.code == "IDEMPOTENCY_KEY_REUSED" for e in exc.errors):
@@ -83,10 +86,6 @@ def _handle(document: str | None):
                 "This order form already made a batch with other values. Check the batch "
                 "records before making another; to make a second batch from these values, "
                 "press Create again.")]
-        if worked is None and all(e.field.startswith("acknowledgements") for e in exc.errors):
-            # only the acknowledgement is wrong: show the plan, so the error sits by its input
-            worked = work_out({k: v for k, v in order.items() if k != "acknowledgements"},
-                              profile.settings)
         plan_context = _preview(worked) if worked is not None else {}
         return _page(values, exc.status, errors=exc.errors,
                      field_errors=_fields(exc.errors, order), **plan_context)

@@ -14,7 +14,6 @@ from werkzeug.datastructures import MultiDict
 
 from compounding.capsules import SHELLS, SIZE_NAMES
 from compounding.fillers import FILLERS
-from compounding.rules import CRITICAL_CODES
 
 # name in the form -> unit appended to what is typed
 UNITS = {
@@ -95,13 +94,6 @@ def to_order(form: MultiDict[str, str]) -> dict[str, Any]:
     if value.get("overage_value"):
         kind = "capsules" if value.get("overage_kind") == "capsules" else "percent"
         order["overage"] = {kind: _number(value["overage_value"])}
-    acks = []
-    for code in sorted(CRITICAL_CODES):
-        pharmacist, reason = value.get(f"ack.{code}.pharmacist"), value.get(f"ack.{code}.reason")
-        if pharmacist or reason:
-            acks.append({"code": code, "pharmacist": pharmacist or "", "reason": reason or ""})
-    if acks:
-        order["acknowledgements"] = acks
     return order
 
 
@@ -110,12 +102,6 @@ def form_field(path: str, order: dict[str, Any]) -> str:
     base = re.sub(r"\[\d+\]", "", path)
     if base.startswith("overage"):
         return "overage_value"
-    if base.startswith("acknowledgements"):
-        index = int(re.search(r"\[(\d+)\]", path).group(1)) if "[" in path else 0
-        acks = order.get("acknowledgements", [])
-        code = acks[index]["code"] if index < len(acks) else ""
-        leaf = path.rsplit(".", 1)[-1]
-        return f"ack.{code}.{leaf if leaf in ('pharmacist', 'reason') else 'pharmacist'}"
     if base == "capsule":
         return "capsule.size"
     if base == "source":

@@ -13,7 +13,7 @@ from compounding.findings import Acknowledgement
 from compounding.models import Order, Plan
 from records.models import Record, Revision, Summary
 
-from .records_api import RECALL_LOTS
+from .records_api import RECALL_LOTS, SEARCH_FIELDS
 
 REF = "#/components/schemas/{model}"
 
@@ -153,12 +153,18 @@ def _record_paths() -> dict[str, Any]:
             "total": {"type": "integer"}, "limit": {"type": "integer"},
             "next": {"type": ["integer", "null"]}}}}}}
     query = [{"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
-             for n in ("patient", "rx_number", "lot_number", "date_from", "date_to", "status",
-                       "source_lot", "filler_lot", "limit", "offset")]
+             for n in SEARCH_FIELDS if n != "patient"]
     return {
         "/api/v1/records": {"get": {"summary": "Search batch records", "parameters": query,
                                     "responses": {"200": listing,
                                                   "422": _error("A bad search value")}}},
+        "/api/v1/records/search": {"post": {
+            "summary": "Search batch records, the patient's name included (never in a URL)",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "additionalProperties": False,
+                "properties": {n: {"type": ["string", "integer"]} for n in SEARCH_FIELDS}}}}},
+            "responses": {"200": listing, "400": _error("Malformed JSON"),
+                          "422": _error("A bad search value")}}},
         "/api/v1/records/{lot}": {"get": {"summary": "One record", "parameters": [LOT],
                                           "responses": {"200": _record_ok(),
                                                         "404": _error("No such lot")}}},

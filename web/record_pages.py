@@ -1,15 +1,20 @@
-"""Pages of the compounding records: search, one record with its history, bench entry,
-verification, scrap, reprints. Forms post back here and redirect on success."""
+"""Pages of the compounding records: search, one record with its history and signatures, bench
+entry, corrections, the pharmacist's signed verification, acknowledgement and scrap, reprints.
+Forms post back here and redirect on success. Searches are posted: a patient's name never
+travels in a URL."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
+from compounding import clock
 from compounding.errors import CompoundingError, ErrorDetail
+from records import Record
 
+from .auth import audit
 from .records_api import (
     STATUSES,
     reprint_worksheet,
@@ -19,28 +24,49 @@ from .records_api import (
     whole_number,
 )
 from .security import csrf_valid
+from .signing import author, signer
 
 bp = Blueprint("records", __name__, url_prefix="/records")
 
 BENCH_FIELDS = ("tablets_used", "tablet_powder_actual", "filler_actual", "capsules_made",
                 "capsule_weights", "source_lot", "source_expiry", "filler_lot", "filler_expiry",
-                "capsule_lot", "capsule_expiry", "compounded_by", "compounded_at")
+                "capsule_lot", "capsule_expiry", "compounded_at")
+
+
+def _listing(args: Any, status: int = 200):
+    errors: list[ErrorDetail] = []
+    found = []
+    if any(args.get(k) for k in args if k != "csrf_token"):
+        try:
+            criteria = search_criteria(args)
+            found = store().search(**criteria)
+            audit("search", None, criteria={k: str(v) for k, v in criteria.items()},
+                  results=[s.lot_number for s in found])
+        except CompoundingError as exc:
+            errors = exc.errors
+    else:
+        found = store().search(limit=50)
+        audit("search", None, criteria={}, results=[s.lot_number for s in found])
+    return render_template("records.html", found=found, args=args, errors=errors,
+                           statuses=STATUSES), (422 if errors else status)
 
 
 @bp.get("")
 def index():
-    errors: list[ErrorDetail] = []
-    try:
-        found = store().search(**search_criteria(request.args))
-    except CompoundingError as exc:
-        errors, found = exc.errors, []
-    return render_template("records.html", found=found, args=request.args, errors=errors,
-                           statuses=STATUSES), (422 if errors else 200)
+    return _listing({})
+
+
+@bp.post("")
+def search():
+    if not csrf_valid(request.form.get("csrf_token")):
+        return _listing({}, 400)
+    return _listing(request.form)
 
 
 def _page(lot: str, status: int = 200, errors: list[ErrorDetail] | None = None,
           values: dict[str, str] | None = None):
     record = store().get(lot)
+    audit("read_record", record.lot_number)
     by_field: dict[str, list[ErrorDetail]] = {}
     for error in errors or []:
         by_field.setdefault(error.field.split("[")[0], []).append(error)
@@ -72,52 +98,67 @@ def bench_entry(form: Any) -> dict[str, Any]:
     entry["capsule_weights"] = [f"{w} mg" for w in value["capsule_weights"].replace(",", " ")
                                 .split()]
     for name in ("source_lot", "source_expiry", "filler_lot", "filler_expiry", "capsule_lot",
-                 "capsule_expiry", "compounded_by"):
+                 "capsule_expiry"):
         if value[name]:
             entry[name] = value[name]
     moment = value["compounded_at"]
-    entry["compounded_at"] = (moment if moment else
-                              datetime.now(UTC).replace(microsecond=0).isoformat())
+    entry["compounded_at"] = moment or clock.now().replace(microsecond=0).isoformat()
     return entry
 
 
-def _expected(form: Any) -> int | None:
-    raw = form.get("revision", "")
-    return whole_number(raw)
-
-
-@bp.post("/<lot>/<action>")
-def change(lot: str, action: str):
+def _step(lot: str, action: str, run: Callable[[Any, int | None], Record]):
+    """Check the form's token, run the step, go back to the record (errors shown there)."""
     form = request.form
-    values = {k: v for k, v in form.items() if k != "csrf_token"}
+    values = {k: v for k, v in form.items() if k not in ("csrf_token", "password")}
     if not csrf_valid(form.get("csrf_token")):
         return _page(lot, 400, [ErrorDetail("CSRF_FAILED", "form", "This form has expired; "
                                             "check the values and submit again.")], values)
-    records, expected = store(), _expected(form)
-    profile = current_app.config["PROFILE"]
     try:
-        if action == "bench":
-            records.enter_bench(lot, bench_entry(form), expected)
-        elif action == "correction":
-            records.correct(lot, {"by": form.get("by", "").strip(),
-                                  "reason": form.get("reason", "").strip(),
-                                  "bench": bench_entry(form)}, expected)
-        elif action == "verification":
-            records.verify(lot, {k: form.get(k, "").strip() or None
-                                 for k in ("pharmacist", "decision", "reason")},
-                           allow_self_verification=profile.records.allow_self_verification,
-                           expected=expected)
-        elif action == "acknowledgement":
-            records.acknowledge(lot, {k: form.get(k, "").strip()
-                                      for k in ("code", "pharmacist", "reason")}, expected)
-        elif action == "scrap":
-            records.scrap(lot, {"by": form.get("by", "").strip(),
-                                "reason": form.get("reason", "").strip()}, expected)
-        else:
-            return _page(lot, 404, [ErrorDetail("NOT_FOUND", "path", "no such action")])
+        record = run(form, whole_number(form.get("revision")))
     except CompoundingError as exc:
         return _page(lot, exc.status, exc.errors, values)
-    return redirect(url_for("records.show", lot=lot), code=303)
+    data = record.revisions[-1].data or {}
+    audit(action, record.lot_number, revision=record.revision,
+          meaning=data.get("signature", {}).get("meaning"))
+    return redirect(url_for("records.show", lot=record.lot_number), code=303)
+
+
+@bp.post("/<lot>/bench")
+def bench(lot: str):
+    return _step(lot, "bench", lambda form, expected: store().enter_bench(
+        lot, bench_entry(form), author(), expected))
+
+
+@bp.post("/<lot>/correction")
+def correction(lot: str):
+    return _step(lot, "correction", lambda form, expected: store().correct(
+        lot, {"reason": form.get("reason", "").strip(), "bench": bench_entry(form)},
+        author(), expected))
+
+
+def _signed(form: Any) -> Any:
+    return signer(form.get("password", ""))
+
+
+@bp.post("/<lot>/verification")
+def verification(lot: str):
+    allow = current_app.config["PROFILE"].records.allow_self_verification
+    return _step(lot, "signature", lambda form, expected: store().verify(
+        lot, {k: form.get(k, "").strip() or None for k in ("decision", "reason")},
+        _signed(form), expected=expected, allow_self_verification=allow))
+
+
+@bp.post("/<lot>/acknowledgement")
+def acknowledgement(lot: str):
+    return _step(lot, "signature", lambda form, expected: store().acknowledge(
+        lot, {k: form.get(k, "").strip() for k in ("code", "reason")}, _signed(form),
+        expected=expected))
+
+
+@bp.post("/<lot>/scrap")
+def scrap(lot: str):
+    return _step(lot, "signature", lambda form, expected: store().scrap(
+        lot, {"reason": form.get("reason", "").strip()}, _signed(form), expected=expected))
 
 
 @bp.get("/<lot>/worksheet.pdf")

@@ -19,6 +19,9 @@ from compounding.errors import ErrorDetail, OrderError
 from records import Record, RecordNotFound, Store
 from records.store import RequestKey
 
+from .auth import audit
+from .signing import api_signature, author
+
 bp = Blueprint("records_api", __name__, url_prefix="/api/v1")
 
 STATUSES = ("printed", "compounded", "verified", "rejected", "scrapped")
@@ -83,10 +86,14 @@ def record_response(record: Record, status: int = 200) -> Response:
     return response
 
 
+SEARCH_TEXT = ("patient", "rx_number", "lot_number", "source_lot", "filler_lot")
+SEARCH_FIELDS = (*SEARCH_TEXT, "date_from", "date_to", "status", "limit", "offset")
+
+
 def search_criteria(args: Any) -> dict[str, Any]:
     """Query parameters as search criteria; a bad value is an error naming the parameter."""
     errors, criteria = [], {}
-    for name in ("patient", "rx_number", "lot_number", "source_lot", "filler_lot"):
+    for name in SEARCH_TEXT:
         if args.get(name):
             criteria[name] = args[name][:120]
     for name in ("date_from", "date_to"):
@@ -114,45 +121,89 @@ def search_criteria(args: Any) -> dict[str, Any]:
     return criteria
 
 
-@bp.get("/records")
-def search() -> Response:
-    criteria = search_criteria(request.args)
+def _listing(criteria: dict[str, Any]) -> Response:
     found = store().search(**criteria)
+    audit("search", None, criteria={k: str(v) for k, v in criteria.items()},
+          results=[s.lot_number for s in found])
     return jsonify({"records": [s.model_dump(mode="json") for s in found],
                     "limit": criteria["limit"], "offset": criteria["offset"]})
 
 
+@bp.get("/records")
+def search() -> Response:
+    """Search by anything but the patient: a patient's name never travels in a URL."""
+    if "patient" in request.args:
+        raise OrderError([ErrorDetail(
+            "INVALID_VALUE", "patient",
+            "search by patient with POST /api/v1/records/search: a name in a URL is logged "
+            "by every proxy on its way")])
+    return _listing(search_criteria(request.args))
+
+
+@bp.post("/records/search")
+def search_by_post() -> Response:
+    """Search with the criteria in a JSON body (the patient's name included)."""
+    body = _json_body()
+    if not all(isinstance(v, str | int) and not isinstance(v, bool) for v in body.values()):
+        raise OrderError([ErrorDetail("INVALID_VALUE", "body",
+                                      "each criterion is a string or a whole number")])
+    unknown = set(body) - set(SEARCH_FIELDS)
+    if unknown:
+        raise OrderError([ErrorDetail("FIELD_UNKNOWN", sorted(unknown)[0][:40],
+                                      "is not a search criterion")])
+    return _listing(search_criteria({k: str(v) for k, v in body.items()}))
+
+
 @bp.get("/records/<lot>")
 def read(lot: str) -> Response:
-    return record_response(store().get(lot))
+    record = store().get(lot)
+    audit("read_record", record.lot_number)
+    return record_response(record)
 
 
 @bp.post("/records/<lot>/bench")
 def bench(lot: str) -> Response:
-    return record_response(store().enter_bench(lot, _json_body(), expected_revision()))
+    record = store().enter_bench(lot, _json_body(), author(), expected_revision())
+    audit("bench", record.lot_number, revision=record.revision)
+    return record_response(record)
 
 
 @bp.post("/records/<lot>/corrections")
 def correction(lot: str) -> Response:
-    return record_response(store().correct(lot, _json_body(), expected_revision()))
+    record = store().correct(lot, _json_body(), author(), expected_revision())
+    audit("correction", record.lot_number, revision=record.revision)
+    return record_response(record)
 
 
 @bp.post("/records/<lot>/verification")
 def verification(lot: str) -> Response:
     profile = current_app.config["PROFILE"]
-    return record_response(store().verify(
-        lot, _json_body(), expected=expected_revision(),
-        allow_self_verification=profile.records.allow_self_verification))
+    body, signed_by = api_signature(_json_body())
+    record = store().verify(lot, body, signed_by, expected=expected_revision(),
+                            allow_self_verification=profile.records.allow_self_verification)
+    audit("signature", record.lot_number, meaning=_meaning(record), signer=signed_by.user_id)
+    return record_response(record)
 
 
 @bp.post("/records/<lot>/acknowledgements")
 def acknowledgement(lot: str) -> Response:
-    return record_response(store().acknowledge(lot, _json_body(), expected_revision()))
+    body, signed_by = api_signature(_json_body())
+    record = store().acknowledge(lot, body, signed_by, expected=expected_revision())
+    audit("signature", record.lot_number, meaning=_meaning(record), signer=signed_by.user_id)
+    return record_response(record)
 
 
 @bp.post("/records/<lot>/scrap")
 def scrap(lot: str) -> Response:
-    return record_response(store().scrap(lot, _json_body(), expected_revision()))
+    body, signed_by = api_signature(_json_body())
+    record = store().scrap(lot, body, signed_by, expected=expected_revision())
+    audit("signature", record.lot_number, meaning=_meaning(record), signer=signed_by.user_id)
+    return record_response(record)
+
+
+def _meaning(record: Record) -> str:
+    data = record.revisions[-1].data or {}
+    return data.get("signature", {}).get("meaning", "")
 
 
 _UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9._-]")
@@ -170,13 +221,20 @@ def reprint_worksheet(record: Record) -> Response:
     response = pdf(worksheet_pdf(record.order, record.profile),
                    f"worksheet-{record.lot_number}.pdf")
     response.headers["X-Lot-Number"] = record.lot_number
+    audit("worksheet_print", record.lot_number, copies=1)
     return response
 
 
 def verified_label(record: Record) -> Response:
-    """The patient label of a verified batch; 409 ``BATCH_NOT_VERIFIED`` otherwise."""
-    return pdf(label_pdf(record.order_for_label(), record.profile),
-               f"label-{record.lot_number}.pdf")
+    """The patient label of a verified batch whose whole history holds together; 409
+    ``BATCH_NOT_VERIFIED`` or ``CHAIN_BROKEN`` otherwise."""
+    problems = store().chain_problems(record.lot_number)
+    if problems and not record.chain_problem:
+        record = record.model_copy(update={"chain_problem": problems[0].split(": ", 1)[1]})
+    response = pdf(label_pdf(record.order_for_label(), record.profile),
+                   f"label-{record.lot_number}.pdf")
+    audit("label_print", record.lot_number, copies=1)
+    return response
 
 
 @bp.get("/records/<lot>/worksheet")
@@ -193,8 +251,10 @@ def label(lot: str) -> Response:
 def revision(lot: str, number: int) -> Response:
     """One revision with everything it entered (a plain read of a record leaves out bench
     entries that a later correction replaced)."""
-    for entry in store().get(lot, history=True).revisions:
+    record = store().get(lot, history=True)
+    for entry in record.revisions:
         if entry.number == number:
+            audit("read_record", record.lot_number, revision=number)
             return jsonify(entry.model_dump(mode="json"))
     raise RecordNotFound([ErrorDetail("NOT_FOUND", "number",
                                       f"batch {lot} has no revision {number}")])
@@ -226,5 +286,6 @@ def recall() -> Response:
     if errors:
         raise OrderError(errors)
     page, total, after = store().recall(**lots, **paging)
+    audit("recall", None, lots=lots, results=[s.lot_number for s in page])
     return jsonify({"records": [s.model_dump(mode="json") for s in page], "total": total,
                     "limit": paging["limit"], "next": after})

@@ -32,6 +32,12 @@ class Sessions(SecureCookieSessionInterface):
             self._signers = {key: super().get_signing_serializer(app)}
         return self._signers[key]
 
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """Secure whenever the request came over TLS (directly or through a trusted proxy)."""
+        from flask import request
+
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         if request.cookies.get(self.get_cookie_name(app)) is None and app.secret_key:
             return self.session_class()

@@ -1,0 +1,79 @@
+"""Tamper evidence: every batch's history is a chain of keyed SHA-256 digests (security.md).
+
+Revision 1 links to the digest of the batch's recorded content (lot, order, plan, profile,
+creation time); every revision's digest covers its own content (number, action, status, author,
+whether the author was signed in, server time, reason, data) and the digest before it. The audit
+log is one chain of the same kind. The digests are HMAC-SHA-256 under the chain key, which lives
+outside the database (``COMPOUNDING_CHAIN_KEY``, else the file ``chain.key`` beside the records,
+made 0600 on first start): whoever can write the tables but not read the key cannot forge a
+consistent history, and whoever changes, inserts or removes a row breaks the chain at that row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+KEY_FILE = "chain.key"
+GENESIS = "0" * 64
+
+
+def load_key(folder: str | os.PathLike[str] | None) -> bytes:
+    """``COMPOUNDING_CHAIN_KEY``, else the key file in ``folder`` (made 0600 when missing)."""
+    given = os.environ.get("COMPOUNDING_CHAIN_KEY")
+    if given:
+        return given.encode()
+    if folder is None:
+        raise RuntimeError("no chain key: set COMPOUNDING_CHAIN_KEY")
+    path = Path(folder) / KEY_FILE
+    if not path.exists():
+        Path(folder).mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:  # another process made it first
+            pass
+        else:
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
+def _moment(value: datetime) -> str:
+    moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def digest(key: bytes, *parts: Any) -> str:
+    """HMAC-SHA-256 of the parts' canonical JSON (times in UTC, to the microsecond)."""
+    canonical = json.dumps([_moment(p) if isinstance(p, datetime) else p for p in parts],
+                           ensure_ascii=False, separators=(",", ":"))
+    return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
+
+
+def batch_digest(key: bytes, row: Any) -> str:
+    """The digest of a batch's recorded content (the link before revision 1)."""
+    return digest(key, "batch", row.lot_number, row.lot_date.isoformat(), row.created_at,
+                  row.order_json, row.plan_json, row.profile_json)
+
+
+def revision_digest(key: bytes, prev: str, row: Any) -> str:
+    """The digest of one revision, linked to ``prev``."""
+    return digest(key, "revision", prev, row.number, row.action, row.status, row.author,
+                  row.author_id, bool(row.signed_in), row.at, row.reason, row.data_json)
+
+
+def event_digest(key: bytes, prev: str, row: Any) -> str:
+    """The digest of one audit event, linked to ``prev``."""
+    return digest(key, "event", prev, row.at, row.user_id, row.token_id, row.action, row.target,
+                  row.detail_json, row.remote)
+
+
+def same(a: str | None, b: str | None) -> bool:
+    """Digests compared in constant time."""
+    return a is not None and b is not None and hmac.compare_digest(a, b)

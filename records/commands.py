@@ -1,0 +1,204 @@
+"""The record and people commands of ``compounding``: db, export, import, users, tokens, audit.
+
+They run in a trusted shell on the pharmacy's server (an administrator's), and every change they
+make is in the audit trail. Passwords are read from the terminal, or from standard input with
+``--password-stdin``; a token is printed once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+from typing import TextIO
+
+from compounding.errors import CompoundingError, ErrorDetail, OrderError
+
+from .accounts import Accounts
+from .audit import AuditLog
+from .chain import load_key
+from .store import Store
+
+EXIT_OK, EXIT_FAULT, EXIT_INVALID = 0, 1, 2
+
+
+def _folder() -> str:
+    """The web app's instance folder, where the SQLite file and the chain key live."""
+    from flask import Flask
+
+    return Flask("web").instance_path
+
+
+def open_store(args: argparse.Namespace) -> Store:
+    from .db import default_url
+
+    folder = _folder()
+    return Store.open(args.database or default_url(folder), load_key(folder))
+
+
+def _fail(err: TextIO, exc: CompoundingError) -> int:
+    json.dump(exc.to_json(), err, indent=2, ensure_ascii=False)
+    err.write("\n")
+    return EXIT_INVALID
+
+
+def db(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    store = open_store(args)
+    if args.action == "verify":
+        problems = store.chain_problems() + AuditLog(store.engine, store.key).problems()
+        for problem in problems:
+            err.write(f"BROKEN {problem}\n")
+        out.write(f"{store.count()} batches and the audit trail checked: "
+                  f"{'intact' if not problems else f'{len(problems)} broken'}\n")
+        return EXIT_FAULT if problems else EXIT_OK
+    if args.action == "grant":
+        from .roles import grant_application_role
+
+        if store.engine.dialect.name != "postgresql" or not args.role:
+            err.write("db grant ROLE is for PostgreSQL: --database postgresql+psycopg://owner@"
+                      "host/db grant ROLE\n")
+            return EXIT_INVALID
+        grant_application_role(store.engine, args.role)
+        out.write(f"{args.role} may now use the records, and cannot change their history or "
+                  f"their tables\n")
+        return EXIT_OK
+    out.write(f"records database up to date: {store.engine.url.render_as_string(True)} "
+              f"({store.count()} batches)\n")
+    return EXIT_OK
+
+
+def export(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    store = open_store(args)
+    target = out
+    if args.output:
+        descriptor = os.open(args.output, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+        target = os.fdopen(descriptor, "w", encoding="utf-8")
+    count = 0
+    try:
+        for record in store.export():
+            target.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+            count += 1
+    finally:
+        if args.output:
+            target.close()
+    AuditLog(store.engine, store.key).record("export", target=args.output or "stdout",
+                                             detail={"records": count, "by": "shell"})
+    return EXIT_OK
+
+
+def import_(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    from pydantic import ValidationError
+
+    from compounding.cli import _read
+
+    store = open_store(args)
+    text = _read(args.file, stdin)
+    count, log = 0, AuditLog(store.engine, store.key)
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        field = f"lines[{number - 1}]"
+        try:
+            count += store.import_records(iter([json.loads(line)]))
+        except CompoundingError as exc:
+            log.record("import_refused", target=args.file,
+                       detail={"line": number, "codes": [e.code for e in exc.errors]})
+            return _fail(err, type(exc)([ErrorDetail(e.code, field, f"{e.field}: {e.message}")
+                                         for e in exc.errors]))
+        except (ValueError, ValidationError) as exc:
+            return _fail(err, OrderError([ErrorDetail("INVALID_JSON", field,
+                                                      str(exc)[:300])]))
+    log.record("import", target=args.file, detail={"records": count, "by": "shell"})
+    out.write(f"imported {count} records\n")
+    return EXIT_OK
+
+
+def _password(args: argparse.Namespace, stdin: TextIO) -> str:
+    if args.password_stdin:
+        return stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("The same again: ") != first:
+        raise OrderError([ErrorDetail("INVALID_VALUE", "password",
+                                      "the two passwords differ")])
+    return first
+
+
+def users(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    store = open_store(args)
+    people, log = Accounts(store.engine), AuditLog(store.engine, store.key)
+    try:
+        if args.action == "list":
+            for user in people.all():
+                out.write(f"{user.username}\t{user.name}\t{','.join(sorted(user.roles))}\t"
+                          f"{user.licence or ''}\t{'disabled' if user.disabled else 'active'}\n")
+            return EXIT_OK
+        if not args.username:
+            raise OrderError([ErrorDetail("FIELD_REQUIRED", "username", "name the user")])
+        if args.action == "add":
+            user = people.add(args.username, args.name or args.username, _password(args, stdin),
+                              (args.roles or "technician").split(","), args.licence)
+            log.record("user_add", target=user.username,
+                       detail={"roles": sorted(user.roles), "by": "shell"})
+        elif args.action == "disable":
+            user = people.disable(args.username)
+            log.record("user_disable", target=user.username, detail={"by": "shell"})
+        else:
+            user = people.set_password(args.username, _password(args, stdin))
+            log.record("user_reset_password", target=user.username, detail={"by": "shell"})
+    except CompoundingError as exc:
+        return _fail(err, exc)
+    out.write(f"{args.action}: {user.username} ({','.join(sorted(user.roles))})\n")
+    return EXIT_OK
+
+
+def tokens(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    store = open_store(args)
+    people, log = Accounts(store.engine), AuditLog(store.engine, store.key)
+    try:
+        if args.action == "list":
+            owners = {u.id: u.username for u in people.all()}
+            for token in people.tokens():
+                out.write(f"{token.name}\t{owners.get(token.owner_id, '')}\t"
+                          f"{','.join(sorted(token.scopes))}\t"
+                          f"{'revoked' if token.revoked_at else 'live'}\n")
+            return EXIT_OK
+        if not args.name:
+            raise OrderError([ErrorDetail("FIELD_REQUIRED", "name", "name the token")])
+        if args.action == "create":
+            token, text = people.create_token(args.name, args.owner or "",
+                                              (args.scopes or "").split(","))
+            log.record("token_create", target=token.name,
+                       detail={"scopes": sorted(token.scopes), "owner": token.owner_id,
+                               "by": "shell"})
+            out.write(f"{text}\n")
+            err.write("This token is shown once: keep it in the pharmacy system's settings.\n")
+            return EXIT_OK
+        token = people.revoke_token(args.name)
+        log.record("token_revoke", target=token.name, detail={"by": "shell"})
+    except CompoundingError as exc:
+        return _fail(err, exc)
+    out.write(f"revoked: {token.name}\n")
+    return EXIT_OK
+
+
+def audit(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    """The audit trail as JSON lines, oldest first; the export is itself an event."""
+    store = open_store(args)
+    log = AuditLog(store.engine, store.key)
+    target = out
+    if args.output:
+        target = os.fdopen(os.open(args.output, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600),
+                           "w", encoding="utf-8")
+    try:
+        for event in log.all():
+            target.write(json.dumps({"id": event.id, "at": event.at.isoformat(),
+                                     "user_id": event.user_id, "token_id": event.token_id,
+                                     "action": event.action, "target": event.target,
+                                     "detail": event.detail, "remote": event.remote},
+                                    ensure_ascii=False) + "\n")
+    finally:
+        if args.output:
+            target.close()
+    log.record("audit_export", target=args.output or "stdout", detail={"by": "shell"})
+    return EXIT_OK

@@ -1,0 +1,272 @@
+"""Who is asking, and may they? Sign-in, sessions, API tokens and the access table.
+
+Every endpoint is in :data:`ACCESS` (or :data:`PUBLIC`): the role it needs and, for a pharmacy
+system's bearer token, the scope. An endpoint in neither is refused to everyone, so a new route
+cannot be reached before someone decides who may use it; the route-by-role test reads the app's
+URL map. Pages take a signed-in session; ``/api/v1/`` also takes ``Authorization: Bearer``
+(the token's owner's roles, narrowed to its scopes). No one: 401 ``UNAUTHENTICATED`` (a page
+sends the browser to sign in); the wrong role or scope: 403 ``FORBIDDEN``.
+
+Sessions (Flask-Login over the signed cookie): a new session at sign-in, signed out after 15
+minutes idle *(default)*, and ended when the user is disabled or their password changes. Five
+failed sign-ins lock an account for 15 minutes; every sign-in, failure, lockout and sign-out is
+in the audit trail (security.md).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+
+from compounding import clock
+from compounding.errors import CompoundingError, ErrorDetail
+from records import Accounts, AuditLog, Token, User
+
+IDLE = timedelta(minutes=15)
+PUBLIC = frozenset({"static", "api.healthz", "api.openapi_json", "auth.login", "auth.logout",
+                    "auth.setup"})
+TECHNICIAN, PHARMACIST, ADMIN = "technician", "pharmacist", "admin"
+# endpoint -> (role, the token scope that reaches it; None: signed-in people only)
+ACCESS: dict[str, tuple[str, str | None]] = {
+    "api.plan": (TECHNICIAN, "plan"),
+    "api.label": (TECHNICIAN, "plan"),
+    "api.worksheet": (TECHNICIAN, "records:write"),
+    "records_api.search": (TECHNICIAN, "records:read"),
+    "records_api.search_by_post": (TECHNICIAN, "records:read"),
+    "records_api.read": (TECHNICIAN, "records:read"),
+    "records_api.revision": (TECHNICIAN, "records:read"),
+    "records_api.worksheet": (TECHNICIAN, "records:read"),
+    "records_api.recall": (TECHNICIAN, "records:read"),
+    "records_api.bench": (TECHNICIAN, "records:write"),
+    "records_api.correction": (TECHNICIAN, "records:write"),
+    "records_api.verification": (PHARMACIST, "records:write"),
+    "records_api.acknowledgement": (PHARMACIST, "records:write"),
+    "records_api.scrap": (PHARMACIST, "records:write"),
+    "records_api.label": (PHARMACIST, "records:read"),
+    "form.index": (TECHNICIAN, None),
+    "form.preview": (TECHNICIAN, None),
+    "form.create_batch": (TECHNICIAN, None),
+    "records.index": (TECHNICIAN, None),
+    "records.search": (TECHNICIAN, None),
+    "records.show": (TECHNICIAN, None),
+    "records.worksheet": (TECHNICIAN, None),
+    "records.bench": (TECHNICIAN, None),
+    "records.correction": (TECHNICIAN, None),
+    "records.verification": (PHARMACIST, None),
+    "records.acknowledgement": (PHARMACIST, None),
+    "records.scrap": (PHARMACIST, None),
+    "records.label": (PHARMACIST, None),
+    "admin.users": (ADMIN, None),
+    "admin.add_user": (ADMIN, None),
+    "admin.change_user": (ADMIN, None),
+    "admin.tokens": (ADMIN, None),
+    "admin.create_token": (ADMIN, None),
+    "admin.revoke_token": (ADMIN, None),
+    "admin.audit": (ADMIN, None),
+}
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+
+
+class SessionUser(UserMixin):
+    """A :class:`records.User` as Flask-Login holds it."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+
+    def get_id(self) -> str:
+        return str(self.user.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is asking: a signed-in user, or a token and its owner."""
+
+    user: User
+    token: Token | None = None
+
+    def may(self, role: str, scope: str | None) -> bool:
+        if not self.user.has(role):
+            return False
+        if self.token is None:
+            return True
+        return scope is not None and scope in self.token.scopes
+
+
+def accounts() -> Accounts:
+    return current_app.extensions["accounts"]
+
+
+def audit_log() -> AuditLog:
+    return current_app.extensions["audit"]
+
+
+def principal() -> Principal:
+    return g.principal
+
+
+def audit(action: str, target: str | None = None, **detail: Any) -> None:
+    """One event in the audit trail, by whoever is asking, from where they ask."""
+    who: Principal | None = g.get("principal")
+    audit_log().record(action, user_id=who.user.id if who else detail.pop("user_id", None),
+                       token_id=who.token.id if who and who.token else None, target=target,
+                       detail=detail, remote=request.remote_addr)
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.session_protection = None  # sessions are renewed at sign-in instead
+    app.before_request(_gate)
+    app.register_blueprint(bp)
+
+
+@login_manager.user_loader
+def _load(user_id: str) -> SessionUser | None:
+    user = accounts().get(int(user_id)) if user_id.isdigit() else None
+    if user is None or user.disabled or session.get("pw") != user.password_set_at.isoformat():
+        return None
+    return SessionUser(user)
+
+
+class Denied(CompoundingError):
+    """401 or 403 in the one error shape."""
+
+    def __init__(self, status: int, errors: list[ErrorDetail]) -> None:
+        self.status = status
+        super().__init__(errors)
+
+
+UNAUTHENTICATED = ErrorDetail("UNAUTHENTICATED", "headers[\"Authorization\"]",
+                              "sign in, or send a pharmacy system's token as "
+                              "Authorization: Bearer")
+
+
+def _gate() -> Any:
+    endpoint = request.endpoint
+    if endpoint is None or endpoint in PUBLIC:
+        return None
+    api = request.path.startswith("/api/")
+    who = _token_principal() if api and "Authorization" in request.headers else None
+    if who is None:
+        who = _session_principal()
+    if who is None:
+        if api:
+            raise Denied(401, [UNAUTHENTICATED])
+        return redirect(url_for("auth.login", next=request.path), code=303)
+    g.principal = who
+    role, scope = ACCESS.get(endpoint, (None, None))
+    if role is None or not who.may(role, scope):
+        needed = f"the {role} role" if role else "an access rule"
+        if who.token is not None and role is not None and who.user.has(role):
+            needed = f"the {scope or 'signed-in session'} scope"
+        raise Denied(403, [ErrorDetail("FORBIDDEN", "path",
+                                       f"this needs {needed}, which you do not have")])
+    return None
+
+
+def _token_principal() -> Principal:
+    kind, _, text = request.headers.get("Authorization", "").partition(" ")
+    found = accounts().token_user(text.strip()) if kind.lower() == "bearer" else None
+    if found is None:
+        raise Denied(401, [ErrorDetail("UNAUTHENTICATED", "headers[\"Authorization\"]",
+                                       "the token is unknown, revoked, or its owner disabled")])
+    token, owner = found
+    return Principal(owner, token)
+
+
+def _session_principal() -> Principal | None:
+    if not current_user.is_authenticated:
+        return None
+    now = clock.now().timestamp()
+    if now - session.get("seen", 0) > IDLE.total_seconds():
+        audit_log().record("logoff_idle", user_id=current_user.user.id,
+                           remote=request.remote_addr)
+        logout_user()
+        session.clear()
+        session["notice"] = "You were signed out after 15 minutes without activity."
+        return None
+    session["seen"] = now
+    return Principal(current_user.user)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(
+            target).netloc:
+        return target
+    return url_for("form.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    from .security import csrf_valid
+
+    notice = session.pop("notice", None)
+    if request.method == "GET":
+        return render_template("login.html", notice=notice, errors=[],
+                               next=request.args.get("next", ""))
+    form = request.form
+    next_page = form.get("next", "")
+    if not csrf_valid(form.get("csrf_token")):
+        return render_template("login.html", errors=[
+            "This form has expired; sign in again."], next=next_page), 400
+    username, password = form.get("username", "")[:64], form.get("password", "")
+    outcome = accounts().authenticate(username, password)
+    if isinstance(outcome, User):
+        session.clear()  # a new session at sign-in: nothing from before it carries over
+        session["sid"] = secrets.token_urlsafe(16)
+        session["pw"] = outcome.password_set_at.isoformat()
+        session["seen"] = clock.now().timestamp()
+        login_user(SessionUser(outcome))
+        audit_log().record("login", user_id=outcome.id, remote=request.remote_addr)
+        return redirect(_safe_next(next_page), code=303)
+    audit_log().record("login_failed", user_id=outcome.user.id if outcome.user else None,
+                       target=username, detail={"reason": outcome.reason},
+                       remote=request.remote_addr)
+    if outcome.locked_now:
+        audit_log().record("lockout", user_id=outcome.user.id if outcome.user else None,
+                           remote=request.remote_addr)
+    message = ("This account is locked for 15 minutes after 5 failed sign-ins."
+               if outcome.reason == "locked" or outcome.locked_now
+               else "The username or password is not right.")
+    return render_template("login.html", errors=[message], next=next_page), 401
+
+
+@bp.post("/logout")
+def logout():
+    from .security import csrf_valid
+
+    if csrf_valid(request.form.get("csrf_token")) and current_user.is_authenticated:
+        audit_log().record("logout", user_id=current_user.user.id, remote=request.remote_addr)
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"), code=303)
+
+
+@bp.route("/setup/<token>", methods=["GET", "POST"])
+def setup(token: str):
+    """The one-time page that creates the first administrator and the pharmacy's details."""
+    from .setup_page import first_start
+
+    expected = current_app.extensions.get("setup_token")
+    if not expected or not hmac.compare_digest(expected, token) or accounts().count():
+        abort(404)
+    return first_start()
