@@ -270,3 +270,37 @@ def test_export_import_round_trip(store, tmp_path):
         target.import_records(iter(exported[:1]))
     # the counter continues after the imported lots
     assert target.create(ORDER, PROFILE, TECH).lot_number == "20261122-003"
+
+
+def _exported(store):
+    lot = store.create(ORDER, PROFILE, TECH).lot_number
+    store.enter_bench(lot, BENCH, TECH)
+    approve(store, lot)
+    return json.loads(json.dumps(next(store.export())))
+
+
+@pytest.mark.parametrize(("tamper", "problem"), [
+    (lambda r: r["plan"].update(tablets=4), "its plan is not the plan of its order"),
+    (lambda r: r.update(revisions=[r["revisions"][0], {**r["revisions"][2], "number": 2}],
+                        revision=2),
+     "revision 2: a verification cannot follow printed"),
+    (lambda r: r["revisions"][2].update(author_id=TECH.user_id),
+     "revision 3: verified by whoever entered the bench results"),
+    (lambda r: r["revisions"][2].update(status="scrapped"),
+     "revision 3 ends scrapped, but a verification leads to verified"),
+    (lambda r: r.update(status="verified", revision=9),
+     "its status or revision is not its last revision's"),
+], ids=["made-up-plan", "verified-without-bench", "self-verified", "wrong-status",
+        "head-not-history"])
+def test_import_refuses_a_record_that_does_not_add_up(store, tmp_path, tamper, problem):
+    # `compounding import` accepted a verified status with no bench entry and a made-up plan
+    from records import Store
+
+    record = _exported(store)
+    tamper(record)
+    target = Store.open(f"sqlite:///{tmp_path / 'target.sqlite3'}", b"another key")
+    with pytest.raises(OrderError) as caught:
+        target.import_records(iter([record]))
+    assert ("IMPORT_REFUSED", "record") in errors(caught)
+    assert any(problem in e.message for e in caught.value.errors), caught.value.errors
+    assert target.count() == 0

@@ -43,3 +43,66 @@ def test_import_bad_line(tmp_path):
     done = run("import", str(bad), "--database", f"sqlite:///{tmp_path / 'x.sqlite3'}")
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert_error_body(json.loads(done.stderr), 422)
+
+
+def test_users_tokens_and_audit_commands(tmp_path):
+    url = f"sqlite:///{tmp_path / 'people.sqlite3'}"
+    added = run("users", "add", "R.Okafor", "--name", "R. Okafor, PharmD", "--roles",
+                "pharmacist,technician", "--licence", "RPH-10234", "--password-stdin",
+                "--database", url, stdin="violet anchor drifting softly\n")
+    assert added.returncode == 0, added.stderr
+    weak = run("users", "add", "weak", "--password-stdin", "--database", url,
+               stdin="password1234\n")
+    assert weak.returncode == 2
+    assert assert_error_body(json.loads(weak.stderr), 422)[0]["code"] == "WEAK_PASSWORD"
+    listed = run("users", "list", "--database", url).stdout
+    assert "r.okafor\tR. Okafor, PharmD\tpharmacist,technician\tRPH-10234\tactive" in listed
+    made = run("tokens", "create", "pms", "--owner", "r.okafor", "--scopes",
+               "plan,records:read", "--database", url)
+    assert made.returncode == 0 and made.stdout.startswith("cw_")
+    assert "shown once" in made.stderr
+    assert "pms\tr.okafor\tplan,records:read\tlive" in run("tokens", "list", "--database",
+                                                           url).stdout
+    assert run("tokens", "revoke", "pms", "--database", url).returncode == 0
+    assert run("users", "disable", "r.okafor", "--database", url).returncode == 0
+    audit = run("audit", "--database", url)
+    actions = [json.loads(line)["action"] for line in audit.stdout.splitlines()]
+    assert actions == ["user_add", "token_create", "token_revoke", "user_disable"]
+
+
+def test_serve_prints_the_setup_link_on_first_start(tmp_path):
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import time
+
+    from .service import free_port
+
+    port = free_port()
+    exe = shutil.which("compounding")
+    command = [exe] if exe else [sys.executable, "-m", "compounding.cli"]
+    env = {**os.environ, "COMPOUNDING_DATABASE_URL": f"sqlite:///{tmp_path / 'new.sqlite3'}",
+           "COMPOUNDING_CHAIN_KEY": KEY.decode()}
+    server = subprocess.Popen([*command, "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        lines = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not any("/setup/" in x for x in lines):
+            lines.append(server.stdout.readline())
+        link = next(x.strip() for x in lines if "/setup/" in x)
+        assert link.startswith(f"http://127.0.0.1:{port}/setup/")
+        from .service import request
+
+        for _ in range(100):
+            try:
+                status, _, body = request(port, "GET", link.split(str(port), 1)[1])
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert status == 200 and b"Set up the workbench" in body
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        server.stdout.close()
