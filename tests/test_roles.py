@@ -72,6 +72,6 @@ def test_the_application_role_keeps_records(application_url):
 @pytest.mark.parametrize("statement", ATTEMPTS)
 def test_the_application_role_cannot_rewrite_history(application_url, statement):
     engine = create_engine(application_url)
-    with pytest.raises(DBAPIError, match="permission denied|must be owner"), engine.begin() as c:
+    with pytest.raises(DBAPIError, match=r"permission denied|must be owner"), engine.begin() as c:
         c.execute(text(statement))
     engine.dispose()
