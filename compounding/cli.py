@@ -28,9 +28,15 @@ commands:
                                    finding is unacknowledged)
   serve [--host H] [--port P]      the web form and the HTTP API on a production WSGI server
                                    (waitress), on http://127.0.0.1:8000 by default
-  db upgrade                       create or migrate the records database
+  db upgrade | verify | grant ROLE create or migrate the records database; check every
+                                   batch's history and the audit trail (exit 1 if broken);
+                                   give a PostgreSQL role the application's rights
   export [-o FILE]                 every record and revision as JSON lines (backup, moving)
-  import FILE                      load exported records (- reads stdin)
+  import FILE                      load exported records, each replayed first (- reads stdin)
+  users add|disable|reset-password|list [NAME]
+                                   people who sign in (never deleted)
+  tokens create|revoke|list [NAME] pharmacy systems' API tokens (shown once)
+  audit [-o FILE]                  the audit trail as JSON lines
 
 The records database is COMPOUNDING_DATABASE_URL (e.g. postgresql+psycopg://user@host/db), or
 --database URL, else a SQLite file in the instance folder.

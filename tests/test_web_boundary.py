@@ -208,3 +208,11 @@ def test_a_fault_is_logged_without_patient_data(app, client, monkeypatch, caplog
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "Error" in logged and "/api/v1/plan" in logged and fault.__name__ in logged
     assert "Jane" not in logged and "1970" not in logged
+
+
+def test_an_idempotency_key_is_the_callers_own(app, client, pharmacist):
+    headers = {"Idempotency-Key": "shared-key-0001"}
+    mine = client.post("/api/v1/worksheet", json=ORDER, headers=headers)
+    theirs = pharmacist.post("/api/v1/worksheet", json=ORDER, headers=headers)
+    assert mine.status_code == theirs.status_code == 201
+    assert mine.headers["X-Lot-Number"] != theirs.headers["X-Lot-Number"]

@@ -20,7 +20,7 @@ from compounding.models import Order
 from compounding.plan import plan_of, work_out
 from records.store import RequestKey
 
-from .auth import audit
+from .auth import audit, principal
 from .formdata import CHOICES, DEFAULTS, form_field, to_order
 from .security import csrf_valid
 from .signing import author
@@ -101,7 +101,7 @@ def _submission(form: MultiDict[str, str], order: Order) -> RequestKey | None:
     if not _SUBMISSION.fullmatch(token):
         return None
     digest = hashlib.sha256(order.model_dump_json().encode()).hexdigest()
-    return RequestKey("form", token, digest)
+    return RequestKey(f"form {principal().user.id}", token, digest)
 
 
 def _preview(worked) -> dict[str, object]:

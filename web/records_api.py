@@ -19,7 +19,7 @@ from compounding.errors import ErrorDetail, OrderError
 from records import Record, RecordNotFound, Store
 from records.store import RequestKey
 
-from .auth import audit
+from .auth import audit, principal
 from .signing import api_signature, author
 
 bp = Blueprint("records_api", __name__, url_prefix="/api/v1")
@@ -75,7 +75,9 @@ def request_key(scope: str) -> RequestKey | None:
         raise OrderError([ErrorDetail("INVALID_VALUE", 'headers["Idempotency-Key"]',
                                       "must be 1 to 255 visible ASCII characters, such as a "
                                       "UUID")])
-    return RequestKey(scope, key, hashlib.sha256(request.get_data()).hexdigest())
+    who = principal()  # a key is the caller's own: another's same key is another request
+    return RequestKey(f"{scope} {who.user.id}"[:64], key,
+                      hashlib.sha256(request.get_data()).hexdigest())
 
 
 def record_response(record: Record, status: int = 200) -> Response:
