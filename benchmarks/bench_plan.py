@@ -60,7 +60,10 @@ def main() -> int:
     ok &= verdict("with JSON output ≤ 1 ms", dumped <= 1e-3, f"{dumped * 1e3:.3f} ms")
 
     print("\ncold start (whole process, 15 runs each, interleaved order of runs)")
-    exe = shutil.which("compounding")
+    # the console script installed beside this interpreter (a version manager's shim on PATH
+    # would add its own start-up to the command's)
+    script = Path(PYTHON).with_name("compounding")
+    exe = str(script) if script.exists() else shutil.which("compounding")
     command = [exe] if exe else [PYTHON, "-m", "compounding.cli"]
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(ORDER, handle)

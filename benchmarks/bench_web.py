@@ -63,8 +63,8 @@ def _token(url: str) -> str:
 
     Store.open(url, b"bench").engine.dispose()  # the schema
     people = Accounts(create_engine(url))
-    people.add("bench", "Bench system", "a long benchmark passphrase", ["technician"])
-    return people.create_token("bench", "bench", ["plan"])[1]
+    people.add("loadgen", "Load generator", "a long benchmark passphrase", ["technician"])
+    return people.create_token("loadgen", "loadgen", ["plan"])[1]
 
 
 def _port() -> int:
@@ -114,7 +114,8 @@ def main() -> int:
         print("wrk is not installed: apt-get install wrk")
         return 1
     app_port, bare_port, flask_port = _port(), _port(), _port()
-    exe = shutil.which("compounding")
+    script = Path(PYTHON).with_name("compounding")  # not a version manager's shim
+    exe = str(script) if script.exists() else shutil.which("compounding")
     command = [exe] if exe else [PYTHON, "-m", "compounding.cli"]
     folder = Path(tempfile.mkdtemp())
     script = folder / "report.lua"

@@ -12,10 +12,12 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import time
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from types import SimpleNamespace
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -34,6 +36,8 @@ SCOPES = ("plan", "records:read", "records:write")
 MIN_PASSWORD = 12
 LOCK_AFTER = 5
 LOCK_FOR = timedelta(minutes=15)
+TOKEN_MEMO_S = 2.0
+"""How long a valid token's look-up is remembered [s]."""
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 _TOKEN = re.compile(r"cw_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})")
 
@@ -141,6 +145,7 @@ class Accounts:
         self._writes = writer(engine)
         self.hasher = hasher or PasswordHasher()  # argon2id, the library's default cost
         self._dummy = self.hasher.hash("not a password of anyone's")
+        self._memo: dict[str, tuple[float, tuple[Token, User]]] = {}
 
     # -- users ------------------------------------------------------------------------------
 
@@ -208,6 +213,7 @@ class Accounts:
         return user
 
     def disable(self, username: str) -> User:
+        self._memo.clear()
         user = self._require(username)
         with self._writes.begin() as connection:
             connection.execute(update(users).where(users.c.id == user.id).values(disabled=1))
@@ -295,6 +301,7 @@ class Accounts:
                                                           .order_by(api_tokens.c.id))]
 
     def revoke_token(self, name: str) -> Token:
+        self._memo.clear()
         with self._writes.begin() as connection:
             done = connection.execute(update(api_tokens).where(
                 api_tokens.c.name == name, api_tokens.c.revoked_at.is_(None))
@@ -304,18 +311,28 @@ class Accounts:
         return next(t for t in self.tokens() if t.name == name)
 
     def token_user(self, text: str) -> tuple[Token, User] | None:
-        """The live token written ``text`` and its owner (an enabled user), or ``None``."""
+        """The live token written ``text`` and its owner (an enabled user), or ``None``. A
+        valid answer is remembered for :data:`TOKEN_MEMO_S` seconds (a pharmacy system calls
+        many times a second); revoking or disabling in this process forgets it at once, in
+        another process within that time."""
         match = _TOKEN.fullmatch(text)
         if match is None:
             return None
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        remembered = self._memo.get(digest)
+        if remembered is not None and remembered[0] > time.monotonic():
+            return remembered[1]
         prefix, secret = match.groups()
         with self.engine.connect() as connection:
-            row = connection.execute(select(api_tokens)
-                                     .where(api_tokens.c.prefix == prefix)).first()
-        if row is None or row.revoked_at is not None or not same(
+            row = connection.execute(
+                select(api_tokens, *(c.label(f"u_{c.name}") for c in users.c))
+                .join(users, users.c.id == api_tokens.c.owner_id)
+                .where(api_tokens.c.prefix == prefix)).first()
+        if row is None or row.revoked_at is not None or row.u_disabled or not same(
                 row.secret_hash, hashlib.sha256(secret.encode()).hexdigest()):
             return None
-        owner = self.get(row.owner_id)
-        if owner is None or owner.disabled:
-            return None
-        return _token(row), owner
+        owner = _user(SimpleNamespace(**{c.name: getattr(row, f"u_{c.name}")
+                                         for c in users.c}))
+        found = (_token(row), owner)
+        self._memo[digest] = (time.monotonic() + TOKEN_MEMO_S, found)
+        return found
