@@ -11,6 +11,8 @@ import argparse
 import getpass
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TextIO
 
 from compounding.errors import CompoundingError, ErrorDetail, OrderError
@@ -68,20 +70,24 @@ def db(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int
     return EXIT_OK
 
 
+@contextmanager
+def _output(path: str | None, out: TextIO) -> Iterator[TextIO]:
+    """``path`` made 0600 (patient data: security.md), or standard output."""
+    if not path:
+        yield out
+        return
+    with os.fdopen(os.open(path, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600), "w",
+                   encoding="utf-8") as target:
+        yield target
+
+
 def export(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     store = open_store(args)
-    target = out
-    if args.output:
-        descriptor = os.open(args.output, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
-        target = os.fdopen(descriptor, "w", encoding="utf-8")
     count = 0
-    try:
+    with _output(args.output, out) as target:
         for record in store.export():
             target.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
             count += 1
-    finally:
-        if args.output:
-            target.close()
     AuditLog(store.engine, store.key).record("export", target=args.output or "stdout",
                                              detail={"records": count, "by": "shell"})
     return EXIT_OK
@@ -186,19 +192,12 @@ def audit(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> 
     """The audit trail as JSON lines, oldest first; the export is itself an event."""
     store = open_store(args)
     log = AuditLog(store.engine, store.key)
-    target = out
-    if args.output:
-        target = os.fdopen(os.open(args.output, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600),
-                           "w", encoding="utf-8")
-    try:
+    with _output(args.output, out) as target:
         for event in log.all():
             target.write(json.dumps({"id": event.id, "at": event.at.isoformat(),
                                      "user_id": event.user_id, "token_id": event.token_id,
                                      "action": event.action, "target": event.target,
                                      "detail": event.detail, "remote": event.remote},
                                     ensure_ascii=False) + "\n")
-    finally:
-        if args.output:
-            target.close()
     log.record("audit_export", target=args.output or "stdout", detail={"by": "shell"})
     return EXIT_OK
