@@ -12,7 +12,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from .clock import day_of
@@ -92,10 +99,18 @@ class Scrap(_Entry):
 
 
 class FindingAcknowledgement(_Entry):
-    """A pharmacist's signed acknowledgement of one critical finding of a kept batch."""
+    """A pharmacist's signed acknowledgement of one critical finding of a kept batch: by its id,
+    or by a code exactly one critical finding has (domain.md §11)."""
 
-    code: ShortText
+    finding: LongText | None = None
+    code: ShortText | None = None
     reason: LongText
+
+    @model_validator(mode="after")
+    def _names_a_finding(self) -> FindingAcknowledgement:
+        if self.finding is None and self.code is None:
+            raise PydanticCustomError("FIELD_REQUIRED", "name the finding (its id) or its code")
+        return self
 
 
 def check_transition(action: Action, status: str) -> None:

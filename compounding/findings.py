@@ -8,8 +8,10 @@ acknowledged by a named pharmacist, with a reason, before a patient label may be
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic_core import PydanticCustomError
 
 from .types import LongText, Name, ShortText
 
@@ -30,25 +32,46 @@ _RANK = {Severity.info: 0, Severity.warning: 1, Severity.critical: 2}
 
 
 class Acknowledgement(BaseModel):
-    """A pharmacist's acknowledgement of a critical finding, printed on the worksheet."""
+    """A pharmacist's acknowledgement of one critical finding, printed on the worksheet.
+
+    ``finding`` names it by its id (``"OPIOID_COADMINISTRATION:concurrent_medications[1]"``);
+    a ``code`` alone is taken only when exactly one critical finding has that code (domain.md
+    §11): one acknowledgement never clears two findings.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    code: ShortText
+    finding: LongText | None = None
+    code: ShortText | None = None
     pharmacist: Name
     reason: LongText
 
+    @model_validator(mode="after")
+    def _names_a_finding(self) -> Acknowledgement:
+        if self.finding is None and self.code is None:
+            raise PydanticCustomError("FIELD_REQUIRED", "name the finding (its id) or its code")
+        return self
+
 
 class Finding(BaseModel):
-    """Something in a valid order that the pharmacist must see."""
+    """Something in a valid order that the pharmacist must see. ``id`` is its code and field,
+    ``"OPIOID_COADMINISTRATION:concurrent_medications[1]"`` (domain.md §11)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    id: str = ""
     code: str
     severity: Severity
     field: str
     message: str
     acknowledgement: Acknowledgement | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _identified(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("id"):
+            data = {**data, "id": f"{data.get('code')}:{data.get('field')}"}
+        return data
 
     @property
     def needs_acknowledgement(self) -> bool:

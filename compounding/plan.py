@@ -22,13 +22,12 @@ from .dating import Component, beyond_use
 from .display import show
 from .dosing import check_dose
 from .fill import FillBasis, filler_capacity, smallest_fitting_size
-from .findings import Finding
+from .findings import Acknowledgement, Finding
 from .models import Order, Plan
 from .opioids import check_opioids
 from .orders import parse_order
 from .release import check_release, contains_lactose
 from .review import Review
-from .rules import CRITICAL_CODES
 from .settings import DEFAULT_SETTINGS, Settings
 from .weighing import check_weighings
 
@@ -90,11 +89,6 @@ def work_out(order: Order | Mapping[str, Any], settings: Settings | None = None)
         birth = None
     check_dose(review, strength=strength, doses_per_day=order.doses_per_day, birth=birth,
                weight=patient.weight if patient else None, on=on)
-    for index, ack in enumerate(order.acknowledgements):
-        if ack.code not in CRITICAL_CODES:
-            review.error("UNKNOWN_ACKNOWLEDGEMENT", f"acknowledgements[{index}].code",
-                         f"“{ack.code}” is not a critical finding; critical codes: "
-                         f"{', '.join(sorted(CRITICAL_CODES))}")
     bud, rationale = beyond_use(review, on, settings.beyond_use_days, [
         Component("source tablet lot", "source.expiry", source.expiry),
         Component("filler lot", "filler.expiry", order.filler.expiry),
@@ -117,10 +111,12 @@ def work_out(order: Order | Mapping[str, Any], settings: Settings | None = None)
     check_weighings(review, batch, settings.minimum_weighable_quantity)
     check_opioids(review, order.concurrent_medications)
     check_conditions(review, patient.conditions if patient else [])
+    findings = acknowledged(review, review.findings, order.acknowledgements)
+    review.raise_errors()
     return Worked(order=order, settings=settings, strength=strength, overage_percent=percent,
                   pack_stat=pack_stat, basis=basis, batch=batch, beyond_use_date=bud,
                   beyond_use_rationale=rationale,
-                  findings=_acknowledged(review.findings, order),
+                  findings=findings,
                   contains_lactose=contains_lactose(order, filler), compounded_on=on)
 
 
@@ -153,15 +149,50 @@ def _capacity(review: Review, order: Order, settings: Settings, filler: Any,
     return None
 
 
-def _acknowledged(findings: list[Finding], order: Order) -> list[Finding]:
-    """Findings most severe first, critical ones carrying the order's acknowledgement."""
-    acks = {ack.code: ack for ack in order.acknowledgements}
-    marked = [
-        f.model_copy(update={"acknowledgement": acks[f.code]})
-        if f.code in acks and f.severity.rank == 2 else f
-        for f in findings
-    ]
+def acknowledged(review: Review, findings: list[Finding],
+                 acknowledgements: list[Acknowledgement]) -> list[Finding]:
+    """Findings most severe first, each critical one carrying the acknowledgement that names it
+    (domain.md §11): by its id, or by a code that exactly one critical finding has
+    (``AMBIGUOUS_ACKNOWLEDGEMENT`` otherwise, listing the ids). One acknowledgement never clears
+    two findings, nor one finding two acknowledgements."""
+    critical = [f for f in findings if f.severity.rank == 2]
+    given: dict[str, Acknowledgement] = {}
+    for index, ack in enumerate(acknowledgements):
+        target = match_acknowledgement(review, critical, ack, f"acknowledgements[{index}]")
+        if target is None:
+            continue
+        if target.id in given:
+            review.error("UNKNOWN_ACKNOWLEDGEMENT", f"acknowledgements[{index}]",
+                         f"{target.id} is acknowledged twice: one acknowledgement each")
+        given[target.id] = ack
+    marked = [f.model_copy(update={"acknowledgement": given[f.id]}) if f.id in given else f
+              for f in findings]
     return sorted(marked, key=lambda f: -f.severity.rank)
+
+
+def match_acknowledgement(review: Review, critical: list[Finding], ack: Acknowledgement,
+                          where: str) -> Finding | None:
+    """The one critical finding ``ack`` names, or ``None`` with the error recorded."""
+    ids = ", ".join(f.id for f in critical) or "none"
+    if ack.finding is not None:
+        found = next((f for f in critical if f.id == ack.finding), None)
+        if found is None:
+            review.error("UNKNOWN_ACKNOWLEDGEMENT", f"{where}.finding",
+                         f"“{ack.finding}” is not a critical finding of this order; its "
+                         f"critical findings: {ids}")
+        return found
+    same_code = [f for f in critical if f.code == ack.code]
+    if len(same_code) == 1:
+        return same_code[0]
+    if same_code:
+        review.error("AMBIGUOUS_ACKNOWLEDGEMENT", f"{where}.code",
+                     f"{len(same_code)} findings have the code {ack.code}: name the one "
+                     f"acknowledged by its id ({', '.join(f.id for f in same_code)})")
+    else:
+        review.error("UNKNOWN_ACKNOWLEDGEMENT", f"{where}.code",
+                     f"“{ack.code}” is not the code of a critical finding of this order; its "
+                     f"critical findings: {ids}")
+    return None
 
 
 def plan_of(worked: Worked) -> Plan:

@@ -108,7 +108,11 @@ RULES: tuple[Rule, ...] = (
     Rule("TABLET_LIGHTER_THAN_DRUG", "error", None,
          "Average tablet weight below the drug it contains: a mis-typed weight.", "domain.md §2"),
     Rule("UNKNOWN_ACKNOWLEDGEMENT", "error", None,
-         "An acknowledgement names a code that is not a critical finding rule.", "domain.md §4"),
+         "An acknowledgement names no critical finding of the order, or a finding twice.",
+         "domain.md §4, §11"),
+    Rule("AMBIGUOUS_ACKNOWLEDGEMENT", "error", None,
+         "An acknowledgement names only a code that several critical findings have: name the "
+         "finding by its id.", "domain.md §11"),
     # Dose
     Rule("DOSE_ULTRA_LOW", "error", None,
          "Daily dose below 0.001 mg: capsules from 50 mg tablets cannot deliver it.", _TOLJAN),

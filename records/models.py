@@ -89,17 +89,19 @@ class Record(_Frozen):
         for revision in self.revisions:
             if (revision.action == "acknowledgement" and revision.signed_in
                     and revision.data is not None):
-                given.setdefault(revision.data["code"], Acknowledgement(
-                    code=revision.data["code"], pharmacist=revision.author or "",
+                data = revision.data
+                finding = data.get("finding") or f"{data['code']}:{data.get('field')}"
+                given.setdefault(finding, Acknowledgement(
+                    finding=finding, pharmacist=revision.author or "",
                     reason=revision.reason or ""))
         return list(given.values())
 
     @property
     def unacknowledged(self) -> list[Finding]:
-        """Critical findings of the plan that no pharmacist has signed for yet."""
-        done = {a.code for a in self.acknowledgements}
+        """Critical findings of the plan that no pharmacist has signed for yet, by id."""
+        done = {a.finding for a in self.acknowledgements}
         return [f for f in self.plan.findings
-                if f.severity.value == "critical" and f.code not in done]
+                if f.severity.value == "critical" and f.id not in done]
 
     def labelled_order(self) -> Order:
         """The order with the signed acknowledgements, as the label is printed from."""

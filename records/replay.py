@@ -28,7 +28,7 @@ def replay_problems(record: Record) -> list[str]:
         return [f"its order does not plan: {exc}"]
     if plan.model_dump(mode="json") != record.plan.model_dump(mode="json"):
         found.append("its plan is not the plan of its order")
-    critical = {f.code for f in plan.findings if f.severity.value == "critical"}
+    critical = {f.id for f in plan.findings if f.severity.value == "critical"}
     status, authors = None, set()
     for expected, revision in enumerate(record.revisions, start=1):
         where = f"revision {expected}"
@@ -62,7 +62,8 @@ def replay_problems(record: Record) -> list[str]:
                 authors.add(revision.author_id)
             else:
                 authors.add(-expected)  # an unauthenticated author counts as someone
-        elif revision.action == "acknowledgement" and data.get("code") not in critical:
+        elif revision.action == "acknowledgement" and (
+                data.get("finding") or f"{data.get('code')}:{data.get('field')}") not in critical:
             found.append(f"{where}: acknowledges {data.get('code')}, not a critical finding")
         if revision.status != after:
             found.append(f"{where} ends {revision.status}, but a {revision.action} leads to "

@@ -35,11 +35,13 @@ from compounding.bench import (
 )
 from compounding.clock import today
 from compounding.errors import ErrorDetail, OrderError
+from compounding.findings import Acknowledgement
 from compounding.lot_grammar import is_automatic, normal_lot
 from compounding.models import Order, Plan
 from compounding.orders import parse_order, validation_errors
-from compounding.plan import plan_of, work_out
+from compounding.plan import match_acknowledgement, plan_of, work_out
 from compounding.profile import Pharmacy, Profile
+from compounding.review import Review
 
 from .chain import batch_digest, revision_digest
 from .db import make_engine, writer
@@ -465,16 +467,21 @@ class Store:
         """A pharmacist's signature acknowledging a critical finding (the label needs it)."""
         acknowledgement = _parse(FindingAcknowledgement, acknowledgement)
         _require_expected(expected)
-        pending = {f.code: f for f in self.get(lot).unacknowledged}
-        finding = pending.get(acknowledgement.code)
-        if finding is None:
-            raise OrderError([ErrorDetail(
-                "UNKNOWN_ACKNOWLEDGEMENT", "code",
-                f"“{acknowledgement.code}” is not an unacknowledged critical finding of this "
-                f"batch" + (f"; pending: {', '.join(sorted(pending))}" if pending else ""))])
+        record = self.get(lot)
+        review = Review()
+        critical = [f for f in record.plan.findings if f.severity.rank == 2]
+        finding = match_acknowledgement(review, critical, Acknowledgement(
+            finding=acknowledgement.finding, code=acknowledgement.code, pharmacist="-",
+            reason=acknowledgement.reason), "acknowledgement")
+        if finding is not None and finding.id not in {f.id for f in record.unacknowledged}:
+            review.error("UNKNOWN_ACKNOWLEDGEMENT", "finding",
+                         f"{finding.id} is acknowledged already")
+        review.raise_errors()
+        assert finding is not None
         return self._append(lot, "acknowledgement", expected, signer, acknowledgement.reason,
-                            {"code": finding.code, "field": finding.field},
-                            meaning=f"acknowledged {finding.code}:{finding.field}")
+                            {"finding": finding.id, "code": finding.code,
+                             "field": finding.field},
+                            meaning=f"acknowledged {finding.id}")
 
     def scrap(self, lot: str, scrap: Scrap | Mapping[str, Any], signer: Author, *,
               expected: int | None) -> Record:

@@ -172,3 +172,62 @@ def test_blend_equals_powder_plus_filler_in_output():
     dumped = plan.model_dump(mode="json")
     assert abs(dumped["blend_total"]["value"] - dumped["tablet_powder"]["value"]
                - dumped["filler_total"]["value"]) <= 2e-6
+
+
+TWO_OPIOIDS = ["Percocet 5/325 mg", "methadone 80 mg daily"]
+
+
+def test_each_finding_has_an_id():
+    plan = plan_order(make_order(concurrent_medications=TWO_OPIOIDS))
+    assert [f.id for f in plan.findings] == [
+        "OPIOID_COADMINISTRATION:concurrent_medications[0]",
+        "OPIOID_COADMINISTRATION:concurrent_medications[1]"]
+    assert plan.model_dump(mode="json")["findings"][0]["id"] == plan.findings[0].id
+
+
+def test_one_acknowledgement_never_clears_two_findings(errors_of):
+    # "Percocet stopped" also cleared "methadone 80 mg daily", and the label printed
+    by_code = {"code": "OPIOID_COADMINISTRATION", "pharmacist": "R. Okafor",
+               "reason": "Percocet stopped"}
+    errors = errors_of(make_order(concurrent_medications=TWO_OPIOIDS,
+                                  acknowledgements=[by_code]))
+    assert [(e["code"], e["field"]) for e in errors] == [
+        ("AMBIGUOUS_ACKNOWLEDGEMENT", "acknowledgements[0].code")]
+    assert "concurrent_medications[1]" in errors[0]["message"]
+    by_id = {**by_code, "code": None, "finding": "OPIOID_COADMINISTRATION:"
+                                                 "concurrent_medications[0]"}
+    plan = plan_order(make_order(concurrent_medications=TWO_OPIOIDS,
+                                 acknowledgements=[{k: v for k, v in by_id.items() if v}]))
+    assert [f.id for f in plan.unacknowledged] == [
+        "OPIOID_COADMINISTRATION:concurrent_medications[1]"]
+
+
+@pytest.mark.parametrize(("ack", "field"), [
+    ({"finding": "OPIOID_COADMINISTRATION:concurrent_medications[5]"},
+     "acknowledgements[0].finding"),
+    ({"code": "DOSE_ABOVE_LDN"}, "acknowledgements[0].code"),
+], ids=["no-such-finding", "no-such-code"])
+def test_an_acknowledgement_of_nothing_is_refused(errors_of, ack, field):
+    order = make_order(concurrent_medications=TWO_OPIOIDS[:1],
+                       acknowledgements=[{**ack, "pharmacist": "R", "reason": "r"}])
+    assert [(e["code"], e["field"]) for e in errors_of(order)] == [
+        ("UNKNOWN_ACKNOWLEDGEMENT", field)]
+
+
+def test_a_record_acknowledgement_by_code_must_be_unambiguous(store):
+    from compounding import OrderError
+
+    from .people import RPH, TECH
+    from .test_records import ORDER, PROFILE
+
+    lot = store.create({**ORDER, "concurrent_medications": TWO_OPIOIDS}, PROFILE,
+                       TECH).lot_number
+    with pytest.raises(OrderError) as caught:
+        store.acknowledge(lot, {"code": "OPIOID_COADMINISTRATION", "reason": "stopped"}, RPH,
+                          expected=1)
+    assert [e.code for e in caught.value.errors] == ["AMBIGUOUS_ACKNOWLEDGEMENT"]
+    record = store.acknowledge(lot, {"finding": "OPIOID_COADMINISTRATION:"
+                                                "concurrent_medications[0]",
+                                     "reason": "Percocet stopped"}, RPH, expected=1)
+    assert [f.id for f in record.unacknowledged] == [
+        "OPIOID_COADMINISTRATION:concurrent_medications[1]"]

@@ -117,11 +117,13 @@ def test_label_only_for_a_verified_acknowledged_batch(client, pharmacist):
         "password": PASSWORD}).status_code == 403  # the technician is not a pharmacist
     rph = token(pharmacist)
     wrong = pharmacist.post(f"/records/{lot}/acknowledgement", data={
-        "csrf_token": rph, "revision": "2", "code": "OPIOID_COADMINISTRATION",
+        "csrf_token": rph, "revision": "2",
+        "finding": "OPIOID_COADMINISTRATION:concurrent_medications[0]",
         "reason": "Opioid stopped 2026-11-01", "password": "not my password at all"})
     assert wrong.status_code == 403 and "SIGNATURE_FAILED" in wrong.get_data(as_text=True)
     assert pharmacist.post(f"/records/{lot}/acknowledgement", data={
-        "csrf_token": rph, "revision": "2", "code": "OPIOID_COADMINISTRATION",
+        "csrf_token": rph, "revision": "2",
+        "finding": "OPIOID_COADMINISTRATION:concurrent_medications[0]",
         "reason": "Opioid stopped 2026-11-01", "password": PASSWORD}).status_code == 303
     assert pharmacist.post(f"/records/{lot}/verification", data={
         "csrf_token": rph, "revision": "3", "decision": "approve",

@@ -151,7 +151,7 @@ def verification(lot: str):
 @bp.post("/<lot>/acknowledgement")
 def acknowledgement(lot: str):
     return _step(lot, "signature", lambda form, expected: store().acknowledge(
-        lot, {k: form.get(k, "").strip() for k in ("code", "reason")}, _signed(form),
+        lot, {k: form.get(k, "").strip() for k in ("finding", "reason")}, _signed(form),
         expected=expected))
 
 
