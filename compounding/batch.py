@@ -20,6 +20,23 @@ QC_LOW = Fraction(90, 100)
 QC_HIGH = Fraction(110, 100)
 """Capsule net weight acceptance, 90-110 % of w (old USP <795> capsule rule; UNC lab notes)."""
 
+
+def qc_limits(fill_weight: Fraction, readability: Fraction) -> tuple[Fraction, Fraction]:
+    """The acceptance range [mg] printed and checked alike (domain.md §12): 90 % of w rounded
+    up and 110 % of w rounded down to the balance's readability [mg], so a capsule the sheet
+    accepts the check accepts, and none outside the true range.
+
+    >>> qc_limits(Fraction(130), Fraction(1))   # 117 and 143 exactly
+    (Fraction(117, 1), Fraction(143, 1))
+    >>> qc_limits(Fraction(125), Fraction(1))   # 112.5 -> 113, 137.5 -> 137
+    (Fraction(113, 1), Fraction(137, 1))
+    >>> qc_limits(Fraction(125), Fraction(1, 10))   # a 0.1 mg balance: 112.5 to 137.5
+    (Fraction(225, 2), Fraction(275, 2))
+    """
+    low = ceil(fill_weight * QC_LOW / readability) * readability
+    high = floor(fill_weight * QC_HIGH / readability) * readability
+    return low, high
+
 HCL_PER_BASE = Fraction(37787, 34141)
 """Naltrexone HCl / base molecular weights, 377.87 / 341.41 = 1.1068 (NZ Medsafe datasheet)."""
 
@@ -100,13 +117,14 @@ class Batch:
 
 def compute_batch(*, strength: Fraction, quantity: int, overage: int, tablet_strength: Fraction,
                   tablet_weight: Fraction, pack_stat: Fraction, density_factor: Fraction,
-                  method: Method) -> Batch:
+                  method: Method, readability: Fraction = Fraction(1)) -> Batch:
     """The batch of domain.md §3 steps 2-5.
 
     Parameters: ``strength`` d [mg HCl per capsule]; ``quantity`` n [capsules]; ``overage`` e
     [capsules]; ``tablet_strength`` S [mg]; ``tablet_weight`` W [mg]; ``pack_stat`` F [mg];
     ``density_factor`` DF [-]; ``method`` ``whole_tablets`` (use all the powder of T tablets) or
-    ``exact_portion`` (weigh out the powder for N capsules).
+    ``exact_portion`` (weigh out the powder for N capsules); ``readability`` [mg] of the
+    balance, to which the QC range is rounded inwards (:func:`qc_limits`).
 
     The caller has checked that f > 0 (:func:`filler_per_capsule`).
 
@@ -146,7 +164,7 @@ def compute_batch(*, strength: Fraction, quantity: int, overage: int, tablet_str
         filler_per_capsule=f,
         filler_total=equivalents * f,
         fill_weight=w,
-        fill_weight_min=w * QC_LOW,
-        fill_weight_max=w * QC_HIGH,
+        fill_weight_min=qc_limits(w, readability)[0],
+        fill_weight_max=qc_limits(w, readability)[1],
         blend_total=equivalents * w,
     )

@@ -95,7 +95,9 @@ def explain(worked: Worked) -> list[Step]:
             Step("", "Naltrexone in batch", "N × d", f"{N} × {x(d)}",
                  f"{x(b.naltrexone_total)} mg"),
         ]
-    steps.append(Step("", "QC range per capsule", "90 % × w to 110 % × w",
-                      f"{x(QC_LOW)} × {x(b.fill_weight)} to {x(QC_HIGH)} × {x(b.fill_weight)}",
+    step = worked.settings.balance_readability
+    steps.append(Step("", "QC range per capsule",
+                      f"90 % × w up, 110 % × w down, to the balance's {x(step)} mg",
+                      f"{x(QC_LOW * b.fill_weight)} ↑ to {x(QC_HIGH * b.fill_weight)} ↓",
                       f"{x(b.fill_weight_min)} to {x(b.fill_weight_max)} mg"))
     return steps

@@ -107,7 +107,8 @@ def work_out(order: Order | Mapping[str, Any], settings: Settings | None = None)
     batch = compute_batch(strength=strength, quantity=order.quantity, overage=extra,
                           tablet_strength=source.strength,
                           tablet_weight=source.average_tablet_weight, pack_stat=pack_stat,
-                          density_factor=order.density_factor, method=order.method)
+                          density_factor=order.density_factor, method=order.method,
+                          readability=settings.balance_readability)
     check_weighings(review, batch, settings.minimum_weighable_quantity)
     check_opioids(review, order.concurrent_medications)
     check_conditions(review, patient.conditions if patient else [])

@@ -231,3 +231,34 @@ def test_a_record_acknowledgement_by_code_must_be_unambiguous(store):
                                      "reason": "Percocet stopped"}, RPH, expected=1)
     assert [f.id for f in record.unacknowledged] == [
         "OPIOID_COADMINISTRATION:concurrent_medications[1]"]
+
+
+def test_one_qc_range_on_paper_and_in_the_check():
+    # domain.md §12 worked by hand: DF = 1 so w = F = 125 mg; 90 % × 125 = 112.5 mg rounds UP
+    # to 113 mg and 110 % × 125 = 137.5 mg rounds DOWN to 137 mg on a 1 mg balance. The sheet
+    # said 112-138 mg for a 112.5-137.5 range, and the check flagged 115 and 141 at w = 128.
+    from compounding.bench import BenchEntry, check_bench
+    from compounding.documents import worksheet_pdf
+
+    from . import pdf
+
+    order = make_order(filler={"pack_stat": "125 mg"})
+    plan = plan_order(order)
+    assert (plan.fill_weight, plan.fill_weight_min, plan.fill_weight_max) == (125, 113, 137)
+    entry = BenchEntry.model_validate({
+        "tablets_used": 3, "tablet_powder_actual": "750 mg", "filler_actual": "3400 mg",
+        "capsules_made": 33, "capsule_weights": ["112.9 mg", "113 mg", "137 mg", "137.1 mg"],
+        "compounded_at": "2026-11-22T10:00:00+00:00"})
+    assert [f.field for f in check_bench(entry, plan)] == ["capsule_weights[0]",
+                                                          "capsule_weights[3]"]
+    text = pdf.text(worksheet_pdf(order))
+    assert "113 mg to 137 mg" in text and "112 mg" not in text and "138 mg" not in text
+
+
+def test_a_finer_balance_keeps_the_half_milligrams():
+    # the same batch on a 0.1 mg balance: 112.5 to 137.5 mg
+    from compounding import Settings
+
+    plan = plan_order(make_order(filler={"pack_stat": "125 mg"}),
+                      Settings(balance_readability="0.1 mg"))
+    assert (plan.fill_weight_min, plan.fill_weight_max) == (F(225, 2), F(275, 2))
