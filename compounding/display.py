@@ -46,3 +46,39 @@ def show_to_step(value: Fraction, step: Fraction) -> str:
 def count(number: int, noun: str) -> str:
     """``1 tablet``, ``3 tablets``."""
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def exact(value: Fraction) -> str | None:
+    """``value`` as a decimal written out exactly (leading zero, no trailing zeros), or
+    ``None`` when its decimal does not terminate.
+
+    >>> exact(Fraction(1, 2000)), exact(Fraction(17, 16)), exact(Fraction(9, 2))
+    ('0.0005', '1.0625', '4.5')
+    >>> exact(Fraction(1, 3)) is None
+    True
+    """
+    value = Fraction(value)
+    places, scaled = 0, value
+    while scaled.denominator != 1:
+        if places > 30 or (scaled.denominator % 2 and scaled.denominator % 5):
+            return None
+        scaled *= 10
+        places += 1
+    digits = f"{abs(scaled.numerator):0{places + 1}d}"
+    text = f"{digits[:-places]}.{digits[-places:]}" if places else digits
+    return ("-" if value < 0 else "") + text
+
+
+def significant(value: Fraction, figures: int = 3) -> str:
+    """``value`` to ``figures`` significant figures, trailing zeros dropped.
+
+    >>> significant(Fraction(9, 2) * Fraction(37787, 34141)), significant(Fraction(1, 3))
+    ('4.98', '0.333')
+    """
+    return f"{float(value):#.{figures}g}".rstrip("0").rstrip(".")
+
+
+def strength(mg: Fraction) -> str:
+    """A strength [mg] as a label prints it: exactly (``0.0005 mg``, ``1.0625 mg``), or to 3
+    significant figures when its decimal does not terminate (domain.md §13)."""
+    return f"{exact(mg) or significant(mg)} mg"

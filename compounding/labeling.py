@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from .display import show
+from .display import significant, strength
 from .errors import ErrorDetail, OrderError, UnacknowledgedFindings
 from .lots import lot_number
 from .models import Order, Plan
@@ -43,11 +43,14 @@ class LabelContent:
 
 
 def drug_line(plan: Plan) -> str:
-    """``Naltrexone HCl 4.5 mg capsules``, with the base equivalence when ordered as base."""
-    line = f"Naltrexone HCl {show(plan.strength, 3)} mg capsules"
+    """The drug, strength and form exactly as ordered, never rounded (domain.md §13):
+    ``Naltrexone HCl 0.0005 mg capsules``; an order as base leads with what was ordered,
+    ``Naltrexone 4.5 mg (as base) capsules = 4.98 mg naltrexone HCl`` (3 significant figures).
+    """
     if plan.strength_basis == "base":
-        line += f" (≡ {show(plan.strength_as_ordered, 3)} mg naltrexone base)"
-    return line
+        return (f"Naltrexone {strength(plan.strength_as_ordered)} (as base) capsules = "
+                f"{significant(plan.strength)} mg naltrexone HCl")
+    return f"Naltrexone HCl {strength(plan.strength)} capsules"
 
 
 def label_content(order: Order, plan: Plan, pharmacy: Pharmacy) -> LabelContent:

@@ -93,7 +93,8 @@ def test_letter_sheet_holds_ten(tmp_path):
 
 def test_base_order_states_the_equivalence():
     text = pdf.text(label_pdf(make_order(**LABELLED, strength="4.5 mg", strength_basis="base")))
-    assert "Naltrexone HCl 4.981 mg capsules (≡ 4.5 mg naltrexone base)" in text
+    # domain.md §13: what was ordered first; 4.5 × 37787/34141 = 4.9806 → 4.98 (3 figures)
+    assert "Naltrexone 4.5 mg (as base) capsules = 4.98 mg naltrexone HCl" in text
 
 
 def test_no_lactose_statement_without_lactose():
@@ -162,3 +163,18 @@ def test_names_print_exactly(name, tmp_path):
 
 def test_same_input_same_bytes(usual):
     assert usual == (SAMPLES / "usual-4.5mg.label.pdf").read_bytes()
+
+
+@pytest.mark.parametrize(("strength", "line"), [
+    ("0.5 mcg", "Naltrexone HCl 0.0005 mg capsules"),  # was "Naltrexone HCl 0 mg capsules"
+    ("0.0015 mg", "Naltrexone HCl 0.0015 mg capsules"),  # was 0.002
+    ("1.0625 mg", "Naltrexone HCl 1.0625 mg capsules"),
+    ("4.50 mg", "Naltrexone HCl 4.5 mg capsules"),
+], ids=["half-microgram", "0.0015", "1.0625", "no-trailing-zero"])
+def test_the_strength_prints_exactly_as_ordered(strength, line):
+    from compounding import plan_order
+    from compounding.labeling import drug_line
+
+    order = make_order(strength=strength, doses_per_day=2 if "mcg" in strength else 1)
+    plan = plan_order(order)
+    assert drug_line(plan) == line
