@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from pydantic_core import PydanticCustomError
 
 from .capsules import SIZE_NAMES
+from .display import strength as strength_text
 from .fill import FillBasis
 from .findings import Acknowledgement, Finding
 from .types import (
@@ -104,10 +105,12 @@ class Source(_Model):
     """The commercial tablets crushed for the batch.
 
     ``strength`` is S [mg] per tablet (as HCl); ``average_tablet_weight`` is W [mg], the measured
-    average weight of one whole tablet of this lot.
+    average weight of one whole tablet of this lot. ``product`` is the tablets' name; a strength
+    written in it must be S (``SOURCE_STRENGTH_MISMATCH``), and without it the name is made
+    from S (domain.md §12).
     """
 
-    product: Name = "Naltrexone HCl 50 mg tablet"
+    product: Name | None = None
     strength: Mass = Fraction(50)
     average_tablet_weight: Mass
     release: ShortText = "immediate"
@@ -116,6 +119,11 @@ class Source(_Model):
     lot: ComponentLot | None = None
     expiry: Expiry | None = None
     excipients: list[Name] = Field(default_factory=list, max_length=40)
+
+    @property
+    def product_name(self) -> str:
+        """The product as printed: as given, or ``Naltrexone HCl <S> tablet``."""
+        return self.product or f"Naltrexone HCl {strength_text(self.strength)} tablet"
 
 
 class Filler(_Model):

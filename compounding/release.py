@@ -5,9 +5,12 @@ LDN must be immediate release; the source tablets are IR film-coated naltrexone 
 
 from __future__ import annotations
 
+import re
+from fractions import Fraction
 from functools import lru_cache
 
 from .capsules import SHELLS, find_shell
+from .display import show
 from .fillers import (
     FILLERS,
     FillerEntry,
@@ -57,9 +60,27 @@ def check_release(review: Review, order: Order) -> FillerEntry | None:
         review.error("RELEASE_NOT_IMMEDIATE", "source.release",
                      f"source release “{order.source.release}” is not immediate: crush only "
                      f"immediate-release naltrexone HCl tablets")
-    _check_source(review, order.source.product)
+    if order.source.product is not None:
+        _check_source(review, order.source.product, order.source.strength)
     _check_shell(review, order.capsule.shell)
     return _check_filler(review, order.filler.name, order.filler.grade)
+
+
+_STRENGTH_IN_TEXT = re.compile(r"(?<![\w.])(\d{1,6}(?:\.\d{1,6})?)\s?(mg|mcg|µg|μg|ug|g)\b",
+                               re.IGNORECASE)
+_TO_MG = {"mg": Fraction(1), "mcg": Fraction(1, 1000), "µg": Fraction(1, 1000),
+          "μg": Fraction(1, 1000), "ug": Fraction(1, 1000), "g": Fraction(1000)}
+
+
+def _check_source_strength(review: Review, product: str, tablet: Fraction) -> None:
+    """A strength written in the product's name must be S: "Naltrexone HCl 100 mg tablet"
+    with S = 50 mg would make every capsule twice as strong as the worksheet says."""
+    written = [Fraction(number) * _TO_MG[unit.casefold()]
+               for number, unit in _STRENGTH_IN_TEXT.findall(product)]
+    if written and tablet not in written:
+        review.error("SOURCE_STRENGTH_MISMATCH", "source.strength",
+                     f"the product “{product}” says {show(written[0])} mg a tablet but the "
+                     f"tablet strength S is {show(tablet)} mg: correct one of them")
 
 
 @lru_cache(maxsize=1024)
@@ -76,10 +97,12 @@ def source_problem(product: str) -> str | None:
     return None
 
 
-def _check_source(review: Review, product: str) -> None:
+def _check_source(review: Review, product: str, tablet: Fraction) -> None:
     problem = source_problem(product)
     if problem:
         review.error("SOURCE_NOT_IR_NALTREXONE", "source.product", problem)
+    else:
+        _check_source_strength(review, product, tablet)
 
 
 def _check_shell(review: Review, name: str) -> None:

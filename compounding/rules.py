@@ -135,6 +135,9 @@ RULES: tuple[Rule, ...] = (
     # Immediate release
     Rule("RELEASE_NOT_IMMEDIATE", "error", None,
          "Release other than immediate: LDN must be immediate release.", "domain.md §4"),
+    Rule("SOURCE_STRENGTH_MISMATCH", "error", None,
+         "A strength written in the source product's name that is not the tablet strength S.",
+         "domain.md §12"),
     Rule("SOURCE_NOT_IR_NALTREXONE", "error", None,
          "Source product is extended-release, injectable or not plain naltrexone "
          "(Contrave, Vivitrol).", _LABELS),

@@ -92,3 +92,28 @@ def test_grade_names():
     plan = plan_order(make_order(filler={"grade": "Heavenly Grade 9"}))
     assert [(f.code, f.severity.value, f.field) for f in plan.findings] == [
         ("FILLER_GRADE_UNKNOWN", "info", "filler.grade")]
+
+
+def test_the_product_strength_must_be_the_tablet_strength(errors_of):
+    # product "Naltrexone HCl 100 mg tablet" with the default S = 50 mg made 9 mg capsules
+    # for a 4.5 mg order: every capsule twice the worksheet's strength
+    errors = errors_of(make_order(source={"product": "Naltrexone HCl 100 mg tablet"}))
+    assert [(e["code"], e["field"]) for e in errors] == [
+        ("SOURCE_STRENGTH_MISMATCH", "source.strength")]
+    assert "100 mg" in errors[0]["message"] and "50 mg" in errors[0]["message"]
+    # the same strength in other words is fine
+    assert plan_order(make_order(source={"product": "naltrexone hydrochloride 50mg tablets, "
+                                                    "30 count"})).tablets == 3
+
+
+def test_the_default_product_is_made_from_the_tablet_strength():
+    # S = 100 mg with the default product text told the bench to crush "50 mg" tablets
+    from compounding.documents import worksheet_pdf
+
+    from . import pdf
+
+    order = make_order(source={"strength": "100 mg"})
+    # T = ⌈N·d/S⌉ = ⌈32 × 4.5 / 100⌉ = ⌈1.44⌉ = 2 tablets of 100 mg
+    assert plan_order(order).tablets == 2
+    text = pdf.text(worksheet_pdf(order))
+    assert "Naltrexone HCl 100 mg tablet" in text and "50 mg tablet" not in text

@@ -130,7 +130,7 @@ class _Worksheet:
         ndc = f"; NDC {src.ndc}" if src.ndc else ""
         weigh = "weigh out" if b.method == "exact_portion" else "all of it"
         rows = [
-            [f"{src.product} (immediate release){ndc}", src.manufacturer, src.lot, src.expiry,
+            [f"{src.product_name} (immediate release){ndc}", src.manufacturer, src.lot, src.expiry,
              count(b.tablets, "tablet")],
             [f"Tablet powder ({weigh}); measured average tablet weight "
              f"W = {show(src.average_tablet_weight)} mg",
