@@ -60,19 +60,23 @@ def age_on(birth: date, day: date) -> int:
 
 
 def check_dose(review: Review, *, strength: Fraction, doses_per_day: int,
-               birth: date | None, weight: Fraction | None, on: date) -> None:
-    """Dose bands, once-daily and paediatric rules. ``strength`` [mg HCl]; ``weight`` [kg]."""
-    daily = strength * doses_per_day
+               birth: date | None, weight: Fraction | None, on: date,
+               daily_capsules: int | None = None, field: str = "doses_per_day") -> None:
+    """Dose bands, once-daily and paediatric rules, on the daily dose = ``strength`` [mg HCl] ×
+    ``daily_capsules`` (capsules per dose × doses per day, the highest step of a titration;
+    domain.md §10); ``weight`` [kg]; ``field`` is where the daily amount was given."""
+    daily_capsules = daily_capsules or doses_per_day
+    daily = strength * daily_capsules
     band = band_for(daily)
     if band.code is not None:
-        field = "strength" if doses_per_day == 1 else "doses_per_day"
+        field = "strength" if daily_capsules == 1 else field
         text = band.message.format(daily=show(daily))
         if band.code in ("DOSE_ULTRA_LOW", "DOSE_STANDARD"):
             review.error(band.code, field, text)
         else:
             review.finding(band.code, field, text[0].upper() + text[1:] + ".")
     if doses_per_day > 1:
-        review.finding("DOSE_MULTIPLE_DAILY", "doses_per_day",
+        review.finding("DOSE_MULTIPLE_DAILY", field,
                        f"{doses_per_day} doses a day: LDN is taken once daily, usually at bedtime "
                        f"({ONCE_DAILY_SOURCE}). Confirm the directions with the prescriber.")
     if birth is None or age_on(birth, on) >= PEDIATRIC_AGE:

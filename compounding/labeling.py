@@ -59,7 +59,6 @@ def label_content(order: Order, plan: Plan, pharmacy: Pharmacy) -> LabelContent:
     missing = [field for field, value in (
         ("rx_number", order.rx_number),
         ("patient.name", order.patient.name if order.patient else None),
-        ("directions", order.directions),
     ) if not value]
     if missing:
         raise OrderError([ErrorDetail("FIELD_REQUIRED", f, "is required to print a patient label")
@@ -71,7 +70,7 @@ def label_content(order: Order, plan: Plan, pharmacy: Pharmacy) -> LabelContent:
                         f"reason) before the label is printed.")
             for f in plan.unacknowledged
         ])
-    assert order.patient is not None and order.patient.name and order.directions
+    assert order.patient is not None and order.patient.name
     assert order.rx_number
     auxiliary = [COMPOUNDED, OPIOID_WARNING, VIVID_DREAMS]
     if plan.contains_lactose:
@@ -80,7 +79,7 @@ def label_content(order: Order, plan: Plan, pharmacy: Pharmacy) -> LabelContent:
     return LabelContent(
         patient=order.patient.name,
         drug=drug_line(plan),
-        directions=order.directions,
+        directions=plan.directions,  # as ordered, or written from the sig (domain.md §10)
         quantity=f"Qty: {plan.capsules_dispensed} capsules",
         refills=f"Refills: {order.refills}",
         prescriber=prescriber,

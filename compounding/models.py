@@ -23,6 +23,7 @@ from .types import (
     BatchLot,
     BodyWeight,
     CapsuleCount,
+    CapsulesPerDose,
     ComponentLot,
     Day,
     Density,
@@ -153,6 +154,15 @@ class Prescriber(_Model):
     npi: Annotated[ShortText, AfterValidator(_luhn_npi)] | None = None
 
 
+class Sig(_Model):
+    """The directions as numbers (domain.md §10): ``capsules_per_dose``, ``doses_per_day`` and a
+    ``timing`` ("at bedtime")."""
+
+    capsules_per_dose: CapsulesPerDose = 1
+    doses_per_day: DosesPerDay = 1
+    timing: ShortText | None = "at bedtime"
+
+
 class Order(_Model):
     """A capsule order (API v1). Required: strength, quantity, capsule.size,
     source.average_tablet_weight.
@@ -176,6 +186,7 @@ class Order(_Model):
     lot_number: BatchLot | None = None
     patient: Patient | None = None
     prescriber: Prescriber | None = None
+    sig: Sig | None = None
     directions: LongText | None = None
     refills: Refills = 0
     concurrent_medications: list[LongText] = Field(default_factory=list, max_length=60)
@@ -213,6 +224,10 @@ class Plan(_Model):
     compounded_on: date
     beyond_use_date: date
     beyond_use_rationale: str
+    sig: Sig
+    directions: str
+    daily_dose: MassOut
+    days_supply: int
     findings: list[Finding]
 
     @property

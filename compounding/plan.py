@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 
@@ -19,6 +19,8 @@ from .batch import (
 from .clock import today
 from .conditions import check_conditions
 from .dating import Component, beyond_use
+from .directions import Directions
+from .directions import resolve as resolve_directions
 from .display import show
 from .dosing import check_dose
 from .fill import FillBasis, filler_capacity, smallest_fitting_size
@@ -48,6 +50,8 @@ class Worked:
     findings: list[Finding]
     contains_lactose: bool
     compounded_on: date
+    directions: Directions
+    days_supply: int
 
 
 def plan_order(order: Order | Mapping[str, Any], settings: Settings | None = None) -> Plan:
@@ -87,13 +91,23 @@ def work_out(order: Order | Mapping[str, Any], settings: Settings | None = None)
         review.error("FUTURE_BIRTH_DATE", "patient.date_of_birth",
                      f"date of birth {birth.isoformat()} is after the compounding date")
         birth = None
-    check_dose(review, strength=strength, doses_per_day=order.doses_per_day, birth=birth,
-               weight=patient.weight if patient else None, on=on)
+    directions = resolve_directions(review, order)
+    sig = directions.sig
+    check_dose(review, strength=strength, doses_per_day=sig.doses_per_day, birth=birth,
+               weight=patient.weight if patient else None, on=on,
+               daily_capsules=directions.daily_capsules, field=directions.field)
     bud, rationale = beyond_use(review, on, settings.beyond_use_days, [
         Component("source tablet lot", "source.expiry", source.expiry),
         Component("filler lot", "filler.expiry", order.filler.expiry),
         Component("capsule shell lot", "capsule.expiry", order.capsule.expiry),
     ])
+    days_supply = order.quantity // directions.daily_capsules
+    if bud < on + timedelta(days=days_supply):
+        review.finding("BUD_SHORTER_THAN_SUPPLY", "quantity",
+                       f"{order.quantity} capsules at {directions.daily_capsules} a day last "
+                       f"{days_supply} days, past the beyond-use date {bud.isoformat()}: the "
+                       f"patient would take capsules after it. Dispense fewer, or tell the "
+                       f"patient to discard the rest on that date.")
     capacity = _capacity(review, order, settings, filler, strength)
     review.raise_errors()
     assert capacity is not None
@@ -118,7 +132,8 @@ def work_out(order: Order | Mapping[str, Any], settings: Settings | None = None)
                   pack_stat=pack_stat, basis=basis, batch=batch, beyond_use_date=bud,
                   beyond_use_rationale=rationale,
                   findings=findings,
-                  contains_lactose=contains_lactose(order, filler), compounded_on=on)
+                  contains_lactose=contains_lactose(order, filler), compounded_on=on,
+                  directions=directions, days_supply=days_supply)
 
 
 def _capacity(review: Review, order: Order, settings: Settings, filler: Any,
@@ -227,5 +242,9 @@ def plan_of(worked: Worked) -> Plan:
         compounded_on=worked.compounded_on,
         beyond_use_date=worked.beyond_use_date,
         beyond_use_rationale=worked.beyond_use_rationale,
+        sig=worked.directions.sig,
+        directions=worked.directions.text,
+        daily_dose=worked.strength * worked.directions.daily_capsules,
+        days_supply=worked.days_supply,
         findings=worked.findings,
     )

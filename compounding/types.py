@@ -147,6 +147,7 @@ def count_type(minimum: int, maximum: int):
 CapsuleCount = count_type(1, 10_000)
 OverageCount = count_type(0, 10_000)
 DosesPerDay = count_type(1, 24)
+CapsulesPerDose = count_type(1, 10)
 Refills = count_type(0, 99)
 
 _ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")

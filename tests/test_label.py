@@ -113,7 +113,7 @@ def test_refused_while_critical_unacknowledged():
     assert "Jane Q. Public" in pdf.text(label_pdf({**order, "acknowledgements": [ACK]}))
 
 
-@pytest.mark.parametrize("missing", ["rx_number", "directions", "patient"])
+@pytest.mark.parametrize("missing", ["rx_number", "patient"])
 def test_required_for_a_label(missing):
     with pytest.raises(OrderError) as caught:
         label_pdf(make_order(**{**LABELLED, missing: None}))
@@ -128,7 +128,9 @@ def test_long_text_wraps_and_shrinks_never_cut():
                   "pharmacy with any questions about this medicine")
     name = "Maria-Fernanda de los Ángeles Ximena Gutiérrez-Villanueva y Hernández"
     for stock_name in ("4x2", "3x2"):
-        order = make_order(**LABELLED | {"directions": directions, "patient": {"name": name}})
+        # 2 mg: the titration's 2 capsules a day are 4 mg, within the LDN range
+        order = make_order(**LABELLED | {"directions": directions, "patient": {"name": name},
+                                         "strength": "2 mg"})
         text = pdf.text(label_pdf(order, stock(stock_name)))
         assert " ".join(directions.split()) in text and name in text
 
@@ -178,3 +180,10 @@ def test_the_strength_prints_exactly_as_ordered(strength, line):
     order = make_order(strength=strength, doses_per_day=2 if "mcg" in strength else 1)
     plan = plan_order(order)
     assert drug_line(plan) == line
+
+
+def test_directions_are_written_from_the_sig_when_absent():
+    # domain.md §10: 2 capsules per dose, twice daily -> "Take 2 capsules by mouth twice daily"
+    order = make_order(**{**LABELLED, "directions": None, "strength": "1 mg"},
+                       sig={"capsules_per_dose": 2, "doses_per_day": 2, "timing": None})
+    assert "Take 2 capsules by mouth twice daily" in pdf.text(label_pdf(order))

@@ -262,3 +262,44 @@ def test_a_finer_balance_keeps_the_half_milligrams():
     plan = plan_order(make_order(filler={"pack_stat": "125 mg"}),
                       Settings(balance_readability="0.1 mg"))
     assert (plan.fill_weight_min, plan.fill_weight_max) == (F(225, 2), F(275, 2))
+
+
+def test_the_daily_dose_follows_the_directions():
+    # "Take 2 capsules by mouth twice daily" at 4.5 mg is 2 × 2 × 4.5 = 18 mg a day: above the
+    # LDN range (critical), and more than once daily; days' supply ⌊30 / 4⌋ = 7 (domain.md §10)
+    plan = plan_order(make_order(directions="Take 2 capsules by mouth twice daily"))
+    assert plan.daily_dose == 18 and plan.days_supply == 7
+    assert (plan.sig.capsules_per_dose, plan.sig.doses_per_day) == (2, 2)
+    assert [(f.code, f.severity.value) for f in plan.findings] == [
+        ("DOSE_ABOVE_LDN", "critical"), ("DOSE_MULTIPLE_DAILY", "warning")]
+
+
+def test_a_titration_is_checked_at_its_highest_step():
+    # 1 capsule a day, then 2: the dose rules see 2 × 4.5 = 9 mg a day
+    plan = plan_order(make_order(directions="Take 1 capsule at bedtime for a week, then 2 "
+                                            "capsules at bedtime"))
+    assert plan.daily_dose == 9
+    assert "DOSE_ABOVE_LDN" in [f.code for f in plan.findings]
+
+
+def test_directions_and_sig_must_agree(errors_of):
+    order = make_order(directions="Take 1 capsule by mouth at bedtime",
+                       sig={"capsules_per_dose": 2, "doses_per_day": 1})
+    assert [(e["code"], e["field"]) for e in errors_of(order)] == [
+        ("DIRECTIONS_MISMATCH", "directions")]
+
+
+@pytest.mark.parametrize("text", ["Take ½ capsule at bedtime", "Use as directed"])
+def test_unreadable_directions_are_flagged_not_guessed(text):
+    plan = plan_order(make_order(directions=text))
+    assert [f.code for f in plan.findings] == ["DIRECTIONS_UNREAD"]
+    assert plan.daily_dose == F(9, 2)  # the sig assumed: 1 capsule once daily
+
+
+def test_a_supply_that_outlasts_the_bud_is_flagged():
+    # 300 once-daily capsules last 300 days; the BUD is compounding date + 180 days
+    plan = plan_order(make_order(quantity=300))
+    assert plan.days_supply == 300
+    assert [(f.code, f.field) for f in plan.findings] == [("BUD_SHORTER_THAN_SUPPLY",
+                                                          "quantity")]
+    assert plan_order(make_order(quantity=180)).findings == []  # 180 days: the BUD's last day

@@ -112,7 +112,7 @@ class _Worksheet:
             ("Compounding date", f"{self.w.compounded_on.isoformat()}   time: {BLANK}"),
             ("Patient", who),
             ("Prescriber", prescriber),
-            ("Directions", o.directions or "—"),
+            ("Directions", self.plan.directions),
             ("Quantity", f"{count(b.capsules_dispensed, 'capsule')} dispensed + "
                          f"{b.overage_capsules} overage = {b.capsules_required} required; "
                          f"refills {o.refills}"),
