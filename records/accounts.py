@@ -15,7 +15,7 @@ import secrets
 import time
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from types import SimpleNamespace
 from typing import Any
@@ -132,8 +132,7 @@ def _token(row: Any) -> Token:
 
 
 def _aware(moment: datetime | None) -> datetime | None:
-    from datetime import UTC
-
+    """SQLite gives back naive datetimes; they were written in UTC."""
     return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
