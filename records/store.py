@@ -30,6 +30,7 @@ from compounding.bench import (
     Scrap,
     Verification,
     check_bench,
+    check_release_allowed,
     check_transition,
     check_verification,
 )
@@ -426,7 +427,8 @@ class Store:
         """Record what was done at the bench; capsules out of range are flagged."""
         entry = _parse(BenchEntry, entry)
         record = self.get(lot)
-        flags = check_bench(entry, record.plan, record.profile.settings.time_zone)
+        flags = check_bench(entry, record.plan, record.order,
+                            record.profile.settings.time_zone)
         data = {"bench": entry.model_dump(mode="json", exclude_none=True),
                 "flags": [f.model_dump(mode="json") for f in flags]}
         return self._append(lot, "bench", expected, author, None, data,
@@ -437,7 +439,8 @@ class Store:
         """A corrected bench entry, as a new revision saying who and why."""
         correction = _parse(Correction, correction)
         record = self.get(lot)
-        flags = check_bench(correction.bench, record.plan, record.profile.settings.time_zone)
+        flags = check_bench(correction.bench, record.plan, record.order,
+                            record.profile.settings.time_zone)
         data = {"bench": correction.bench.model_dump(mode="json", exclude_none=True),
                 "flags": [f.model_dump(mode="json") for f in flags]}
         return self._append(lot, "correction", expected, author, correction.reason,
@@ -455,6 +458,8 @@ class Store:
         check_transition("verification", record.status)
         authors = record.bench_authors()
         check_verification(verification, authors, signer.user_id, allow_self_verification)
+        if verification.decision == "approve":
+            check_release_allowed(record.unacknowledged, record.flags)
         status = "verified" if verification.decision == "approve" else "rejected"
         meaning = "approved batch" if status == "verified" else "rejected batch"
         if signer.user_id in authors:

@@ -16,7 +16,7 @@ from .helpers import make_order
 from .people import KEY, TECH
 
 BENCH = {"tablets_used": 3, "tablet_powder_actual": "748 mg", "filler_actual": "3581 mg",
-         "capsules_made": 33, "capsule_weights": ["130 mg"],
+         "capsules_made": 33, "capsule_weights": ["130 mg"] * 10,
          "compounded_at": "2026-11-22T10:00:00+00:00", "source_lot": "N-BENCH"}
 
 

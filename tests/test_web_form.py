@@ -108,7 +108,7 @@ def test_label_only_for_a_verified_acknowledged_batch(client, pharmacist):
     tok = token(client)
     bench = {"csrf_token": tok, "revision": "1", "tablets_used": "3",
              "tablet_powder_actual": "748", "filler_actual": "3580", "capsules_made": "33",
-             "capsule_weights": "129 131\n150"}
+             "capsule_weights": "129 131\n150 130 130 130 130 130 130 130"}
     assert client.post(f"/records/{lot}/bench", data=bench).status_code == 303
     page = client.get(f"/records/{lot}").get_data(as_text=True)
     assert "Capsule 3 weighs 150 mg" in page
