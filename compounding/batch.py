@@ -140,6 +140,7 @@ def compute_batch(*, strength: Fraction, quantity: int, overage: int, tablet_str
     p = powder_per_capsule(strength, tablet_weight, tablet_strength)
     f = filler_per_capsule(pack_stat, p, density_factor)
     w = p + f
+    low, high = qc_limits(w, readability)
     if method == "whole_tablets":
         equivalents = tablets * tablet_strength / strength
         to_fill = floor(equivalents)
@@ -164,7 +165,7 @@ def compute_batch(*, strength: Fraction, quantity: int, overage: int, tablet_str
         filler_per_capsule=f,
         filler_total=equivalents * f,
         fill_weight=w,
-        fill_weight_min=qc_limits(w, readability)[0],
-        fill_weight_max=qc_limits(w, readability)[1],
+        fill_weight_min=low,
+        fill_weight_max=high,
         blend_total=equivalents * w,
     )

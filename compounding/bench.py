@@ -26,7 +26,7 @@ from pydantic_core import PydanticCustomError
 from .clock import day_of
 from .display import show
 from .errors import ErrorDetail, OrderError
-from .findings import Finding, Severity
+from .findings import Finding, Severity, require_a_finding
 from .models import Order, Plan
 from .types import ComponentLot, Expiry, LongText, Mass, Name, ShortText, count_type, stored
 
@@ -110,8 +110,7 @@ class FindingAcknowledgement(_Entry):
 
     @model_validator(mode="after")
     def _names_a_finding(self) -> FindingAcknowledgement:
-        if self.finding is None and self.code is None:
-            raise PydanticCustomError("FIELD_REQUIRED", "name the finding (its id) or its code")
+        require_a_finding(self.finding, self.code)
         return self
 
 

@@ -31,6 +31,12 @@ class Severity(StrEnum):
 _RANK = {Severity.info: 0, Severity.warning: 1, Severity.critical: 2}
 
 
+def require_a_finding(finding: str | None, code: str | None) -> None:
+    """An acknowledgement names its finding by id, or by code (domain.md §11)."""
+    if finding is None and code is None:
+        raise PydanticCustomError("FIELD_REQUIRED", "name the finding (its id) or its code")
+
+
 class Acknowledgement(BaseModel):
     """A pharmacist's acknowledgement of one critical finding, printed on the worksheet.
 
@@ -48,8 +54,7 @@ class Acknowledgement(BaseModel):
 
     @model_validator(mode="after")
     def _names_a_finding(self) -> Acknowledgement:
-        if self.finding is None and self.code is None:
-            raise PydanticCustomError("FIELD_REQUIRED", "name the finding (its id) or its code")
+        require_a_finding(self.finding, self.code)
         return self
 
 
