@@ -55,6 +55,8 @@ NAMES = ["Smith", "Jones", "Garcia", "Nguyễn", "Wójcik", "Петрова", "O
 
 KEY = b"the chain key of this benchmark"
 AUTHOR = Author(user_id=1, name="T. Tech")
+LOTS_USED = {"source_lot": "N456", "source_expiry": "2028-01", "filler_lot": "M789",
+             "filler_expiry": "2028-06-30", "capsule_lot": "C321", "capsule_expiry": "2029-01"}
 
 
 def _create(url: str, ready) -> None:
@@ -156,7 +158,7 @@ def corrected_record(store: Store) -> str:
     lot = store.create(ORDER, DEFAULT_PROFILE, AUTHOR).lot_number
     bench = {"tablets_used": 3, "tablet_powder_actual": "748 mg", "filler_actual": "3581 mg",
              "capsules_made": 33, "capsule_weights": [f"{125 + i % 10} mg" for i in range(33)],
-             "compounded_at": "2026-11-22T10:00:00+00:00"}
+             "compounded_at": "2026-11-22T10:00:00+00:00", **LOTS_USED}
     store.enter_bench(lot, bench, AUTHOR)
     for i in range(98):
         store.correct(lot, {"reason": f"re-weighed, pass {i}", "bench": bench}, AUTHOR)

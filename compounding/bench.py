@@ -1,16 +1,14 @@
 """What happens to a batch after its worksheet is printed: bench results, verification, scrap.
 
-Pure rules, no storage: a bench entry is checked against the batch plan (a capsule count larger
-than the batch, more weights than capsules, a component expired on the day), each capsule
-outside 90-110 % of the theoretical fill is flagged, and the verification follows the
-pharmacy's rule on who may verify. The states a batch passes through are data
-(:data:`TRANSITIONS`).
+Pure rules, no storage: what the bench enters (every component's lot and expiry required), the
+approval gate, and the pharmacy's rule on who may verify. The states a batch passes through are
+data (:data:`TRANSITIONS`). The bench entry is checked against the plan in
+:mod:`compounding.reconciliation`.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from fractions import Fraction
 from typing import Literal
 
 from pydantic import (
@@ -23,11 +21,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from .clock import day_of
-from .display import show
 from .errors import ErrorDetail, OrderError
-from .findings import Finding, Severity, require_a_finding
-from .models import Order, Plan
+from .findings import Finding, require_a_finding
 from .types import ComponentLot, Expiry, LongText, Mass, Name, ShortText, count_type, stored
 
 Status = Literal["printed", "compounded", "verified", "rejected", "scrapped"]
@@ -46,6 +41,11 @@ TRANSITIONS: dict[Action, tuple[frozenset[str], Status | None]] = {
 Count = count_type(0, 100_000)
 
 
+COMPONENT_FIELDS = ("source_lot", "source_expiry", "filler_lot", "filler_expiry",
+                    "capsule_lot", "capsule_expiry")
+_USED = Field(default=None, validate_default=True)
+
+
 class _Entry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -59,16 +59,26 @@ class BenchEntry(_Entry):
     filler_actual: Mass
     capsules_made: Count
     capsule_weights: list[Mass] = Field(default_factory=list, max_length=10_000)
-    source_lot: ComponentLot | None = None
-    source_expiry: Expiry | None = None
-    filler_lot: ComponentLot | None = None
-    filler_expiry: Expiry | None = None
-    capsule_lot: ComponentLot | None = None
-    capsule_expiry: Expiry | None = None
+    source_lot: ComponentLot | None = _USED
+    source_expiry: Expiry | None = _USED
+    filler_lot: ComponentLot | None = _USED
+    filler_expiry: Expiry | None = _USED
+    capsule_lot: ComponentLot | None = _USED
+    capsule_expiry: Expiry | None = _USED
     compounded_at: datetime
     compounded_by: Name | None = None
     """A name typed at the bench before sign-in existed: kept in old records, refused now (the
     signed-in user is the author of every step)."""
+
+    @field_validator(*COMPONENT_FIELDS)
+    @classmethod
+    def _component_known(cls, value: object, info: ValidationInfo) -> object:
+        """The lot and expiry of every component used are required (domain.md §12); records
+        kept before they were are read as they are."""
+        if value is None and not stored(info):
+            raise PydanticCustomError(
+                "FIELD_REQUIRED", "the lot and expiry of every component used are required")
+        return value
 
     @field_validator("compounded_by")
     @classmethod
@@ -139,114 +149,18 @@ def check_label_allowed(status: str, lot: str) -> None:
             f"verified it")])
 
 
-POWDER_MARGIN = Fraction(102, 100)
-"""Powder weighed may exceed the tablets' weight by at most 2 % (balance and crushing)."""
-STRENGTH_WARN = (Fraction(95, 100), Fraction(105, 100))
-STRENGTH_LIMIT = (Fraction(90, 100), Fraction(110, 100))
 NOT_RELEASABLE = frozenset({"BENCH_STRENGTH_OUT_OF_RANGE", "BENCH_TABLETS_MISMATCH"})
 """Bench findings after which a batch can only be rejected or corrected (domain.md §12)."""
 
 
-def strength_made(entry: BenchEntry, plan: Plan) -> Fraction:
-    """The strength the bench made [mg per capsule] (domain.md §12): drug in the blend ÷ blend
-    mass × mean capsule net weight, the drug being the powder weighed × S/W (= d/p).
-
-    The domain's example batch: 748 mg of powder (p = 22.5 mg, d = 4.5 mg) holds 149.6 mg of
-    drug in 748 + 3581 = 4329 mg of blend; capsules of 130 mg mean make 4.4925 mg (99.8 %).
-    """
-    drug = entry.tablet_powder_actual * plan.strength / plan.tablet_powder_per_capsule
-    blend = entry.tablet_powder_actual + entry.filler_actual
-    mean = sum(entry.capsule_weights, Fraction(0)) / len(entry.capsule_weights)
-    return drug / blend * mean
-
-
-def check_bench(entry: BenchEntry, plan: Plan, order: Order,
-                time_zone: str = "UTC") -> list[Finding]:
-    """The bench entry checked against the plan (domain.md §12): errors (:class:`OrderError`)
-    for what cannot be — fewer capsules than the prescription, more powder than the tablets
-    hold, too few capsules weighed, an expired component — and findings for what the pharmacist
-    must weigh: each capsule outside the QC range, tablets used other than T, the strength made.
-
-    Expiries are judged on the pharmacy's date of the bench work (``time_zone``, IANA).
-    """
-    errors = []
-    if entry.capsules_made > plan.capsules_to_fill:
-        errors.append(ErrorDetail(
-            "CAPSULES_EXCEED_BATCH", "capsules_made",
-            f"{entry.capsules_made} capsules cannot come from a batch that fills "
-            f"{plan.capsules_to_fill}"))
-    if entry.capsules_made < plan.capsules_dispensed:
-        errors.append(ErrorDetail(
-            "BENCH_SHORT", "capsules_made",
-            f"{entry.capsules_made} capsules cannot fill a prescription of "
-            f"{plan.capsules_dispensed}"))
-    if len(entry.capsule_weights) > entry.capsules_made:
-        errors.append(ErrorDetail(
-            "WEIGHTS_EXCEED_CAPSULES", "capsule_weights",
-            f"{len(entry.capsule_weights)} weights for {entry.capsules_made} capsules made"))
-    needed = min(plan.capsules_to_weigh, entry.capsules_made)
-    if len(entry.capsule_weights) < needed:
-        errors.append(ErrorDetail(
-            "BENCH_WEIGHTS_MISSING", "capsule_weights",
-            f"{len(entry.capsule_weights)} capsule weights: weigh at least {needed}"))
-    most = entry.tablets_used * order.source.average_tablet_weight * POWDER_MARGIN
-    if entry.tablet_powder_actual > most:
-        errors.append(ErrorDetail(
-            "BENCH_POWDER_EXCEEDS_TABLETS", "tablet_powder_actual",
-            f"{show(entry.tablet_powder_actual)} mg of powder is more than "
-            f"{entry.tablets_used} tablets of {show(order.source.average_tablet_weight)} mg hold "
-            f"(at most {show(most)} mg with 2 % for the balance)"))
-    day = day_of(entry.compounded_at, time_zone)
-    for field in ("source_expiry", "filler_expiry", "capsule_expiry"):
-        expiry = getattr(entry, field)
-        if expiry is not None and expiry <= day:
-            errors.append(ErrorDetail("COMPONENT_EXPIRED", field,
-                                      f"expired on {expiry.isoformat()}, on or before the day "
-                                      f"it was used ({day.isoformat()})"))
-    if errors:
-        raise OrderError(errors)
-    low, high = plan.fill_weight_min, plan.fill_weight_max
-    found = [
-        Finding(code="CAPSULE_OUT_OF_RANGE", severity=Severity.warning,
-                field=f"capsule_weights[{i}]",
-                message=f"Capsule {i + 1} weighs {float(w):g} mg, outside "
-                        f"{float(low):g}-{float(high):g} mg (90-110 % of the fill weight): set it "
-                        f"aside.")
-        for i, w in enumerate(entry.capsule_weights) if not low <= w <= high
-    ]
-    if entry.tablets_used != plan.tablets:
-        found.append(Finding(
-            code="BENCH_TABLETS_MISMATCH", severity=Severity.critical, field="tablets_used",
-            message=f"{entry.tablets_used} tablets used where the plan crushes {plan.tablets}: "
-                    f"the batch's strength is not the one planned. Correct the entry or reject "
-                    f"the batch."))
-    made = strength_made(entry, plan)
-    ratio = made / plan.strength
-    if not STRENGTH_LIMIT[0] <= ratio <= STRENGTH_LIMIT[1]:
-        code, severity, advice = ("BENCH_STRENGTH_OUT_OF_RANGE", Severity.critical,
-                                  "outside 90-110 %: the batch cannot be released")
-    elif not STRENGTH_WARN[0] <= ratio <= STRENGTH_WARN[1]:
-        code, severity, advice = ("BENCH_STRENGTH_DEVIATION", Severity.warning,
-                                  "outside 95-105 %: check the weighings")
-    else:
-        return found
-    drug = entry.tablet_powder_actual * plan.strength / plan.tablet_powder_per_capsule
-    blend = entry.tablet_powder_actual + entry.filler_actual
-    found.append(Finding(
-        code=code, severity=severity, field="tablet_powder_actual",
-        message=f"Strength made {show(made)} mg per capsule is {show(ratio * 100, 1)} % of "
-                f"{show(plan.strength)} mg ({advice}): {show(drug)} mg of drug in "
-                f"{show(blend)} mg of blend."))
-    return found
-
-
-def check_release_allowed(plan_unacknowledged: list[Finding], flags: list[Finding]) -> None:
-    """An approval is refused while a critical finding of the plan is unacknowledged
-    (``CRITICAL_UNACKNOWLEDGED``) or the bench made another strength than planned
-    (``BATCH_NOT_RELEASABLE``): such a batch can only be rejected or corrected (§12)."""
+def check_release_allowed(unacknowledged: list[Finding], flags: list[Finding]) -> None:
+    """An approval is refused while a critical finding of the plan or the bench is
+    unacknowledged (``CRITICAL_UNACKNOWLEDGED``), or the bench made another strength than
+    planned (``BATCH_NOT_RELEASABLE``, whether acknowledged or not): such a batch can only be
+    rejected or corrected (domain.md §12)."""
     errors = [ErrorDetail("CRITICAL_UNACKNOWLEDGED", f.field,
                           f"{f.id} is not acknowledged: a pharmacist signs for it first")
-              for f in plan_unacknowledged]
+              for f in unacknowledged if f.code not in NOT_RELEASABLE]
     errors += [ErrorDetail("BATCH_NOT_RELEASABLE", f.field, f"{f.message}")
                for f in flags if f.code in NOT_RELEASABLE]
     if errors:

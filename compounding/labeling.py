@@ -1,7 +1,9 @@
-"""What a patient label says, and when it may not be printed (domain.md §7; USP <17>).
+"""What a patient label says, and when it may not be printed (domain.md §7, §13; USP <17>).
 
 The label layout (:mod:`compounding.documents.label`) only places these strings. USP <17>: the
 patient name, the drug with its strength and form, and the directions come first and largest.
+A dispensing label comes only from a verified batch record (:class:`Dispensing`); a label made
+from an order alone is a proof.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from .lots import lot_number
 from .models import Order, Plan
 from .profile import Pharmacy
 
-COMPOUNDED = "Compounded preparation. Active ingredient: naltrexone hydrochloride."
+COMPOUNDED = "Compounded preparation. Active ingredient: naltrexone HCl."
 OPIOID_WARNING = ("Do not take with opioid pain, cough or diarrhea medicines. Tell every doctor, "
                   "dentist or surgeon that you take naltrexone.")
 VIVID_DREAMS = "May cause vivid dreams."
@@ -24,8 +26,19 @@ STORAGE = "Store at 20-25 °C (68-77 °F) in a tight, light-resistant container.
 
 
 @dataclass(frozen=True, slots=True)
+class Dispensing:
+    """A verified batch, as its dispensing label prints it: the batch's lot, the day the bench
+    made it, and the beyond-use date worked out again from the lots used (domain.md §12)."""
+
+    lot: str
+    filled: date
+    discard_after: date
+
+
+@dataclass(frozen=True, slots=True)
 class LabelContent:
-    """Every string of one patient label, most important first."""
+    """Every string of one patient label, most important first. ``proof``: made from an order
+    alone, not from a verified batch; it prints "PROOF — NOT FOR DISPENSING" (domain.md §13)."""
 
     patient: str
     drug: str
@@ -37,9 +50,14 @@ class LabelContent:
     discard_after: date
     rx_number: str
     lot: str
-    pharmacy: Pharmacy
-    auxiliary: tuple[str, ...]
-    storage: str = STORAGE
+    pharmacy_name: str
+    pharmacy_address: str
+    pharmacy_phone: str
+    cautions: tuple[str, ...]
+    proof: bool
+
+
+PROOF = "PROOF — NOT FOR DISPENSING"
 
 
 def drug_line(plan: Plan) -> str:
@@ -53,16 +71,31 @@ def drug_line(plan: Plan) -> str:
     return f"Naltrexone HCl {strength(plan.strength)} capsules"
 
 
-def label_content(order: Order, plan: Plan, pharmacy: Pharmacy) -> LabelContent:
-    """The label's strings; :class:`OrderError` when a required item is missing and
+def _required(order: Order, plan: Plan, pharmacy: Pharmacy) -> list[ErrorDetail]:
+    """Every item a dispensing label needs (domain.md §13), as errors naming the missing ones."""
+    patient, prescriber = order.patient, order.prescriber
+    items = (
+        ("pharmacy.name", pharmacy.name, "the pharmacy's profile"),
+        ("pharmacy.address", pharmacy.address, "the pharmacy's profile"),
+        ("pharmacy.phone", pharmacy.phone, "the pharmacy's profile"),
+        ("prescriber.name", prescriber.name if prescriber else None, "the order"),
+        ("patient.name", patient.name if patient else None, "the order"),
+        ("rx_number", order.rx_number, "the order"),
+        ("directions", plan.directions, "the order (directions or sig)"),
+    )
+    return [ErrorDetail("FIELD_REQUIRED", field, f"is required on a patient label: give it in "
+                                                 f"{where}")
+            for field, value, where in items if not value]
+
+
+def label_content(order: Order, plan: Plan, pharmacy: Pharmacy,
+                  dispensing: Dispensing | None = None) -> LabelContent:
+    """The label's strings: a dispensing label of a verified batch (``dispensing``), or else a
+    proof of the order. :class:`OrderError` naming each missing item (domain.md §13), and
     :class:`UnacknowledgedFindings` (HTTP 409) while a critical finding is unacknowledged."""
-    missing = [field for field, value in (
-        ("rx_number", order.rx_number),
-        ("patient.name", order.patient.name if order.patient else None),
-    ) if not value]
+    missing = _required(order, plan, pharmacy)
     if missing:
-        raise OrderError([ErrorDetail("FIELD_REQUIRED", f, "is required to print a patient label")
-                          for f in missing])
+        raise OrderError(missing)
     if plan.unacknowledged:
         raise UnacknowledgedFindings([
             ErrorDetail("CRITICAL_UNACKNOWLEDGED", f.field,
@@ -70,23 +103,29 @@ def label_content(order: Order, plan: Plan, pharmacy: Pharmacy) -> LabelContent:
                         f"reason) before the label is printed.")
             for f in plan.unacknowledged
         ])
-    assert order.patient is not None and order.patient.name
-    assert order.rx_number
-    auxiliary = [COMPOUNDED, OPIOID_WARNING, VIVID_DREAMS]
+    assert order.patient and order.patient.name and order.rx_number
+    assert order.prescriber and order.prescriber.name
+    assert pharmacy.address and pharmacy.phone
+    cautions = [COMPOUNDED, OPIOID_WARNING, VIVID_DREAMS]
     if plan.contains_lactose:
-        auxiliary.append(LACTOSE)
-    prescriber = order.prescriber.name if order.prescriber and order.prescriber.name else ""
+        cautions.append(LACTOSE)
+    cautions.append(STORAGE)
+    batch = dispensing or Dispensing(lot_number(order, plan.compounded_on), plan.compounded_on,
+                                     plan.beyond_use_date)
     return LabelContent(
         patient=order.patient.name,
         drug=drug_line(plan),
         directions=plan.directions,  # as ordered, or written from the sig (domain.md §10)
         quantity=f"Qty: {plan.capsules_dispensed} capsules",
         refills=f"Refills: {order.refills}",
-        prescriber=prescriber,
-        filled=plan.compounded_on,
-        discard_after=plan.beyond_use_date,
+        prescriber=order.prescriber.name,
+        filled=batch.filled,
+        discard_after=batch.discard_after,
         rx_number=order.rx_number,
-        lot=lot_number(order, plan.compounded_on),
-        pharmacy=pharmacy,
-        auxiliary=tuple(auxiliary),
+        lot=batch.lot,
+        pharmacy_name=pharmacy.name,
+        pharmacy_address=pharmacy.address,
+        pharmacy_phone=pharmacy.phone,
+        cautions=tuple(cautions),
+        proof=dispensing is None,
     )

@@ -27,12 +27,13 @@ class _Section(BaseModel):
 
 
 class Pharmacy(_Section):
-    """Name, address and phone printed on every label and worksheet; the IANA time zone that
-    decides the pharmacy's dates (default UTC)."""
+    """Name, address and phone printed on every label and worksheet (a label is refused
+    while the address or phone is not set); the IANA time zone that decides the pharmacy's
+    dates (default UTC)."""
 
     name: Name = "Compounding Pharmacy"
-    address: Name = "Address not set (pharmacy.toml)"
-    phone: Name = "Phone not set"
+    address: Name | None = None
+    phone: Name | None = None
     time_zone: TimeZoneName = "UTC"
 
 

@@ -223,6 +223,10 @@ RULES: tuple[Rule, ...] = (
     Rule("BENCH_STRENGTH_OUT_OF_RANGE", "finding", Severity.critical,
          "Strength made outside 90-110 % of d: the batch can only be rejected or corrected.",
          "domain.md §12"),
+    Rule("BUD_SHORTENED_AT_BENCH", "finding", Severity.info,
+         "A lot used at the bench expires before the planned beyond-use date, or the bench "
+         "work was done earlier: the label carries the earlier date.",
+         "USP <795> (2023); domain.md §12"),
     Rule("BATCH_NOT_RELEASABLE", "error", None,
          "An approval of a batch whose bench results make it unreleasable (HTTP 409).",
          "domain.md §12"),
@@ -244,6 +248,9 @@ RULES: tuple[Rule, ...] = (
     Rule("BATCH_NOT_VERIFIED", "error", None,
          "A patient label for a batch no pharmacist has verified (HTTP 409).",
          "USP <795> (2023): release after verification"),
+    Rule("BATCH_NOT_COMPOUNDED", "error", None,
+         "An executed compounding record asked of a batch with no bench results (HTTP 409).",
+         "domain.md §13"),
     Rule("LOT_NUMBER_RESERVED", "error", None,
          "An order's own lot number of the form YYYYMMDD-NNN, which only the records' lot "
          "counter gives out.", "security.md: the input boundary"),

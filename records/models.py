@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from fractions import Fraction
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from compounding.bench import BenchEntry, Status, TransitionError, check_label_allowed
 from compounding.errors import ErrorDetail
+from compounding.execution import Executed, Signature, Step
 from compounding.findings import Acknowledgement, Finding
+from compounding.labeling import Dispensing
 from compounding.models import Order, Plan
 from compounding.profile import Profile
 
@@ -59,6 +62,26 @@ class Summary(_Frozen):
     created_at: datetime
 
 
+class Made(_Frozen):
+    """What the bench made (domain.md §12): ``strength`` [mg per capsule] and its ``ratio`` to
+    d as exact fractions (``"44925/10000"``), the day of the bench work, and the BUD worked out
+    again from the lots used, with its rationale."""
+
+    strength: str
+    ratio: str
+    compounded_on: date
+    beyond_use_date: date
+    beyond_use_rationale: str
+
+    @property
+    def strength_mg(self) -> Fraction:
+        return Fraction(self.strength)
+
+    @property
+    def percent(self) -> Fraction:
+        return Fraction(self.ratio) * 100
+
+
 class Record(_Frozen):
     """A batch: what was ordered and planned, and every revision since."""
 
@@ -73,13 +96,32 @@ class Record(_Frozen):
     chain_problem: str | None = None
     """Why the record's history does not hold together (tampered with), or ``None``."""
 
+    def _bench_data(self) -> dict[str, Any] | None:
+        """What the latest bench entry or correction kept."""
+        for revision in reversed(self.revisions):
+            if revision.action in ("bench", "correction") and revision.data is not None:
+                return revision.data
+        return None
+
     @property
     def bench(self) -> BenchEntry | None:
         """The bench entry as it reads now (the latest entry or correction)."""
-        for revision in reversed(self.revisions):
-            if revision.action in ("bench", "correction") and revision.data is not None:
-                return BenchEntry.model_validate(revision.data["bench"], context=STORED)
-        return None
+        data = self._bench_data()
+        return None if data is None else BenchEntry.model_validate(data["bench"], context=STORED)
+
+    @property
+    def made(self) -> Made | None:
+        """What the bench made, as of the current bench entry (``None`` before one, or for a
+        record kept before bench results were reconciled)."""
+        data = self._bench_data()
+        return None if data is None or "made" not in data else Made.model_validate(data["made"])
+
+    @property
+    def beyond_use_date(self) -> date:
+        """The BUD the label carries: worked out again at the bench from the lots used, or the
+        planned one before the bench (domain.md §12)."""
+        made = self.made
+        return made.beyond_use_date if made else self.plan.beyond_use_date
 
     @property
     def acknowledgements(self) -> list[Acknowledgement]:
@@ -98,9 +140,10 @@ class Record(_Frozen):
 
     @property
     def unacknowledged(self) -> list[Finding]:
-        """Critical findings of the plan that no pharmacist has signed for yet, by id."""
+        """Critical findings of the plan and of the bench that no pharmacist has signed for
+        yet, by id (domain.md §12)."""
         done = {a.finding for a in self.acknowledgements}
-        return [f for f in self.plan.findings
+        return [f for f in (*self.plan.findings, *self.flags)
                 if f.severity.value == "critical" and f.id not in done]
 
     def labelled_order(self) -> Order:
@@ -118,6 +161,39 @@ class Record(_Frozen):
         check_label_allowed(self.status, self.lot_number)
         return self.labelled_order()
 
+    def dispensing(self) -> Dispensing:
+        """The batch as its dispensing label prints it: its lot, the day of the bench work and
+        the BUD worked out from the lots used (the planned ones for a record kept before)."""
+        made = self.made
+        return Dispensing(self.lot_number,
+                          made.compounded_on if made else self.plan.compounded_on,
+                          self.beyond_use_date)
+
+    def executed(self) -> Executed:
+        """The executed compounding record of a batch with bench results (domain.md §13);
+        ``BATCH_NOT_COMPOUNDED`` (409) before any."""
+        bench = self.bench
+        if bench is None:
+            raise TransitionError([ErrorDetail(
+                "BATCH_NOT_COMPOUNDED", "status",
+                f"batch {self.lot_number} is {self.status} and has no bench results: print its "
+                f"worksheet instead")])
+        made = self.made
+        signatures = tuple(
+            Signature(s["name"], s.get("licence"), s["meaning"], r.at)
+            for r in self.revisions if r.data and (s := r.data.get("signature")))
+        history = tuple(Step(r.number, r.action, r.status, r.author or "", r.at, r.reason or "")
+                        for r in self.revisions)
+        return Executed(
+            lot=self.lot_number, status=self.status, bench=bench, findings=tuple(self.flags),
+            strength_made=made.strength_mg if made else None,
+            compounded_on=made.compounded_on if made else self.plan.compounded_on,
+            beyond_use_date=self.beyond_use_date,
+            beyond_use_rationale=(made.beyond_use_rationale if made
+                                  else self.plan.beyond_use_rationale),
+            acknowledgements=tuple(self.acknowledgements), signatures=signatures,
+            history=history)
+
     def bench_authors(self) -> set[int]:
         """Users who entered or corrected the bench results (the two-person rule)."""
         return {r.author_id for r in self.revisions
@@ -125,8 +201,7 @@ class Record(_Frozen):
 
     @property
     def flags(self) -> list[Finding]:
-        """Capsules outside the acceptance range, as of the current bench entry."""
-        for revision in reversed(self.revisions):
-            if revision.data is not None and "flags" in revision.data:
-                return [Finding.model_validate(f) for f in revision.data["flags"]]
-        return []
+        """The bench's findings (capsules out of range, tablets, strength made, BUD), as of
+        the current bench entry."""
+        data = self._bench_data()
+        return [Finding.model_validate(f) for f in data.get("flags", [])] if data else []

@@ -29,7 +29,6 @@ from compounding.bench import (
     FindingAcknowledgement,
     Scrap,
     Verification,
-    check_bench,
     check_release_allowed,
     check_transition,
     check_verification,
@@ -42,6 +41,7 @@ from compounding.models import Order, Plan
 from compounding.orders import parse_order, validation_errors
 from compounding.plan import match_acknowledgement, plan_of, work_out
 from compounding.profile import Pharmacy, Profile
+from compounding.reconciliation import reconcile
 from compounding.review import Review
 
 from .chain import batch_digest, revision_digest
@@ -426,11 +426,7 @@ class Store:
                     expected: int | None = None) -> Record:
         """Record what was done at the bench; capsules out of range are flagged."""
         entry = _parse(BenchEntry, entry)
-        record = self.get(lot)
-        flags = check_bench(entry, record.plan, record.order,
-                            record.profile.settings.time_zone)
-        data = {"bench": entry.model_dump(mode="json", exclude_none=True),
-                "flags": [f.model_dump(mode="json") for f in flags]}
+        data = _reconciled(entry, self.get(lot))
         return self._append(lot, "bench", expected, author, None, data,
                             lots=_bench_lots(entry))
 
@@ -438,11 +434,7 @@ class Store:
                 expected: int | None = None) -> Record:
         """A corrected bench entry, as a new revision saying who and why."""
         correction = _parse(Correction, correction)
-        record = self.get(lot)
-        flags = check_bench(correction.bench, record.plan, record.order,
-                            record.profile.settings.time_zone)
-        data = {"bench": correction.bench.model_dump(mode="json", exclude_none=True),
-                "flags": [f.model_dump(mode="json") for f in flags]}
+        data = _reconciled(correction.bench, self.get(lot))
         return self._append(lot, "correction", expected, author, correction.reason,
                             data, lots=_bench_lots(correction.bench))
 
@@ -474,7 +466,7 @@ class Store:
         _require_expected(expected)
         record = self.get(lot)
         review = Review()
-        critical = [f for f in record.plan.findings if f.severity.rank == 2]
+        critical = [f for f in (*record.plan.findings, *record.flags) if f.severity.rank == 2]
         finding = match_acknowledgement(review, critical, Acknowledgement(
             finding=acknowledgement.finding, code=acknowledgement.code, pharmacist="-",
             reason=acknowledgement.reason), "acknowledgement")
@@ -579,6 +571,19 @@ class Store:
                 elif current < seq:
                     connection.execute(update(lot_counters).where(lot_counters.c.day == day)
                                        .values(last=seq))
+
+
+def _reconciled(entry: BenchEntry, record: Record) -> dict[str, Any]:
+    """What a bench entry's revision keeps: the entry, its findings, and what the bench made
+    (strength as an exact fraction, the day of the work, the BUD from the lots used)."""
+    result = reconcile(entry, record.plan, record.order, record.profile.settings)
+    return {"bench": entry.model_dump(mode="json", exclude_none=True),
+            "flags": [f.model_dump(mode="json") for f in result.findings],
+            "made": {"strength": str(result.strength_made),
+                     "ratio": str(result.strength_ratio),
+                     "compounded_on": result.compounded_on.isoformat(),
+                     "beyond_use_date": result.beyond_use_date.isoformat(),
+                     "beyond_use_rationale": result.beyond_use_rationale}}
 
 
 def _sequence(lot: str, day: date) -> int | None:

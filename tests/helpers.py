@@ -59,3 +59,9 @@ def assert_error_body(body: Any, status: int) -> list[dict[str, str]]:
 
 def codes(errors: list[dict[str, str]]) -> set[tuple[str, str]]:
     return {(e["code"], e["field"]) for e in errors}
+
+
+LOTS_USED = {"source_lot": "N456", "source_expiry": "2028-01", "filler_lot": "M789",
+             "filler_expiry": "2028-06-30", "capsule_lot": "C321", "capsule_expiry": "2029-01"}
+"""The lot and expiry of every component used at the bench (domain.md §12 requires them); none
+expires before 2026-11-22 + 180 days, so the BUD stays 2027-05-21."""

@@ -12,12 +12,12 @@ import sys
 from compounding.profile import DEFAULT_PROFILE
 from records import Store
 
-from .helpers import make_order
+from .helpers import LOTS_USED, make_order
 from .people import KEY, TECH
 
 BENCH = {"tablets_used": 3, "tablet_powder_actual": "748 mg", "filler_actual": "3581 mg",
          "capsules_made": 33, "capsule_weights": ["130 mg"] * 10,
-         "compounded_at": "2026-11-22T10:00:00+00:00", "source_lot": "N-BENCH"}
+         "compounded_at": "2026-11-22T10:00:00+00:00", **LOTS_USED, "source_lot": "N-BENCH"}
 
 
 def main(url: str, count: int) -> None:

@@ -27,6 +27,7 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
     "records_api.search": (T, "records:read"), "records_api.search_by_post": (T, "records:read"),
     "records_api.read": (T, "records:read"), "records_api.revision": (T, "records:read"),
     "records_api.worksheet": (T, "records:read"), "records_api.recall": (T, "records:read"),
+    "records_api.executed": (T, "records:read"), "records.executed": (T, None),
     "records_api.bench": (T, "records:write"), "records_api.correction": (T, "records:write"),
     "records_api.verification": (P, "records:write"),
     "records_api.acknowledgement": (P, "records:write"),

@@ -15,15 +15,16 @@ from fractions import Fraction as F
 import pytest
 
 from compounding import OrderError, parse_order, plan_order
-from compounding.bench import BenchEntry, check_bench, strength_made
+from compounding.bench import BenchEntry
+from compounding.reconciliation import check_bench, strength_made
 
-from .helpers import make_order
+from .helpers import LOTS_USED, make_order
 from .people import RPH, TECH
 from .test_records import ORDER, PROFILE
 
 GOOD = {"tablets_used": 3, "tablet_powder_actual": "748 mg", "filler_actual": "3581 mg",
         "capsules_made": 33, "capsule_weights": ["130 mg"] * 10,
-        "compounded_at": "2026-11-22T10:00:00+00:00"}
+        "compounded_at": "2026-11-22T10:00:00+00:00", **LOTS_USED}
 
 
 def checked(**changes):

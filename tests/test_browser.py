@@ -101,6 +101,7 @@ def test_two_people_compound_and_release(server, browser_page, tmp_path):
     page.get_by_label("Capsules to dispense").fill("30")
     page.get_by_label("Rx number").fill("100987")
     page.get_by_label("Patient name").fill("Łukasz Wójcik")
+    page.get_by_label("Prescriber", exact=True).fill("Dr. A. Example")
     page.get_by_label("Concurrent medications").fill("Percocet 5/325 mg\nsertraline 50 mg")
     page.get_by_label("Overage", exact=True).fill("2")
     page.get_by_label("Overage given as").select_option("capsules")
@@ -136,8 +137,20 @@ def test_two_people_compound_and_release(server, browser_page, tmp_path):
     page.get_by_label("Capsules made").fill("33")
     weights = "129 131 150 128 " + "130 " * 6  # at least 10 weighed (domain.md §12)
     page.get_by_label("Capsule net weights (mg), one per capsule").fill(weights)
+    # every component's lot and expiry is required (domain.md §12): forgotten, then given
     button(page, "Save bench results").click()
-    expect(page.locator(".findings.warning")).to_contain_text("Capsule 3 weighs 150 mg")
+    expect(page.get_by_label("Tablet lot used")).to_have_attribute("aria-invalid", "true")
+    for label, value in (("Tablet lot used", "N456"), ("Tablet expiry", "2028-01"),
+                         ("Filler lot used", "M789"), ("Filler expiry", "2026-12-01"),
+                         ("Capsule shell lot used", "C321"), ("Capsule shell expiry", "2029-01")):
+        page.get_by_label(label).fill(value)
+    button(page, "Save bench results").click()
+    checked = page.locator("table.findings-table").last
+    expect(checked).to_contain_text("Capsule 3 weighs 150 mg")
+    expect(checked).to_contain_text("The label carries 2026-12-01")
+    expect(page.locator("table.bench-results")).to_contain_text(
+        "filler lot used expires 2026-12-01")
+    expect(page.locator("ol.capsule-weights li.out-of-range")).to_have_count(1)
     expect(page.locator("table.history")).to_contain_text("T. Tech")
     # the technician has no verification to sign
     expect(page.get_by_role("button", name="Sign the verification")).to_have_count(0)
@@ -166,6 +179,11 @@ def test_two_people_compound_and_release(server, browser_page, tmp_path):
         page.get_by_role("link", name="Print label (PDF)").click()
     tag = Path(label.value.path()).read_bytes()
     assert "Łukasz Wójcik" in pdf.text(tag) and "Riverside Compounding Pharmacy" in pdf.text(tag)
+    assert "Discard after 2026-12-01" in pdf.text(tag) and "PROOF" not in pdf.text(tag)
+    with page.expect_download() as executed:
+        page.get_by_role("link", name="Print the executed record (PDF)").click()
+    record = pdf.text(Path(executed.value.path()).read_bytes())
+    assert "R. Okafor, PharmD RPH-10234 approved batch" in record and "3 150 OUT OF RANGE" in record
     [image] = pdf.render(tag, tmp_path, dpi=300)
     assert pdf.barcodes(image) == ["100987"]
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from . import pdf
 from .helpers import assert_error_body, make_order
 from .people import KEY
 
@@ -74,11 +75,34 @@ def test_worksheet_and_label_files(tmp_path):
 
 def test_label_refused_exit_2(tmp_path):
     order = make_order(rx_number="1", directions="Take 1", patient={"name": "A"},
-                       concurrent_medications=["Percocet"])
+                       prescriber={"name": "Dr. B"}, concurrent_medications=["Percocet"])
+    target = tmp_path / "label.pdf"
+    done = run("label", "-", "-o", str(target), "--profile", str(SAMPLES / "pharmacy.toml"),
+               stdin=json.dumps(order))
+    assert done.returncode == 2 and not target.exists()
+    assert_error_body(json.loads(done.stderr), 409)
+
+
+def test_a_label_needs_the_pharmacy_address_and_phone(tmp_path):
+    # the default profile printed "Address not set (pharmacy.toml)" on patient labels
+    order = make_order(rx_number="1", directions="Take 1", patient={"name": "A"},
+                       prescriber={"name": "Dr. B"})
     target = tmp_path / "label.pdf"
     done = run("label", "-", "-o", str(target), stdin=json.dumps(order))
     assert done.returncode == 2 and not target.exists()
-    assert_error_body(json.loads(done.stderr), 409)
+    errors = assert_error_body(json.loads(done.stderr), 422)
+    assert [(e["code"], e["field"]) for e in errors] == [
+        ("FIELD_REQUIRED", "pharmacy.address"), ("FIELD_REQUIRED", "pharmacy.phone")]
+    assert "profile" in errors[0]["message"]
+
+
+def test_a_label_from_an_order_is_a_proof(tmp_path):
+    # a label printed from an order alone, for a batch that may never have been made
+    target = tmp_path / "label.pdf"
+    done = run("label", str(SAMPLES / "usual-4.5mg.order.json"), "-o", str(target),
+               "--profile", str(SAMPLES / "pharmacy.toml"))
+    assert done.returncode == 0, done.stderr
+    assert "PROOF — NOT FOR DISPENSING" in pdf.text(target.read_bytes())
 
 
 def test_bad_profile_exit_2(tmp_path):

@@ -8,7 +8,7 @@ import pytest
 
 from compounding import Order, Settings, parse_order, plan_order
 
-from .helpers import make_order
+from .helpers import LOTS_USED, make_order
 
 
 def test_api_v1_example_plan():
@@ -237,8 +237,9 @@ def test_one_qc_range_on_paper_and_in_the_check():
     # domain.md §12 worked by hand: DF = 1 so w = F = 125 mg; 90 % × 125 = 112.5 mg rounds UP
     # to 113 mg and 110 % × 125 = 137.5 mg rounds DOWN to 137 mg on a 1 mg balance. The sheet
     # said 112-138 mg for a 112.5-137.5 range, and the check flagged 115 and 141 at w = 128.
-    from compounding.bench import BenchEntry, check_bench
+    from compounding.bench import BenchEntry
     from compounding.documents import worksheet_pdf
+    from compounding.reconciliation import check_bench
 
     from . import pdf
 
@@ -248,7 +249,7 @@ def test_one_qc_range_on_paper_and_in_the_check():
     entry = BenchEntry.model_validate({
         "tablets_used": 3, "tablet_powder_actual": "750 mg", "filler_actual": "3375 mg",
         "capsules_made": 33, "capsule_weights": ["112.9 mg", "113 mg", "137 mg", "137.1 mg"]
-        + ["125 mg"] * 6, "compounded_at": "2026-11-22T10:00:00+00:00"})
+        + ["125 mg"] * 6, "compounded_at": "2026-11-22T10:00:00+00:00", **LOTS_USED})
     flagged = [f.field for f in check_bench(entry, plan, parse_order(order))]
     assert flagged == ["capsule_weights[0]", "capsule_weights[3]"]
     text = pdf.text(worksheet_pdf(order))

@@ -16,18 +16,19 @@ from compounding.profile import load_profile
 from records import Conflict, RecordNotFound
 
 from . import pdf
-from .helpers import make_order
+from .helpers import LOTS_USED, make_order
 from .people import RPH, RPH2, TECH
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 PROFILE = load_profile((SAMPLES / "pharmacy.toml").read_text(encoding="utf-8"))
 ORDER = make_order(rx_number="100234", directions="Take 1 capsule by mouth at bedtime",
-                   patient={"name": "Jane Q. Public"}, source={"lot": "N456"},
+                   patient={"name": "Jane Q. Public"}, prescriber={"name": "Dr. A. Example"},
+                   source={"lot": "N456"},
                    filler={"lot": "M789"})
 BENCH = {"tablets_used": 3, "tablet_powder_actual": "748 mg", "filler_actual": "3581 mg",
          "capsules_made": 33,
          "capsule_weights": ["129 mg", "131 mg", "150 mg", "116.9 mg"] + ["130 mg"] * 6,
-         "compounded_at": "2026-11-22T10:00:00+00:00"}
+         "compounded_at": "2026-11-22T10:00:00+00:00", **LOTS_USED}
 
 
 def approve(store, lot, signer=RPH, **changes):

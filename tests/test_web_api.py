@@ -87,7 +87,8 @@ def test_invalid_order_422(client, path):
 
 def test_label_needs_its_fields(client):
     errors = check_error(client.post("/api/v1/label", json=make_order()), 422)
-    assert {e["field"] for e in errors} == {"rx_number", "patient.name"}  # directions: sig
+    # directions come from the sig; a label printed with no prescriber before
+    assert {e["field"] for e in errors} == {"rx_number", "patient.name", "prescriber.name"}
 
 
 @pytest.mark.parametrize("body", [b"{", b"[1,2]", b'"x"', b"", b"\xff\xfe\x00", b"NaN"])

@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 import pytest
 
 from . import pdf
+from .helpers import LOTS_USED
 from .people import PASSWORD
 
 FORM = {
@@ -17,7 +18,7 @@ FORM = {
     "source.product": "Naltrexone HCl 50 mg tablet", "source.strength": "50",
     "source.average_tablet_weight": "250", "filler.name": "microcrystalline cellulose",
     "filler.pack_stat": "130", "density_factor": "1", "compounded_on": "2026-11-22",
-    "rx_number": "100234", "patient.name": "Jane Q. Public",
+    "rx_number": "100234", "patient.name": "Jane Q. Public", "prescriber.name": "Dr. A. Example",
     "directions": "Take 1 capsule by mouth at bedtime", "refills": "2",
     "concurrent_medications": "Percocet 5/325 mg\r\nsertraline 50 mg",
 }
@@ -108,7 +109,7 @@ def test_label_only_for_a_verified_acknowledged_batch(client, pharmacist):
     tok = token(client)
     bench = {"csrf_token": tok, "revision": "1", "tablets_used": "3",
              "tablet_powder_actual": "748", "filler_actual": "3580", "capsules_made": "33",
-             "capsule_weights": "129 131\n150 130 130 130 130 130 130 130"}
+             "capsule_weights": "129 131\n150 130 130 130 130 130 130 130", **LOTS_USED}
     assert client.post(f"/records/{lot}/bench", data=bench).status_code == 303
     page = client.get(f"/records/{lot}").get_data(as_text=True)
     assert "Capsule 3 weighs 150 mg" in page

@@ -179,6 +179,12 @@ def _record_paths() -> dict[str, Any]:
         "/api/v1/records/{lot}/worksheet": {"get": {
             "summary": "Reprint the worksheet (the same document)", "parameters": [LOT],
             "responses": {"200": _pdf("The worksheet"), "404": _error("No such lot")}}},
+        "/api/v1/records/{lot}/record": {"get": {
+            "summary": "The executed compounding record: everything the bench entered, the "
+                       "strength made, the reconciled BUD, acknowledgements and signatures",
+            "parameters": [LOT],
+            "responses": {"200": _pdf("The executed record"), "404": _error("No such lot"),
+                          "409": _error("No bench results yet")}}},
         "/api/v1/records/{lot}/label": {"get": {
             "summary": "The patient label of a verified batch", "parameters": [LOT],
             "responses": {"200": _pdf("The label"), "404": _error("No such lot"),

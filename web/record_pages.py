@@ -17,6 +17,7 @@ from records import Record
 from .auth import audit
 from .records_api import (
     STATUSES,
+    executed_record,
     reprint_worksheet,
     search_criteria,
     store,
@@ -71,7 +72,8 @@ def _page(lot: str, status: int = 200, errors: list[ErrorDetail] | None = None,
     for error in errors or []:
         by_field.setdefault(error.field.split("[")[0], []).append(error)
     return render_template("record.html", record=record, errors=errors or [],
-                           field_errors=by_field, values=values or {}), status
+                           field_errors=by_field, values=values or {},
+                           acknowledged={a.finding: a for a in record.acknowledgements}), status
 
 
 @bp.get("/<lot>")
@@ -164,6 +166,11 @@ def scrap(lot: str):
 @bp.get("/<lot>/worksheet.pdf")
 def worksheet(lot: str):
     return reprint_worksheet(store().get(lot))
+
+
+@bp.get("/<lot>/record.pdf")
+def executed(lot: str):
+    return executed_record(store().get(lot))
 
 
 @bp.get("/<lot>/label.pdf")

@@ -14,7 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import UnsupportedMediaType
 
-from compounding.documents import label_pdf, worksheet_pdf
+from compounding.documents import executed_record_pdf, label_pdf, worksheet_pdf
 from compounding.errors import ErrorDetail, OrderError
 from records import Record, RecordNotFound, Store
 from records.store import RequestKey
@@ -220,10 +220,21 @@ def pdf(content: bytes, name: str) -> Response:
 
 
 def reprint_worksheet(record: Record) -> Response:
-    response = pdf(worksheet_pdf(record.order, record.profile),
+    response = pdf(worksheet_pdf(record.labelled_order(), record.profile),
                    f"worksheet-{record.lot_number}.pdf")
     response.headers["X-Lot-Number"] = record.lot_number
     audit("worksheet_print", record.lot_number, copies=1)
+    return response
+
+
+def executed_record(record: Record) -> Response:
+    """The executed compounding record of a batch with bench results (409
+    ``BATCH_NOT_COMPOUNDED`` before any)."""
+    response = pdf(executed_record_pdf(record.labelled_order(), record.executed(),
+                                       record.profile),
+                   f"record-{record.lot_number}.pdf")
+    response.headers["X-Lot-Number"] = record.lot_number
+    audit("record_print", record.lot_number, copies=1)
     return response
 
 
@@ -233,7 +244,7 @@ def verified_label(record: Record) -> Response:
     problems = store().chain_problems(record.lot_number)
     if problems and not record.chain_problem:
         record = record.model_copy(update={"chain_problem": problems[0].split(": ", 1)[1]})
-    response = pdf(label_pdf(record.order_for_label(), record.profile),
+    response = pdf(label_pdf(record.order_for_label(), record.profile, record.dispensing()),
                    f"label-{record.lot_number}.pdf")
     audit("label_print", record.lot_number, copies=1)
     return response
@@ -242,6 +253,11 @@ def verified_label(record: Record) -> Response:
 @bp.get("/records/<lot>/worksheet")
 def worksheet(lot: str) -> Response:
     return reprint_worksheet(store().get(lot))
+
+
+@bp.get("/records/<lot>/record")
+def executed(lot: str) -> Response:
+    return executed_record(store().get(lot))
 
 
 @bp.get("/records/<lot>/label")

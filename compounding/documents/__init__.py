@@ -1,4 +1,5 @@
-"""Documents: the batch worksheet and the patient label, as PDF bytes (reportlab).
+"""Documents: the batch worksheet, the executed compounding record and the patient label, as
+PDF bytes (reportlab).
 
 Built from the core's numbers; nothing here computes a dose. The core (``compounding``) never
 imports this package.
@@ -9,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..execution import Executed
+from ..labeling import Dispensing
 from ..models import Order
 from ..plan import plan_of, work_out
 from ..profile import DEFAULT_PROFILE, Profile
+from .executed import build_executed
 from .label import build_labels
 from .worksheet import build_worksheet
 
@@ -24,17 +28,29 @@ def worksheet_pdf(order: OrderInput, profile: Profile | None = None) -> bytes:
     return build_worksheet(work_out(order, profile.settings), profile)
 
 
-def label_pdf(order: OrderInput, profile: Profile | None = None) -> bytes:
-    """The patient label of ``order``; refused (HTTP 409) while a critical finding is
-    unacknowledged."""
-    return labels_pdf([order], profile)
+def executed_record_pdf(order: OrderInput, executed: Executed,
+                        profile: Profile | None = None) -> bytes:
+    """The executed compounding record of a kept batch (domain.md §13): ``order`` with its
+    signed acknowledgements, and what the bench did (:class:`compounding.execution.Executed`)."""
+    profile = profile or DEFAULT_PROFILE
+    return build_executed(work_out(order, profile.settings), profile, executed)
+
+
+def label_pdf(order: OrderInput, profile: Profile | None = None,
+              dispensing: Dispensing | None = None) -> bytes:
+    """The patient label of ``order``: a proof ("PROOF — NOT FOR DISPENSING"), or with
+    ``dispensing`` (a verified batch's lot, day and reconciled BUD) the dispensing label.
+    Refused (HTTP 409) while a critical finding is unacknowledged."""
+    profile = profile or DEFAULT_PROFILE
+    worked = work_out(order, profile.settings)
+    return build_labels([(worked.order, plan_of(worked), dispensing)], profile)
 
 
 def labels_pdf(orders: Sequence[OrderInput], profile: Profile | None = None) -> bytes:
-    """Patient labels for several orders in one PDF, on the profile's label stock."""
+    """Proof labels for several orders in one PDF, on the profile's label stock."""
     profile = profile or DEFAULT_PROFILE
-    return build_labels([(w.order, plan_of(w)) for w in
+    return build_labels([(w.order, plan_of(w), None) for w in
                          (work_out(o, profile.settings) for o in orders)], profile)
 
 
-__all__ = ["label_pdf", "labels_pdf", "worksheet_pdf"]
+__all__ = ["executed_record_pdf", "label_pdf", "labels_pdf", "worksheet_pdf"]

@@ -1,9 +1,13 @@
-"""The patient label (domain.md §7; USP <17>): layout on 4 × 2 in, 3 × 2 in or letter sheets.
+"""The patient label (domain.md §7, §13; USP <17>): layout on 4 × 2 in, 3 × 2 in or letter
+sheets.
 
-Patient name, drug and directions come first and largest. Text is wrapped to the label's width
-and shrunk step by step when it does not fit; below the smallest legible size the label is
-refused with ``LABEL_TOO_LONG`` naming the field, never cut off. Strings are drawn straight on
-the canvas, which never parses markup, so they print exactly as typed.
+Patient name, drug line and directions come first and largest (≥ 11 pt); details and cautions
+are 7 pt, and nothing is under 6 pt. Text is wrapped to the label's width, never shrunk and
+never cut: what does not fit goes, block by block in order, on a second, auxiliary label of the
+same stock. When even that is not enough, or the name, drug and directions do not fit the first
+label, the label is refused with ``LABEL_TOO_LONG`` naming the field. A proof (a label made from
+an order alone) carries "PROOF — NOT FOR DISPENSING" across every label. Strings are drawn
+straight on the canvas, which never parses markup, so they print exactly as typed.
 """
 
 from __future__ import annotations
@@ -19,13 +23,16 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
 
 from ..errors import ErrorDetail, OrderError
-from ..labeling import LabelContent, label_content
+from ..labeling import PROOF, Dispensing, LabelContent, label_content
 from ..models import Order, Plan
 from ..profile import Profile
 from .fonts import register
 
 PAD = 5.0  # [pt]
-SCALES = (1.0, 0.92, 0.85, 0.8)  # the last is the smallest legible
+LEADING = 1.15  # line height ÷ type size
+NAME_SIZE, DRUG_SIZE, DIRECTIONS_SIZE = 12.0, 11.0, 11.0  # [pt] domain.md §13: at least 11
+DETAIL_SIZE = CAUTION_SIZE = 7.0  # [pt] cautions at least 7
+SMALLEST = 6.0  # [pt] nothing smaller (the pharmacy's address line)
 BAR_HEIGHT = 17.0  # [pt]
 BAR_WIDTH = 0.8  # [pt] per module: about 3.3 px at 300 dpi
 
@@ -87,110 +94,159 @@ def wrap(text: str, font: str, size: float, width: float) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class _Block:
-    """Lines of one kind of text: ``field`` names the order field it comes from, if any."""
+    """Lines of one kind of text: ``field`` names the order field it comes from, if any;
+    ``first`` blocks must be on the first label (USP <17>)."""
 
     lines: list[str]
     font: str
     size: float
     field: str | None
+    first: bool = False
 
     @property
     def height(self) -> float:
-        return len(self.lines) * self.size * 1.18
+        return len(self.lines) * self.size * LEADING
 
 
-def _blocks(content: LabelContent, width: float, scale: float) -> list[_Block]:
+def _blocks(content: LabelContent, width: float) -> list[_Block]:
     regular, bold = register()
 
-    def block(text: str, font: str, size: float, field: str | None = None) -> _Block:
-        return _Block(wrap(text, font, size * scale, width), font, size * scale, field)
+    def block(text: str, font: str, size: float, field: str | None = None,
+              first: bool = False) -> _Block:
+        return _Block(wrap(text, font, size, width), font, size, field, first)
 
-    prescriber = f" · Prescriber: {content.prescriber}" if content.prescriber else ""
     return [
-        block(content.patient, bold, 11.5, "patient.name"),
-        block(content.drug, bold, 9.5),
-        block(content.directions, regular, 9.5, "directions"),
-        block(f"{content.quantity} · {content.refills}{prescriber}", regular, 6.5,
-              "prescriber.name"),
+        block(content.patient, bold, NAME_SIZE, "patient.name", True),
+        block(content.drug, bold, DRUG_SIZE, "strength", True),
+        block(content.directions, regular, DIRECTIONS_SIZE, "directions", True),
+        block(f"{content.quantity} · {content.refills} · Prescriber: {content.prescriber}",
+              regular, DETAIL_SIZE, "prescriber.name"),
         block(f"Filled {content.filled.isoformat()} · Discard after "
               f"{content.discard_after.isoformat()} · Lot {content.lot} · RPh ______",
-              regular, 6.5, "lot_number"),
-        block(content.auxiliary[0], bold, 5.8),
-        block(" ".join((*content.auxiliary[1:], content.storage)), regular, 5.8),
+              regular, DETAIL_SIZE, "lot_number"),
+        block(content.cautions[0], bold, CAUTION_SIZE),
+        block(content.cautions[1], regular, CAUTION_SIZE),
+        block(" ".join(content.cautions[2:-1]), regular, CAUTION_SIZE),  # the short ones
+        block(content.cautions[-1], regular, CAUTION_SIZE),
     ]
 
 
-def _header(content: LabelContent, width: float, scale: float,
-            barcode: Code128) -> list[_Block]:
+def _header(content: LabelContent, width: float, barcode: Code128) -> list[_Block]:
     regular, bold = register()
     text_width = width - barcode.width - 4
-    pharmacy = content.pharmacy
     return [
-        _Block(wrap(pharmacy.name, bold, 7 * scale, text_width), bold, 7 * scale, None),
-        _Block(wrap(f"{pharmacy.address} · {pharmacy.phone}", regular, 6 * scale, text_width),
-               regular, 6 * scale, None),
-        _Block([f"Rx {content.rx_number}"], bold, 8 * scale, "rx_number"),
+        _Block(wrap(content.pharmacy_name, bold, DETAIL_SIZE, text_width), bold, DETAIL_SIZE,
+               None),
+        _Block(wrap(f"{content.pharmacy_address} · {content.pharmacy_phone}", regular,
+                    SMALLEST, text_width), regular, SMALLEST, None),
+        _Block([f"Rx {content.rx_number}"], bold, 8.0, "rx_number"),
     ]
+
+
+def _continuation(content: LabelContent, width: float) -> list[_Block]:
+    """The auxiliary label's heading: which prescription and patient it belongs to."""
+    _, bold = register()
+    text = f"Auxiliary label · Rx {content.rx_number} · {content.patient} (continued)"
+    return [_Block(wrap(text, bold, 8.0, width), bold, 8.0, "patient.name")]
 
 
 @dataclass(frozen=True, slots=True)
 class _Layout:
-    """One label, laid out: header lines, barcode, body blocks."""
+    """One label as laid out: header lines, a barcode (first label only), body blocks."""
 
     header: list[_Block]
-    barcode: Code128
+    barcode: Code128 | None
     blocks: list[_Block]
+    proof: bool
 
 
-def _layout(content: LabelContent, size: tuple[float, float]) -> _Layout:
-    """The first scale at which everything fits; ``LABEL_TOO_LONG`` otherwise."""
+def _too_long(block: _Block, size: tuple[float, float], where: str) -> OrderError:
+    return OrderError([ErrorDetail(
+        "LABEL_TOO_LONG", block.field or "directions",
+        f"does not fit {where} of a {size[0] / inch:g} × {size[1] / inch:g} in label at the "
+        f"smallest legible size ({len(block.lines)} lines of {block.size:g} pt); shorten it or "
+        f"use a larger label stock")])
+
+
+def _layout(content: LabelContent, size: tuple[float, float]) -> list[_Layout]:
+    """The first label, and an auxiliary label for what does not fit it; ``LABEL_TOO_LONG``
+    when the name, drug and directions do not fit the first, or the rest the second."""
     width, height = size[0] - 2 * PAD, size[1] - 2 * PAD
     barcode = Code128(content.rx_number, barHeight=BAR_HEIGHT, barWidth=BAR_WIDTH,
                       humanReadable=False)
-    for scale in SCALES:
-        header = _header(content, width, scale, barcode)
-        header_height = max(sum(b.height for b in header), BAR_HEIGHT + 2)
-        blocks = _blocks(content, width, scale)
-        if header_height + 3 + sum(b.height for b in blocks) <= height:
-            return _Layout(header, barcode, blocks)
-    worst = max((b for b in blocks if b.field), key=lambda b: len(b.lines))
-    raise OrderError([ErrorDetail(
-        "LABEL_TOO_LONG", worst.field or "directions",
-        f"does not fit a {size[0] / inch:g} × {size[1] / inch:g} in label even at the smallest "
-        f"legible size ({len(worst.lines)} lines); shorten it or use a larger label stock")])
+    header = _header(content, width, barcode)
+    room = height - max(sum(b.height for b in header), BAR_HEIGHT + 2) - 3
+    first: list[_Block] = []
+    blocks = _blocks(content, width)
+    while blocks and blocks[0].height <= room:
+        room -= blocks[0].height
+        first.append(blocks.pop(0))
+    labels = [_Layout(header, barcode, first, content.proof)]
+    if not blocks:
+        return labels
+    if blocks[0].first:
+        raise _too_long(blocks[0], size, "the first label")
+    heading = _continuation(content, width)
+    room = height - sum(b.height for b in heading) - 3
+    for block in blocks:
+        if block.height > room:
+            raise _too_long(block, size, "the auxiliary label")
+        room -= block.height
+    return [*labels, _Layout(heading, None, blocks, content.proof)]
+
+
+def _lines(c: canvas.Canvas, blocks: list[_Block], left: float, y: float) -> float:
+    for block in blocks:
+        c.setFont(block.font, block.size)
+        for line in block.lines:
+            y -= block.size * LEADING
+            c.drawString(left, y + block.size * 0.2, line)
+    return y
+
+
+def _proof_band(c: canvas.Canvas, origin: tuple[float, float], size: tuple[float, float]) -> None:
+    """"PROOF — NOT FOR DISPENSING" across the middle of the label, over its text."""
+    _, bold = register()
+    type_size = min(16.0, (size[0] - 2 * PAD) / stringWidth(PROOF, bold, 1.0))
+    middle = origin[1] + size[1] / 2
+    c.saveState()
+    c.setFillColorRGB(0.85, 0.1, 0.1, alpha=0.12)
+    c.rect(origin[0], middle - type_size * 0.7, size[0], type_size * 1.6, stroke=0, fill=1)
+    c.setFillColorRGB(0.75, 0.0, 0.0, alpha=0.55)
+    c.setFont(bold, type_size)
+    c.drawCentredString(origin[0] + size[0] / 2, middle - type_size * 0.3, PROOF)
+    c.restoreState()
 
 
 def _draw(c: canvas.Canvas, layout: _Layout, origin: tuple[float, float],
           size: tuple[float, float]) -> None:
-    header, barcode, blocks = layout.header, layout.barcode, layout.blocks
     left, top = origin[0] + PAD, origin[1] + size[1] - PAD
     right = origin[0] + size[0] - PAD
-    barcode.drawOn(c, right - barcode.width, top - BAR_HEIGHT)
-    y = top
-    for block in header:
-        for line in block.lines:
-            y -= block.size * 1.18
-            c.setFont(block.font, block.size)
-            c.drawString(left, y + block.size * 0.2, line)
-    y = min(y, top - BAR_HEIGHT - 2) - 1.5
+    if layout.barcode is not None:
+        layout.barcode.drawOn(c, right - layout.barcode.width, top - BAR_HEIGHT)
+    y = _lines(c, layout.header, left, top)
+    if layout.barcode is not None:
+        y = min(y, top - BAR_HEIGHT - 2)
+    y -= 1.5
     c.setLineWidth(0.5)
     c.line(left, y, right, y)
-    y -= 1.5
-    for block in blocks:
-        c.setFont(block.font, block.size)
-        for line in block.lines:
-            y -= block.size * 1.18
-            c.drawString(left, y + block.size * 0.2, line)
+    _lines(c, layout.blocks, left, y - 1.5)
+    if layout.proof:
+        _proof_band(c, origin, size)
 
 
-def build_labels(items: Sequence[tuple[Order, Plan]], profile: Profile) -> bytes:
-    """A PDF of patient labels, one per (order, plan), on the profile's stock.
+def build_labels(items: Sequence[tuple[Order, Plan, Dispensing | None]],
+                 profile: Profile) -> bytes:
+    """A PDF of patient labels on the profile's stock: for each (order, plan, dispensing) its
+    label, followed by its auxiliary label when one is needed. Without ``dispensing`` (a
+    verified batch) the label is a proof.
 
     Every label is laid out before anything is drawn, so an error never leaves half a document.
     """
     stock = STOCKS[profile.label.stock]
-    layouts = [_layout(label_content(order, plan, profile.pharmacy), stock.label)
-                for order, plan in items]
+    layouts = [layout for order, plan, dispensing in items
+               for layout in _layout(label_content(order, plan, profile.pharmacy, dispensing),
+                                     stock.label)]
     buffer = io.BytesIO()
     # uncompressed: a label is one small page sent once to a printer, and compressing its font
     # subsets was 40 % of its build time (81 KB instead of 44 KB)

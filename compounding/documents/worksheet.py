@@ -7,13 +7,16 @@ Every user string reaches a Paragraph through :func:`esc` once; the numbers come
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from fractions import Fraction
+from functools import cache
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import letter
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     CondPageBreak,
     KeepTogether,
@@ -28,6 +31,7 @@ from .. import __name__ as _package
 from ..derivation import FILL_BASIS_NAMES, explain
 from ..dilution import geometric_dilution
 from ..display import count, show, show_to_step
+from ..findings import Acknowledgement, Finding
 from ..labeling import STORAGE, drug_line
 from ..lots import lot_number
 from ..plan import Worked, plan_of
@@ -55,12 +59,48 @@ class _Styles:
         self.cell_bold = ParagraphStyle("cellbold", parent=self.small, fontName=bold)
 
 
+@cache
+def _styles() -> _Styles:
+    return _Styles()
+
+
+@dataclass(frozen=True, slots=True)
+class _Cell:
+    """The text of a table cell, laid out by :func:`_grid`: drawn as a plain string (never
+    parsed) when it fits its column on one line, else a Paragraph of it escaped once."""
+
+    text: str
+    bold: bool = False
+
+
+CELL_SIZE, CELL_LEADING, CELL_PADDING = 7.5, 9.0, 6.0  # [pt]
+
+
 def _grid(rows: list[list[object]], widths: list[float], header: bool = True) -> Table:
-    table = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
-    style = [("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-             ("FONTNAME", (0, 0), (-1, -1), register()[0]), ("FONTSIZE", (0, 0), (-1, -1), 7.5),
-             ("VALIGN", (0, 0), (-1, -1), "TOP"),
-             ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]
+    regular, bold = register()
+    styles = _styles()
+    style: list[tuple[object, ...]] = [
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+        ("FONTNAME", (0, 0), (-1, -1), regular), ("FONTSIZE", (0, 0), (-1, -1), CELL_SIZE),
+        ("LEADING", (0, 0), (-1, -1), CELL_LEADING), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]
+    laid: list[list[object]] = []
+    for r, row in enumerate(rows):
+        cells: list[object] = []
+        for c, cell in enumerate(row):
+            if isinstance(cell, _Cell):
+                font = bold if cell.bold else regular
+                room = widths[c] - 2 * CELL_PADDING
+                if "\n" not in cell.text and stringWidth(cell.text, font, CELL_SIZE) <= room:
+                    if cell.bold:
+                        style.append(("FONTNAME", (c, r), (c, r), bold))
+                    cell = cell.text
+                else:
+                    cell = Paragraph(esc(cell.text),
+                                     styles.cell_bold if cell.bold else styles.small)
+            cells.append(cell)
+        laid.append(cells)
+    table = Table(laid, colWidths=widths, repeatRows=1 if header else 0)
     if header:
         style.append(("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.9, 0.9, 0.9)))
     table.setStyle(TableStyle(style))
@@ -69,17 +109,22 @@ def _grid(rows: list[list[object]], widths: list[float], header: bool = True) ->
 
 class _Worksheet:
     def __init__(self, worked: Worked, profile: Profile) -> None:
-        self.w, self.profile, self.s = worked, profile, _Styles()
+        self.w, self.profile, self.s = worked, profile, _styles()
         self.order, self.batch = worked.order, worked.batch
         self.plan = plan_of(worked)
         self.lot = lot_number(self.order, worked.compounded_on)
         self.step = profile.balance.readability
         self.width = letter[0] - 2 * MARGIN
 
-    def p(self, text: str, style: ParagraphStyle | None = None) -> Paragraph | str:
-        """A paragraph of plain (user or program) text: escaped here, once. An empty cell
+    def p(self, text: str, style: ParagraphStyle | None = None) -> Paragraph | _Cell | str:
+        """A paragraph of plain (user or program) text, escaped here, once; without a style
+        (or in the bold cell style) a table cell for :func:`_grid` to lay out. An empty cell
         stays an empty string, which a table draws as nothing."""
-        return Paragraph(esc(text), style or self.s.small) if text else ""
+        if not text:
+            return ""
+        if style is None or style is self.s.cell_bold:
+            return _Cell(text, bold=style is not None)
+        return Paragraph(esc(text), style)
 
     def markup(self, markup: str, style: ParagraphStyle | None = None) -> Paragraph:
         """A paragraph of this module's own markup (user parts already passed through esc)."""
@@ -92,8 +137,18 @@ class _Worksheet:
         return [*self.header(), *self.components(), *self.calculations(), *self.procedure(),
                 *self.quality(), *self.findings(), *self.release()]
 
+    title = "Compounding record"
+
     def header(self) -> list[object]:
-        o, pharmacy = self.order, self.profile.pharmacy
+        pharmacy = self.profile.pharmacy
+        table = self.pairs(self.header_rows())
+        where = " · ".join(x for x in (pharmacy.name, pharmacy.address, pharmacy.phone) if x)
+        return [self.p(f"{self.title}: {drug_line(self.plan)}", self.s.title),
+                self.p(where, self.s.body),
+                Spacer(1, 6), table]
+
+    def header_rows(self) -> list[tuple[str, str]]:
+        o = self.order
         patient = o.patient
         who = patient.name if patient and patient.name else "—"
         if patient and patient.date_of_birth:
@@ -118,11 +173,7 @@ class _Worksheet:
                          f"refills {o.refills}"),
             ("Beyond-use date", self.w.beyond_use_date.isoformat()),
         ]
-        table = _grid([[self.p(k, self.s.cell_bold), self.p(v)] for k, v in rows],
-                      [1.5 * inch, self.width - 1.5 * inch], header=False)
-        return [self.p(f"Compounding record: {drug_line(self.plan)}", self.s.title),
-                self.p(f"{pharmacy.name} · {pharmacy.address} · {pharmacy.phone}", self.s.body),
-                Spacer(1, 6), table]
+        return rows
 
     def components(self) -> list[object]:
         o, b = self.order, self.batch
@@ -164,7 +215,7 @@ class _Worksheet:
                 f" Exact values are shown to 0.001 mg; weighings are rounded to the balance "
                 f"readability ({show(self.step)} mg).")
         return [CondPageBreak(2 * inch), self.p("Calculations", self.s.heading),
-                self.p(note),
+                self.p(note, self.s.small),
                 Spacer(1, 3),
                 _grid(rows, [w * inch for w in (0.3, 1.7, 1.45, 2.35, 1.5)])]
 
@@ -228,15 +279,20 @@ class _Worksheet:
         ])]
 
     def findings(self) -> list[object]:
-        items: list[object] = [self.p("Findings", self.s.heading)]
-        if not self.w.findings:
+        return self.finding_table("Findings",
+                                  [(f, f.acknowledgement) for f in self.w.findings])
+
+    def finding_table(self, heading: str,
+                      findings: list[tuple[Finding, Acknowledgement | None]]) -> list[object]:
+        """Findings with their acknowledgements (or the blank a pharmacist fills in)."""
+        items: list[object] = [self.p(heading, self.s.heading)]
+        if not findings:
             return [*items, self.p("None.", self.s.body)]
         rows = [[self.p(h, self.s.cell_bold) for h in ("Severity and code", "Finding",
                                                         "Acknowledgement")]]
-        for f in self.w.findings:
-            if f.acknowledgement:
-                ack = (f"Acknowledged by {f.acknowledgement.pharmacist}: "
-                       f"{f.acknowledgement.reason}")
+        for f, acknowledgement in findings:
+            if acknowledgement:
+                ack = f"Acknowledged by {acknowledgement.pharmacist}: {acknowledgement.reason}"
             elif f.severity.value == "critical":
                 ack = "NOT ACKNOWLEDGED: no label may be printed"
             else:
@@ -245,20 +301,29 @@ class _Worksheet:
                          self.p(f"{f.field}: {f.message}"), self.p(ack)])
         return [*items, _grid(rows, [w * inch for w in (1.95, 3.4, 1.95)])]
 
-    def release(self) -> list[object]:
+    def pairs(self, rows: list[tuple[str, str]]) -> Table:
+        """A two-column table of names and values."""
+        return _grid([[self.p(k, self.s.cell_bold), self.p(v)] for k, v in rows],
+                     [1.5 * inch, self.width - 1.5 * inch], header=False)
+
+    def release_rows(self, bud: str, found: str, made: str) -> list[tuple[str, str]]:
+        """BUD with its rationale, storage, container, description (``found``: as found) and
+        yield (``made``: the capsules actually made)."""
         b, o = self.batch, self.order
-        rows = [
-            ("Beyond-use date", f"{self.w.beyond_use_date.isoformat()}: "
-                                f"{self.w.beyond_use_rationale}"),
+        return [
+            ("Beyond-use date", bud),
             ("Storage", STORAGE),
             ("Container", CONTAINER),
             ("Physical description", f"Size {o.capsule.size} {o.capsule.shell} capsules filled "
-                                     f"with a white to off-white powder. As found: {BLANK}"),
-            ("Yield", f"Theoretical {count(b.capsules_to_fill, 'capsule')}; actual {BLANK}; "
+                                     f"with a white to off-white powder{found}"),
+            ("Yield", f"Theoretical {count(b.capsules_to_fill, 'capsule')}; {made}; "
                       f"dispensed {b.capsules_dispensed}"),
         ]
-        table = _grid([[self.p(k, self.s.cell_bold), self.p(v)] for k, v in rows],
-                      [1.5 * inch, self.width - 1.5 * inch], header=False)
+
+    def release(self) -> list[object]:
+        table = self.pairs(self.release_rows(
+            f"{self.w.beyond_use_date.isoformat()}: {self.w.beyond_use_rationale}",
+            f". As found: {BLANK}", f"actual {BLANK}"))
         signatures = _grid([[self.p("Prepared by", self.s.cell_bold), self.p(""),
                              self.p("Date and time", self.s.cell_bold), self.p("")],
                             [self.p("Verified by (pharmacist)", self.s.cell_bold), self.p(""),
@@ -270,14 +335,19 @@ class _Worksheet:
                               signatures])]
 
 
-def build_worksheet(worked: Worked, profile: Profile) -> bytes:
-    """The worksheet PDF of a worked-out batch; invariant mode: same input, same bytes."""
-    sheet = _Worksheet(worked, profile)
+def build(sheet: _Worksheet, profile: Profile) -> bytes:
+    """The PDF of a worksheet or record; invariant mode: same input, same bytes."""
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer, pagesize=letter, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
-        bottomMargin=MARGIN, invariant=1, title=f"Compounding record {sheet.lot}",
+        bottomMargin=MARGIN, invariant=1, title=f"{sheet.title} {sheet.lot}",
         author=profile.pharmacy.name, subject=drug_line(sheet.plan), creator=_package)
-    footer = f"Lot {sheet.lot} · Rx {worked.order.rx_number or '—'} · {drug_line(sheet.plan)}"
+    footer = (f"{sheet.title} · Lot {sheet.lot} · Rx {sheet.order.rx_number or '—'} · "
+              f"{drug_line(sheet.plan)}")
     document.build(sheet.story(), canvasmaker=numbered_canvas(footer, MARGIN))
     return buffer.getvalue()
+
+
+def build_worksheet(worked: Worked, profile: Profile) -> bytes:
+    """The worksheet PDF of a worked-out batch; invariant mode: same input, same bytes."""
+    return build(_Worksheet(worked, profile), profile)

@@ -1,0 +1,144 @@
+"""The executed compounding record: the kept record of one batch as the bench made it
+(domain.md §13; USP <795> 2023 compounding record).
+
+The blank worksheet's header and calculations, then everything the bench entered: the actual
+amounts with the lots and expiries used, every capsule's net weight with its flag, the strength
+made with its working, the plan's and the bench's findings with their signed acknowledgements,
+the BUD worked out again from the lots used, the signatures with their meaning and time, and
+the record's history. User strings reach Paragraphs through :func:`esc` once (the base class).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from reportlab.lib.units import inch
+from reportlab.platypus import KeepTogether, Spacer
+
+from ..display import count, show
+from ..execution import Executed
+from ..plan import Worked
+from ..profile import Profile
+from ..reconciliation import drug_in_blend
+from .worksheet import _grid, _Worksheet, build
+
+WEIGHT_COLUMNS = 4
+"""Capsule weights print in this many column groups."""
+
+
+class _Executed(_Worksheet):
+    title = "Executed compounding record"
+
+    def __init__(self, worked: Worked, profile: Profile, executed: Executed) -> None:
+        super().__init__(worked, profile)
+        self.x = executed
+        self.lot = executed.lot
+
+    def story(self) -> list[object]:
+        return [*self.header(), *self.components(), *self.calculations(), *self.quality(),
+                *self.findings(), *self.release(), *self.history()]
+
+    def header_rows(self) -> list[tuple[str, str]]:
+        x = self.x
+        replaced = {
+            "Compounding date": f"{x.compounded_on.isoformat()} (bench work at "
+                                f"{x.bench.compounded_at.isoformat(timespec='minutes')})",
+            "Beyond-use date": f"{x.beyond_use_date.isoformat()} (worked out from the lots used)",
+        }
+        rows = [(k, replaced.get(k, v)) for k, v in super().header_rows()]
+        return [*rows, ("Status", x.status)]
+
+    def components(self) -> list[object]:
+        o, b, e = self.order, self.batch, self.x.bench
+        src, fil, cap = o.source, o.filler, o.capsule
+        rows = [
+            [f"{src.product_name} (immediate release)", src.manufacturer, e.source_lot,
+             e.source_expiry, count(b.tablets, "tablet"), count(e.tablets_used, "tablet")],
+            ["Tablet powder", None, None, None, self.mg(b.tablet_powder),
+             f"{show(e.tablet_powder_actual)} mg"],
+            [f"Filler: {fil.name}{', ' + fil.grade if fil.grade else ''}", None, e.filler_lot,
+             e.filler_expiry, self.mg(b.filler_total), f"{show(e.filler_actual)} mg"],
+            [f"Capsule shells: size {cap.size}, {cap.shell}", None, e.capsule_lot,
+             e.capsule_expiry, count(b.capsules_to_fill, "capsule"),
+             count(e.capsules_made, "capsule") + " made"],
+        ]
+        head = ["Component", "Manufacturer", "Lot used", "Expiry", "Theoretical", "Actual"]
+        body = [[self.p(str(v) if v else "—") for v in row] for row in rows]
+        widths = [2.3, 1.05, 0.95, 0.85, 1.0, 1.15]
+        return [self.p("Components as used", self.s.heading),
+                _grid([[self.p(h, self.s.cell_bold) for h in head], *body],
+                      [w * inch for w in widths])]
+
+    def quality(self) -> list[object]:
+        b, e = self.batch, self.x.bench
+        low, high = b.fill_weight_min, b.fill_weight_max
+        cells = [(str(i + 1), f"{show(w)}", "in range" if low <= w <= high else "OUT OF RANGE")
+                 for i, w in enumerate(e.capsule_weights)]
+        per_column = -(-len(cells) // WEIGHT_COLUMNS)
+        rows: list[list[object]] = [["Capsule", "Net (mg)", "Flag"] * WEIGHT_COLUMNS]
+        for r in range(per_column):  # program text only: plain table strings, not parsed
+            row: list[object] = []
+            for c in range(WEIGHT_COLUMNS):
+                i = c * per_column + r
+                row += cells[i] if i < len(cells) else ("", "", "")
+            rows.append(row)
+        items: list[object] = [
+            self.p("Quality control, as weighed", self.s.heading),
+            self.p(f"Acceptance range 90-110 % of w = {self.mg(b.fill_weight)}: "
+                   f"{self.mg(low)} to {self.mg(high)} net; "
+                   f"{count(len(cells), 'capsule')} weighed of {e.capsules_made} made.",
+                   self.s.body),
+            Spacer(1, 3),
+            _grid(rows, [w * inch for w in (0.55, 0.6, 0.68) * WEIGHT_COLUMNS]),
+        ]
+        return [*items, *self.strength()]
+
+    def strength(self) -> list[object]:
+        e, made = self.x.bench, self.x.strength_made
+        if made is None:
+            return [self.p("Strength made: not worked out for this record (kept before bench "
+                           "results were reconciled).", self.s.body)]
+        drug = drug_in_blend(e, self.plan)
+        blend = e.tablet_powder_actual + e.filler_actual
+        mean = sum(e.capsule_weights, Fraction(0)) / len(e.capsule_weights)
+        d, p = self.plan.strength, self.plan.tablet_powder_per_capsule
+        working = (f"Strength made = drug in the blend ÷ blend mass × mean capsule net weight "
+                   f"(domain.md §12): drug = {show(e.tablet_powder_actual)} mg powder × "
+                   f"{show(d)} ÷ {show(p)} = {show(drug)} mg; blend = "
+                   f"{show(e.tablet_powder_actual)} + {show(e.filler_actual)} = {show(blend)} mg; "
+                   f"mean = {show(mean)} mg; strength = {show(drug)} ÷ {show(blend)} × "
+                   f"{show(mean)} = {show(made)} mg per capsule, {show(made / d * 100, 1)} % of "
+                   f"{show(d)} mg (accept 90-110 %).")
+        return [Spacer(1, 4), self.p(working, self.s.body)]
+
+    def findings(self) -> list[object]:
+        bench = [(f, self.x.acknowledgement_of(f)) for f in self.x.findings]
+        return [*super().findings(),
+                *self.finding_table("Findings at the bench", bench)]
+
+    def release(self) -> list[object]:
+        x = self.x
+        table = self.pairs(self.release_rows(
+            f"{x.beyond_use_date.isoformat()}: {x.beyond_use_rationale}", "",
+            f"made {x.bench.capsules_made}"))
+        signed = [[self.p(h, self.s.cell_bold) for h in ("Signed by", "Licence", "Meaning",
+                                                          "Time (UTC)")]]
+        signed += [[self.p(s.name), self.p(s.licence or "—"), self.p(s.meaning),
+                    self.p(s.at.strftime("%Y-%m-%d %H:%M:%S"))] for s in x.signatures]
+        signatures = (_grid(signed, [w * inch for w in (1.9, 1.1, 2.9, 1.4)])
+                      if x.signatures else self.p("No signatures yet.", self.s.body))
+        return [KeepTogether([self.p("Release", self.s.heading), table]),
+                KeepTogether([self.p("Signatures", self.s.heading), signatures])]
+
+    def history(self) -> list[object]:
+        rows = [[self.p(h, self.s.cell_bold) for h in ("#", "Step", "Status after", "Who",
+                                                        "Time (UTC)", "Why")]]
+        rows += [[str(s.number), s.action, s.status, self.p(s.author or "—"),
+                  s.at.strftime("%Y-%m-%d %H:%M:%S"), self.p(s.reason)] for s in self.x.history]
+        return [self.p("History", self.s.heading),
+                _grid(rows, [w * inch for w in (0.35, 1.2, 0.95, 1.5, 1.3, 2.0)])]
+
+
+def build_executed(worked: Worked, profile: Profile, executed: Executed) -> bytes:
+    """The executed compounding record PDF; invariant mode: same record, same bytes."""
+    return build(_Executed(worked, profile, executed), profile)

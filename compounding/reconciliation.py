@@ -1,0 +1,174 @@
+"""What the bench made, checked against the plan (domain.md §12).
+
+Errors (:class:`OrderError`) for what cannot be: fewer capsules than the prescription, more
+powder than the tablets hold, too few capsules weighed, an expired component. Findings for what
+the pharmacist must weigh: each capsule outside the QC range, tablets used other than T, the
+strength made, and a beyond-use date that the lots actually used bring forward. The BUD is
+worked out again from the day of the bench work and those lots; the label carries it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+
+from .bench import BenchEntry
+from .clock import day_of
+from .dating import Component, beyond_use
+from .display import show
+from .errors import ErrorDetail, OrderError
+from .findings import Finding
+from .models import Order, Plan
+from .review import Review
+from .settings import DEFAULT_SETTINGS, Settings
+
+POWDER_MARGIN = Fraction(102, 100)
+"""Powder weighed may exceed the tablets' weight by at most 2 % (balance and crushing)."""
+STRENGTH_WARN = (Fraction(95, 100), Fraction(105, 100))
+STRENGTH_LIMIT = (Fraction(90, 100), Fraction(110, 100))
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciliation:
+    """A bench entry against its plan: ``strength_made`` [mg per capsule] and its ratio to d,
+    the day of the bench work, the BUD from the lots used and its rationale, the findings."""
+
+    findings: list[Finding]
+    strength_made: Fraction
+    strength_ratio: Fraction
+    compounded_on: date
+    beyond_use_date: date
+    beyond_use_rationale: str
+
+
+def drug_in_blend(entry: BenchEntry, plan: Plan) -> Fraction:
+    """Drug in the blend [mg]: powder weighed × S/W, which is powder × d/p (domain.md §12)."""
+    return entry.tablet_powder_actual * plan.strength / plan.tablet_powder_per_capsule
+
+
+def strength_made(entry: BenchEntry, plan: Plan) -> Fraction:
+    """The strength the bench made [mg per capsule] (domain.md §12): drug in the blend ÷ blend
+    mass × mean capsule net weight, the drug being the powder weighed × S/W (= d/p).
+
+    The domain's example batch: 748 mg of powder (p = 22.5 mg, d = 4.5 mg) holds 149.6 mg of
+    drug in 748 + 3581 = 4329 mg of blend; capsules of 130 mg mean make 4.4925 mg (99.8 %).
+    """
+    blend = entry.tablet_powder_actual + entry.filler_actual
+    mean = sum(entry.capsule_weights, Fraction(0)) / len(entry.capsule_weights)
+    return drug_in_blend(entry, plan) / blend * mean
+
+
+def _impossible(entry: BenchEntry, plan: Plan, order: Order, day: date) -> list[ErrorDetail]:
+    errors = []
+    if entry.capsules_made > plan.capsules_to_fill:
+        errors.append(ErrorDetail(
+            "CAPSULES_EXCEED_BATCH", "capsules_made",
+            f"{entry.capsules_made} capsules cannot come from a batch that fills "
+            f"{plan.capsules_to_fill}"))
+    if entry.capsules_made < plan.capsules_dispensed:
+        errors.append(ErrorDetail(
+            "BENCH_SHORT", "capsules_made",
+            f"{entry.capsules_made} capsules cannot fill a prescription of "
+            f"{plan.capsules_dispensed}"))
+    if len(entry.capsule_weights) > entry.capsules_made:
+        errors.append(ErrorDetail(
+            "WEIGHTS_EXCEED_CAPSULES", "capsule_weights",
+            f"{len(entry.capsule_weights)} weights for {entry.capsules_made} capsules made"))
+    needed = max(1, min(plan.capsules_to_weigh, entry.capsules_made))
+    if len(entry.capsule_weights) < needed:
+        errors.append(ErrorDetail(
+            "BENCH_WEIGHTS_MISSING", "capsule_weights",
+            f"{len(entry.capsule_weights)} capsule weights: weigh at least {needed}"))
+    most = entry.tablets_used * order.source.average_tablet_weight * POWDER_MARGIN
+    if entry.tablet_powder_actual > most:
+        errors.append(ErrorDetail(
+            "BENCH_POWDER_EXCEEDS_TABLETS", "tablet_powder_actual",
+            f"{show(entry.tablet_powder_actual)} mg of powder is more than "
+            f"{entry.tablets_used} tablets of {show(order.source.average_tablet_weight)} mg hold "
+            f"(at most {show(most)} mg with 2 % for the balance)"))
+    for field in ("source_expiry", "filler_expiry", "capsule_expiry"):
+        expiry = getattr(entry, field)
+        if expiry is not None and expiry <= day:
+            errors.append(ErrorDetail("COMPONENT_EXPIRED", field,
+                                      f"expired on {expiry.isoformat()}, on or before the day "
+                                      f"it was used ({day.isoformat()})"))
+    return errors
+
+
+def _strength_finding(entry: BenchEntry, plan: Plan, made: Fraction,
+                      ratio: Fraction) -> Finding | None:
+    if not STRENGTH_LIMIT[0] <= ratio <= STRENGTH_LIMIT[1]:
+        code = "BENCH_STRENGTH_OUT_OF_RANGE"
+        advice = "outside 90-110 %: the batch cannot be released"
+    elif not STRENGTH_WARN[0] <= ratio <= STRENGTH_WARN[1]:
+        code, advice = "BENCH_STRENGTH_DEVIATION", "outside 95-105 %: check the weighings"
+    else:
+        return None
+    review = Review()
+    review.finding(code, "tablet_powder_actual",
+                   f"Strength made {show(made)} mg per capsule is {show(ratio * 100, 1)} % of "
+                   f"{show(plan.strength)} mg ({advice}): {show(drug_in_blend(entry, plan))} mg "
+                   f"of drug in {show(entry.tablet_powder_actual + entry.filler_actual)} mg of "
+                   f"blend.")
+    return review.findings[0]
+
+
+def _beyond_use(review: Review, entry: BenchEntry, plan: Plan, day: date,
+                days: int) -> tuple[date, str]:
+    """The BUD from the day of the bench work and the lots used (domain.md §5, §12)."""
+    dating = Review()  # its BUD_LIMITED_BY_COMPONENT is said again as BUD_SHORTENED_AT_BENCH
+    bud, rationale = beyond_use(dating, day, days, [
+        Component("source tablet lot used", "source_expiry", entry.source_expiry),
+        Component("filler lot used", "filler_expiry", entry.filler_expiry),
+        Component("capsule shell lot used", "capsule_expiry", entry.capsule_expiry),
+    ])
+    review.errors += dating.errors
+    if bud < plan.beyond_use_date:
+        review.finding("BUD_SHORTENED_AT_BENCH", "beyond_use_date",
+                       f"The beyond-use date is {bud.isoformat()}, earlier than the "
+                       f"{plan.beyond_use_date.isoformat()} planned: {rationale}. The label "
+                       f"carries {bud.isoformat()}.")
+    return bud, rationale
+
+
+def reconcile(entry: BenchEntry, plan: Plan, order: Order,
+              settings: Settings = DEFAULT_SETTINGS) -> Reconciliation:
+    """The bench entry checked against the plan (domain.md §12); :class:`OrderError` for what
+    cannot be. Expiries and the BUD are judged on the pharmacy's date of the bench work
+    (``settings.time_zone``, IANA); the BUD is that date + ``settings.beyond_use_days``, or the
+    earliest expiry of the lots used when sooner.
+
+    The domain's example batch compounded on 2026-11-22 with a filler lot expiring 2026-12-01:
+    BUD 2026-12-01 instead of 2027-05-21 (``BUD_SHORTENED_AT_BENCH``).
+    """
+    day = day_of(entry.compounded_at, settings.time_zone)
+    errors = _impossible(entry, plan, order, day)
+    if errors:
+        raise OrderError(errors)
+    low, high = plan.fill_weight_min, plan.fill_weight_max
+    review = Review()
+    for i, w in enumerate(entry.capsule_weights):
+        if not low <= w <= high:
+            review.finding("CAPSULE_OUT_OF_RANGE", f"capsule_weights[{i}]",
+                           f"Capsule {i + 1} weighs {show(w)} mg, outside {show(low)}-"
+                           f"{show(high)} mg (90-110 % of the fill weight): set it aside.")
+    if entry.tablets_used != plan.tablets:
+        review.finding("BENCH_TABLETS_MISMATCH", "tablets_used",
+                       f"{entry.tablets_used} tablets used where the plan crushes {plan.tablets}: "
+                       f"the batch's strength is not the one planned. Correct the entry or "
+                       f"reject the batch.")
+    made = strength_made(entry, plan)
+    ratio = made / plan.strength
+    strength = _strength_finding(entry, plan, made, ratio)
+    if strength is not None:
+        review.findings.append(strength)
+    bud, rationale = _beyond_use(review, entry, plan, day, settings.beyond_use_days)
+    review.raise_errors()
+    return Reconciliation(review.findings, made, ratio, day, bud, rationale)
+
+
+def check_bench(entry: BenchEntry, plan: Plan, order: Order,
+                settings: Settings = DEFAULT_SETTINGS) -> list[Finding]:
+    """The findings of :func:`reconcile`."""
+    return reconcile(entry, plan, order, settings).findings

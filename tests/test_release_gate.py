@@ -1,0 +1,227 @@
+"""The release gate as a pharmacy meets it (domain.md §12-§13): the lots used at the bench and the
+BUD worked out again from them, the dispensing label of a verified batch, proofs from an order,
+the executed compounding record (page and PDF), and the reprint after an acknowledgement.
+
+The batch is the domain's worked example (d = 4.5 mg, n = 30 + 2, size 3, W = 250 mg, F = 130 mg:
+T = 3 tablets, 33 capsules to fill, QC 117-143 mg), compounded on 2026-11-22 in UTC; with
+no component expiring sooner, its BUD is 2026-11-22 + 180 days = 2027-05-21 (USP <795>).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from html.parser import HTMLParser
+
+import pytest
+
+from compounding import OrderError
+from compounding.bench import BenchEntry
+from compounding.types import stored
+
+from . import pdf
+from .people import RPH, TECH, signature
+from .test_records import BENCH, ORDER, PROFILE
+from .test_web_api import check_error
+
+OPIOID = "OPIOID_COADMINISTRATION:concurrent_medications[0]"
+
+
+def approve(store, lot):
+    return store.verify(lot, {"decision": "approve"}, RPH, expected=store.get(lot).revision)
+
+
+# -- the lots used -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("missing", ["source_lot", "source_expiry", "filler_lot", "filler_expiry",
+                                     "capsule_lot", "capsule_expiry"])
+def test_every_component_lot_and_expiry_is_required(store, missing):
+    # missing component expiries raised nothing; a batch went out with no lot on record
+    lot = store.create(ORDER, PROFILE, TECH).lot_number
+    with pytest.raises(OrderError) as caught:
+        store.enter_bench(lot, {k: v for k, v in BENCH.items() if k != missing}, TECH)
+    assert [(e.code, e.field) for e in caught.value.errors] == [("FIELD_REQUIRED", missing)]
+    assert store.get(lot).revision == 1
+
+
+def test_a_record_kept_before_lots_were_required_still_reads():
+    entry = {k: v for k, v in BENCH.items() if not k.endswith(("_lot", "_expiry"))}
+    assert BenchEntry.model_validate(entry, context={"stored": True}).source_lot is None
+    assert stored  # the context the store reads with
+
+
+def test_the_bud_is_worked_out_again_from_the_lots_used(store):
+    # the issue's case: a filler lot expiring 2026-12-01 used at the bench; the label said
+    # "Discard after 2027-05-21". BUD = min(2026-11-22 + 180 d = 2027-05-21, 2026-12-01)
+    lot = store.create(ORDER, PROFILE, TECH).lot_number
+    record = store.enter_bench(lot, {**BENCH, "filler_expiry": "2026-12-01"}, TECH)
+    assert str(record.beyond_use_date) == "2026-12-01"
+    [shortened] = [f for f in record.flags if f.code == "BUD_SHORTENED_AT_BENCH"]
+    assert shortened.severity.value == "info" and "2027-05-21 planned" in shortened.message
+    assert "filler lot used expires 2026-12-01" in record.made.beyond_use_rationale
+    record = approve(store, lot)
+    label = pdf.text(_label(record))
+    assert "Discard after 2026-12-01" in label and "2027-05-21" not in label
+
+
+def test_the_bud_counts_from_the_day_of_the_bench_work(store):
+    # planned on 2026-11-22, made on 2026-11-25: 2026-11-25 + 180 days = 2027-05-24
+    lot = store.create(ORDER, PROFILE, TECH).lot_number
+    store.enter_bench(lot, {**BENCH, "compounded_at": "2026-11-25T09:30:00+00:00"}, TECH)
+    record = approve(store, lot)
+    assert str(record.beyond_use_date) == "2027-05-24"
+    assert not [f for f in record.flags if f.code == "BUD_SHORTENED_AT_BENCH"]
+    text = pdf.text(_label(record))
+    assert f"Filled 2026-11-25 · Discard after 2027-05-24 · Lot {lot}" in text
+    assert "PROOF" not in text
+
+
+def test_a_month_only_expiry_means_the_last_day_of_the_month(store):
+    # capsule shells "2027-02": 2027-02-28, before 2027-05-21
+    lot = store.create(ORDER, PROFILE, TECH).lot_number
+    record = store.enter_bench(lot, {**BENCH, "capsule_expiry": "2027-02"}, TECH)
+    assert str(record.beyond_use_date) == "2027-02-28"
+
+
+def _label(record):
+    from compounding.documents import label_pdf
+
+    return label_pdf(record.order_for_label(), record.profile, record.dispensing())
+
+
+# -- the approval gate and the bench's critical findings -----------------------------------------
+
+def test_a_bench_critical_finding_is_acknowledged_by_its_id(store):
+    # 6 tablets where the plan crushes 3: critical BENCH_TABLETS_MISMATCH; acknowledging it
+    # is a signature on the record, and the batch still cannot be approved, only rejected
+    lot = store.create(ORDER, PROFILE, TECH).lot_number
+    store.enter_bench(lot, {**BENCH, "tablets_used": 6}, TECH)
+    record = store.acknowledge(lot, {"finding": "BENCH_TABLETS_MISMATCH:tablets_used",
+                                     "reason": "re-counted: 3 tablets"}, RPH, expected=2)
+    assert [f.id for f in record.unacknowledged] == []
+    with pytest.raises(OrderError) as caught:
+        approve(store, lot)
+    assert [e.code for e in caught.value.errors] == ["BATCH_NOT_RELEASABLE"]
+
+
+# -- documents through the HTTP API ------------------------------------------------------------
+
+@pytest.fixture
+def lot(client) -> str:
+    order = {**ORDER, "concurrent_medications": ["Percocet 5/325 mg"]}
+    response = client.post("/api/v1/worksheet", json=order)
+    assert response.status_code == 201
+    return response.headers["X-Lot-Number"]
+
+
+WEIGHTS = ["129 mg", "131 mg", "150 mg", "116.9 mg"] + ["130 mg"] * 29
+
+
+def made(client, pharmacist, lot):
+    """Bench results by the technician (every capsule weighed), the opioid acknowledged and
+    the batch approved by a pharmacist."""
+    bench = {**BENCH, "capsule_weights": WEIGHTS, "filler_expiry": "2026-12-01"}
+    assert client.post(f"/api/v1/records/{lot}/bench", json=bench,
+                       headers={"If-Match": '"1"'}).status_code == 200
+    ack = {"finding": OPIOID, "reason": "Percocet stopped 2026-11-01",
+           "signature": signature("rph")}
+    assert pharmacist.post(f"/api/v1/records/{lot}/acknowledgements", json=ack,
+                           headers={"If-Match": '"2"'}).status_code == 200
+    approve_ = {"decision": "approve", "signature": signature("rph")}
+    assert pharmacist.post(f"/api/v1/records/{lot}/verification", json=approve_,
+                           headers={"If-Match": '"3"'}).status_code == 200
+
+
+def test_the_executed_record_carries_everything_the_bench_entered(client, pharmacist, lot,
+                                                                   tmp_path):
+    errors = check_error(client.get(f"/api/v1/records/{lot}/record"), 409)
+    assert errors[0]["code"] == "BATCH_NOT_COMPOUNDED"
+    made(client, pharmacist, lot)
+    response = client.get(f"/api/v1/records/{lot}/record")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = pdf.text(response.data)
+    assert text.startswith("Executed compounding record: Naltrexone HCl 4.5 mg capsules")
+    # every capsule weight with its flag: 150 and 116.9 mg lie outside 117-143 mg
+    assert len(re.findall(r"\b\d{1,2} (?:1[0-9]{2}(?:\.9)?) (?:in range|OUT OF RANGE)", text)) == 33
+    assert "3 150 OUT OF RANGE" in text and "4 116.9 OUT OF RANGE" in text
+    assert "33 capsules weighed of 33 made" in text
+    # the strength made, by hand: drug = 748 × 4.5 / 22.5 = 149.6 mg in 748 + 3581 = 4329 mg
+    # of blend; mean = (129 + 131 + 150 + 116.9 + 29 × 130) / 33 = 4296.9 / 33 = 130.2091 mg;
+    # strength = 149.6 / 4329 × 130.209 = 4.4997 mg, 99.99 % of 4.5 mg
+    assert "drug = 748 mg powder × 4.5 ÷ 22.5 = 149.6 mg" in text
+    assert "blend = 748 + 3581 = 4329 mg" in text and "mean = 130.2091 mg" in text
+    assert "= 4.4997 mg per capsule, 100 % of 4.5 mg" in text
+    # lots and expiries used, the reconciled BUD, the acknowledgement and the signatures
+    for used in ("N456", "2028-01-31", "M789", "2026-12-01", "C321", "2029-01-31"):
+        assert used in text
+    assert "2026-12-01: filler lot used expires 2026-12-01" in text
+    assert "Acknowledged by R. Okafor, PharmD: Percocet stopped 2026-11-01" in text
+    assert "acknowledged OPIOID_COADMINISTRATION" in text
+    assert "R. Okafor, PharmD RPH-10234 approved batch" in text
+    assert "1 printed printed T. Tech" in text and "2 bench compounded T. Tech" in text
+    assert "NOT ACKNOWLEDGED" not in text
+    pdf.render(response.data, tmp_path, dpi=50)
+    # the blank worksheet stays: its blanks, and the acknowledgement signed since it printed
+    sheet = pdf.text(client.get(f"/api/v1/records/{lot}/worksheet").data)
+    assert "Compounding record:" in sheet and "________" in sheet
+    assert "NOT ACKNOWLEDGED" not in sheet and "Acknowledged by R. Okafor, PharmD" in sheet
+
+
+def test_the_dispensing_label_and_the_proof(client, pharmacist, lot):
+    made(client, pharmacist, lot)
+    label = pharmacist.get(f"/api/v1/records/{lot}/label")
+    assert label.status_code == 200
+    text = pdf.text(label.data)
+    assert "PROOF" not in text and "Discard after 2026-12-01" in text and f"Lot {lot}" in text
+    # a label from an order alone is a proof, whatever it says
+    ack = [{"finding": OPIOID, "pharmacist": "R. Okafor", "reason": "stopped"}]
+    proof = client.post("/api/v1/label", json={**ORDER, "concurrent_medications": ["Percocet"],
+                                               "acknowledgements": ack})
+    assert proof.status_code == 200
+    assert "PROOF — NOT FOR DISPENSING" in pdf.text(proof.data)
+
+
+# -- the record page -----------------------------------------------------------------------------
+
+class _Ids(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: Counter[str] = Counter()
+        self.targets: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        values = dict(attrs)
+        if "id" in values:
+            self.ids[values["id"]] += 1
+        if tag == "label" and "for" in values:
+            self.targets.append(values["for"])
+
+
+def ids_of(page: str) -> _Ids:
+    parser = _Ids()
+    parser.feed(page)
+    return parser
+
+
+def test_the_record_page_shows_the_bench_results(client, pharmacist, lot):
+    # the verified batch page showed none of the bench results
+    made(client, pharmacist, lot)
+    page = client.get(f"/records/{lot}").get_data(as_text=True)
+    for shown in ("748 mg", "3581 mg", "33 made", "N456", "M789", "C321",
+                  "4.5 mg per capsule", "100.0 % of the ordered strength", "2026-12-01",
+                  "filler lot used expires 2026-12-01",
+                  "Acknowledged by R. Okafor, PharmD: Percocet stopped 2026-11-01",
+                  "Print the executed record (PDF)"):
+        assert shown in page, shown
+    assert page.count("<li") >= 33 and page.count("out of range</strong>") == 2
+    assert client.get(f"/records/{lot}/record.pdf").status_code == 200
+
+
+def test_every_label_on_the_record_page_focuses_its_own_field(client, pharmacist, lot):
+    # three forms each had id="reason" and id="password": a label focused another form's field
+    client.post(f"/api/v1/records/{lot}/bench", json=BENCH, headers={"If-Match": '"1"'})
+    page = pharmacist.get(f"/records/{lot}").get_data(as_text=True)
+    found = ids_of(page)
+    assert [i for i, n in found.ids.items() if n > 1] == []
+    assert found.targets and all(found.ids[t] == 1 for t in found.targets)
+    assert {"ack-reason", "verify-reason", "scrap-reason", "ack-password"} <= set(found.ids)
