@@ -3,6 +3,8 @@
 1. ``plan_order`` on the usual order (4.5 mg × 30) with five concurrent medications: median and
    p95 per call; target median ≤ 1 ms.
 2. The same formulas in plain floats, no validation, no rules: the floor it could approach.
+   Then ``plan_order`` for 0.1 mg and 0.001 mg capsules, which the automatic method makes by a
+   one- and a two-stage trituration; target median ≤ 1 ms.
 3. Cold start of ``compounding plan ORDER.json`` as a process, next to the cold cost of
    ``import pint; pint.UnitRegistry()`` (pint's full default registry) and of
    ``from pydantic import BaseModel`` (the floor any pydantic program starts from); targets
@@ -58,6 +60,14 @@ def main() -> int:
           f"(validation, exact fractions, every rule)")
     ok &= verdict("plan_order median ≤ 1 ms", engine <= 1e-3, f"{engine * 1e3:.3f} ms")
     ok &= verdict("with JSON output ≤ 1 ms", dumped <= 1e-3, f"{dumped * 1e3:.3f} ms")
+
+    print("\nplan_order with a trituration (the automatic method tries all three)")
+    for strength, stages in (("0.1 mg", 1), ("0.001 mg", 2)):
+        order = {**ORDER, "strength": strength, "method": "auto"}
+        assert len(plan_order(order).trituration or []) == stages
+        median = report(f"  {strength}: {stages} stage{'s' if stages > 1 else ''}",
+                        time_calls(lambda order=order: plan_order(order), runs=2000), "ms")
+        ok &= verdict(f"{strength} median ≤ 1 ms", median <= 1e-3, f"{median * 1e3:.3f} ms")
 
     print("\ncold start (whole process, 15 runs each, interleaved order of runs)")
     # the console script installed beside this interpreter (a version manager's shim on PATH

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-Method = Literal["whole_tablets", "exact_portion"]
+if TYPE_CHECKING:
+    from .trituration import Trituration
+
+Method = Literal["whole_tablets", "exact_portion", "trituration"]
 
 QC_LOW = Fraction(90, 100)
 QC_HIGH = Fraction(110, 100)
@@ -113,18 +116,51 @@ class Batch:
     fill_weight_min: Fraction
     fill_weight_max: Fraction
     blend_total: Fraction
+    trituration: Trituration | None = None
+    """The stages and aliquot of a ``trituration`` batch (:mod:`compounding.trituration`)."""
+
+
+PerCapsule = tuple[Fraction, Fraction, Fraction, Fraction, Fraction]
+"""p, f, w and the QC range's low and high [mg], which every method of a batch shares."""
+
+
+def per_capsule_of(*, strength: Fraction, tablet_weight: Fraction, tablet_strength: Fraction,
+                   pack_stat: Fraction, density_factor: Fraction,
+                   readability: Fraction) -> PerCapsule:
+    """p = d·W/S, f = F − p/DF, w = p + f and the QC range of w [mg] (domain.md §3)."""
+    p = powder_per_capsule(strength, tablet_weight, tablet_strength)
+    f = filler_per_capsule(pack_stat, p, density_factor)
+    w = p + f
+    return (p, f, w, *qc_limits(w, readability))
+
+
+def exact_portion_tablets(capsules: int, strength: Fraction, tablet_strength: Fraction,
+                          loss: Fraction) -> int:
+    """T = ⌈N·d / (S·(1 − loss))⌉ [tablets] for ``exact_portion`` (domain.md §9): the portion
+    weighed out may take at most (1 − loss) of the crushed powder, ``loss`` [fraction] being
+    what crushing leaves in the mortar.
+
+    >>> exact_portion_tablets(30, Fraction(5), Fraction(50), Fraction(2, 100))  # 150/49 = 3.06
+    4
+    >>> exact_portion_tablets(32, Fraction("4.5"), Fraction(50), Fraction(2, 100))  # 144/49
+    3
+    """
+    return ceil(capsules * strength / (tablet_strength * (1 - loss)))
 
 
 def compute_batch(*, strength: Fraction, quantity: int, overage: int, tablet_strength: Fraction,
                   tablet_weight: Fraction, pack_stat: Fraction, density_factor: Fraction,
-                  method: Method, readability: Fraction = Fraction(1)) -> Batch:
+                  method: Method, readability: Fraction = Fraction(1),
+                  crushing_loss: Fraction = Fraction(0),
+                  per_capsule: PerCapsule | None = None) -> Batch:
     """The batch of domain.md §3 steps 2-5.
 
     Parameters: ``strength`` d [mg HCl per capsule]; ``quantity`` n [capsules]; ``overage`` e
     [capsules]; ``tablet_strength`` S [mg]; ``tablet_weight`` W [mg]; ``pack_stat`` F [mg];
     ``density_factor`` DF [-]; ``method`` ``whole_tablets`` (use all the powder of T tablets) or
     ``exact_portion`` (weigh out the powder for N capsules); ``readability`` [mg] of the
-    balance, to which the QC range is rounded inwards (:func:`qc_limits`).
+    balance, to which the QC range is rounded inwards (:func:`qc_limits`); ``crushing_loss``
+    [fraction] of the powder that ``exact_portion`` leaves unused (:func:`exact_portion_tablets`).
 
     The caller has checked that f > 0 (:func:`filler_per_capsule`).
 
@@ -136,11 +172,11 @@ def compute_batch(*, strength: Fraction, quantity: int, overage: int, tablet_str
     (3, 33, Fraction(130, 1), Fraction(750, 1))
     """
     required = quantity + overage
-    tablets = tablets_needed(required, strength, tablet_strength)
-    p = powder_per_capsule(strength, tablet_weight, tablet_strength)
-    f = filler_per_capsule(pack_stat, p, density_factor)
-    w = p + f
-    low, high = qc_limits(w, readability)
+    tablets = (tablets_needed(required, strength, tablet_strength) if method == "whole_tablets"
+               else exact_portion_tablets(required, strength, tablet_strength, crushing_loss))
+    p, f, w, low, high = per_capsule or per_capsule_of(
+        strength=strength, tablet_weight=tablet_weight, tablet_strength=tablet_strength,
+        pack_stat=pack_stat, density_factor=density_factor, readability=readability)
     if method == "whole_tablets":
         equivalents = tablets * tablet_strength / strength
         to_fill = floor(equivalents)

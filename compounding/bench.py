@@ -50,15 +50,28 @@ class _Entry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class StageEntry(_Entry):
+    """One trituration stage as made [mg]: ``taken`` is the trituration 1 weighed into stage 2
+    (stage 1 takes all the tablet powder, ``tablet_powder_actual``); ``filler`` the filler
+    added, none when the plan adds none."""
+
+    taken: Mass | None = None
+    filler: Mass | None = None
+
+
 class BenchEntry(_Entry):
     """Results entered at the bench. Masses [mg]; ``capsule_weights`` are net weights [mg], one
-    per capsule weighed; lots and expiries as actually used."""
+    per capsule weighed; lots and expiries as actually used. A trituration batch also gives each
+    stage (:class:`StageEntry`) and the ``aliquot_actual`` of the last stage weighed into the
+    batch, whose filler is ``filler_actual``."""
 
     tablets_used: Count
     tablet_powder_actual: Mass
     filler_actual: Mass
     capsules_made: Count
     capsule_weights: list[Mass] = Field(default_factory=list, max_length=10_000)
+    trituration: list[StageEntry] = Field(default_factory=list, max_length=2)
+    aliquot_actual: Mass | None = None
     source_lot: ComponentLot | None = _USED
     source_expiry: Expiry | None = _USED
     filler_lot: ComponentLot | None = _USED

@@ -7,9 +7,11 @@ three decimals also shows its exact fraction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 
-from .batch import HCL_PER_BASE, QC_HIGH, QC_LOW
+from .batch import HCL_PER_BASE, QC_HIGH, QC_LOW, Batch
 from .capsules import BY_SIZE
 from .display import count, show_exact
 from .fill import MG_PER_G
@@ -54,8 +56,21 @@ def explain(worked: Worked) -> list[Step]:
         steps.append(Step("d", "Strength as naltrexone HCl", "d = base × 377.87 / 341.41",
                           f"{x(order.strength)} × 377.87 / 341.41",
                           f"{x(order.strength * HCL_PER_BASE)} mg"))
-    steps.append(Step("T", "Tablets to crush", "T = ⌈N × d / S⌉",
-                      f"⌈{N} × {x(d)} / {x(S)}⌉ = ⌈{x(N * d / S)}⌉", count(b.tablets, "tablet")))
+    if b.method == "whole_tablets":
+        steps.append(Step("T", "Tablets to crush", "T = ⌈N × d / S⌉",
+                          f"⌈{N} × {x(d)} / {x(S)}⌉ = ⌈{x(N * d / S)}⌉",
+                          count(b.tablets, "tablet")))
+    elif b.method == "trituration":
+        steps.append(Step("T₁", "Tablets for trituration 1 (an aliquot takes at most 90 %)",
+                          "T₁ ≥ N × d / (0.9 × S)",
+                          f"{N} × {x(d)} / (0.9 × {x(S)}) = {x(N * d / (S * 9 / 10))}",
+                          count(b.tablets, "tablet")))
+    else:
+        kept = 1 - worked.settings.crushing_loss_percent / 100
+        steps.append(Step("T", "Tablets to crush (the portion takes at most "
+                          f"{x(kept * 100)} % of the powder)", "T = ⌈N × d / (S × (1 − loss))⌉",
+                          f"⌈{N} × {x(d)} / ({x(S)} × {x(kept)})⌉ = ⌈{x(N * d / (S * kept))}⌉",
+                          count(b.tablets, "tablet")))
     p, f = b.tablet_powder_per_capsule, b.filler_per_capsule
     steps.append(Step("p", "Tablet powder per capsule", "p = d × W / S",
                       f"{x(d)} × {x(W)} / {x(S)}", f"{x(p)} mg"))
@@ -84,6 +99,8 @@ def explain(worked: Worked) -> list[Step]:
             Step("", "Naltrexone in batch", "T × S", f"{b.tablets} × {x(S)}",
                  f"{x(b.naltrexone_total)} mg"),
         ]
+    elif b.trituration is not None:
+        steps += _trituration_steps(b, N, d, x)
     else:
         steps += [
             Step("C", "Capsule equivalents", "C = N", f"{N}", f"{N}"),
@@ -101,3 +118,44 @@ def explain(worked: Worked) -> list[Step]:
                       f"{x(QC_LOW * b.fill_weight)} ↑ to {x(QC_HIGH * b.fill_weight)} ↓",
                       f"{x(b.fill_weight_min)} to {x(b.fill_weight_max)} mg"))
     return steps
+
+
+def _trituration_steps(b: Batch, N: int, d: Fraction, x: Callable[[Fraction], str]) -> list[Step]:
+    """The working of a trituration (domain.md §9): each stage, the aliquot, the batch."""
+    t = b.trituration
+    assert t is not None
+    steps = []
+    for s in t.stages:
+        k = s.number
+        if k == 1:
+            steps.append(Step("P₁", "Tablet powder for trituration 1 (all of it)", "T₁ × W",
+                              f"{b.tablets} × {x(s.taken / b.tablets)}", f"{x(s.taken)} mg"))
+            drug = f"D₁ = T₁ × S = {x(s.drug)} mg"
+        else:
+            steps.append(Step("A₁", "Trituration 1 taken for trituration 2", "A₁",
+                              "the least that keeps every weighing in range",
+                              f"{x(s.taken)} mg"))
+            drug = f"A₁ × c₁ = {x(s.taken)} × {x(t.stages[0].concentration)} / 1000 = " \
+                   f"{x(s.drug)} mg"
+        steps += [
+            Step(f"M{SUB[k]}", f"Trituration {k}, total", f"M{SUB[k]} = drug / c{SUB[k]}",
+                 f"{drug}; {x(s.drug)} / {x(s.concentration)} × 1000", f"{x(s.total)} mg"),
+            Step(f"c{SUB[k]}", f"Trituration {k}, concentration (1-2-5 series)",
+                 f"c{SUB[k]} = drug / M{SUB[k]}", f"{x(s.drug)} mg / {x(s.total / 1000)} g",
+                 f"{x(s.concentration)} mg/g"),
+            Step("", f"Filler for trituration {k}", f"M{SUB[k]} − {'P₁' if k == 1 else 'A₁'}",
+                 f"{x(s.total)} − {x(s.taken)}", f"{x(s.filler)} mg"),
+        ]
+    c = t.concentration
+    return [*steps,
+            Step("A", f"Aliquot of trituration {len(t.stages)}", "A = N × d / c",
+                 f"{N} × {x(d)} / {x(c)} × 1000", f"{x(t.aliquot)} mg"),
+            Step("", "Capsules to fill", "N", f"{N}", count(N, "capsule")),
+            Step("", "Blend", "N × w", f"{N} × {x(b.fill_weight)}", f"{x(b.blend_total)} mg"),
+            Step("", "Filler for the batch", "N × w − A",
+                 f"{x(b.blend_total)} − {x(t.aliquot)}", f"{x(b.filler_total)} mg"),
+            Step("", "Naltrexone in batch", "A × c = N × d",
+                 f"{x(t.aliquot)} × {x(c)} / 1000", f"{x(b.naltrexone_total)} mg")]
+
+
+SUB = {1: "₁", 2: "₂"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
 
 
 def show(value: Fraction | int, places: int = 4) -> str:
@@ -34,13 +35,48 @@ def show_to_step(value: Fraction, step: Fraction) -> str:
     >>> show_to_step(Fraction("22.46"), Fraction(1, 10))
     '22.5'
     """
-    rounded = round(value / step) * step
+    rounded = half_up(value / step) * step
     if rounded == 0 and value != 0:
         return f"< {show(step)}"
+    return f"{float(rounded):.{_places(step)}f}"
+
+
+def half_up(value: Fraction) -> int:
+    """``value`` rounded half up (domain.md §13), not to even as ``round`` does.
+
+    >>> half_up(Fraction(5, 2)), round(Fraction(5, 2)), half_up(Fraction(7, 2))
+    (3, 2, 4)
+    """
+    shifted = value + Fraction(1, 2)
+    return shifted.numerator // shifted.denominator
+
+
+@lru_cache(maxsize=64)
+def _places(step: Fraction) -> int:
     places = 0
-    while (step * 10**places).denominator != 1 and places < 6:
+    while (step * 10**places).denominator != 1 and places < 9:
         places += 1
-    return f"{float(rounded):.{places}f}"
+    return places
+
+
+GRAMS_FROM = 10_000
+"""Amounts to weigh of 10 g [mg] and more print in g (domain.md §13)."""
+
+
+@lru_cache(maxsize=1024)
+def weighing(value: Fraction, step: Fraction) -> str:
+    """An amount to weigh [mg] as the bench reads it: rounded half up to the balance's
+    ``step`` [mg]; 10 g and more in g, to the same step.
+
+    >>> weighing(Fraction("3583.5"), Fraction(1)), weighing(Fraction(64750), Fraction(1))
+    ('3584 mg', '64.75 g')
+    >>> weighing(Fraction("6499750.4"), Fraction(1))
+    '6499.75 g'
+    """
+    if value < GRAMS_FROM:
+        return f"{show_to_step(value, step)} mg"
+    grams = Fraction(half_up(value / step) * step, 1000)
+    return f"{show(grams, _places(step / 1000))} g"
 
 
 def count(number: int, noun: str) -> str:

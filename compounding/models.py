@@ -175,7 +175,7 @@ class Order(_Model):
     quantity: CapsuleCount
     doses_per_day: DosesPerDay = 1
     overage: Overage | None = None
-    method: Literal["whole_tablets", "exact_portion"] = "whole_tablets"
+    method: Literal["auto", "whole_tablets", "exact_portion", "trituration"] = "auto"
     capsule: Capsule
     source: Source
     filler: Filler = Filler()
@@ -193,6 +193,21 @@ class Order(_Model):
     acknowledgements: list[Acknowledgement] = Field(default_factory=list, max_length=40)
 
 
+class TriturationStage(_Model):
+    """One stage of a trituration (domain.md §9): ``powder`` [mg] triturated (stage 1: all the
+    powder of ``tablets`` tablets; stage 2: an aliquot of stage 1), ``filler_added`` [mg], its
+    ``total`` [mg], ``concentration`` [mg naltrexone HCl per g], and the ``aliquot`` [mg] weighed
+    out of it (for stage 2, or for the batch)."""
+
+    stage: int
+    tablets: int | None
+    powder: MassOut
+    filler_added: MassOut
+    total: MassOut
+    concentration: float
+    aliquot: MassOut
+
+
 class Plan(_Model):
     """A batch plan (API v1). Masses are exact fractions [mg], written in JSON rounded to
     0.000001 mg; counts are exact."""
@@ -203,7 +218,9 @@ class Plan(_Model):
     capsules_dispensed: int
     overage_capsules: int
     capsules_required: int
-    method: Literal["whole_tablets", "exact_portion"]
+    method: Literal["whole_tablets", "exact_portion", "trituration"]
+    method_reason: str = ""
+    trituration: list[TriturationStage] | None = None
     capsule_size: CapsuleSizeName
     tablets: int
     capsule_equivalents: float

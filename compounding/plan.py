@@ -10,7 +10,6 @@ from typing import Any
 
 from .batch import (
     Batch,
-    compute_batch,
     filler_per_capsule,
     hydrochloride_strength,
     overage_from_percent,
@@ -25,9 +24,11 @@ from .display import show
 from .dosing import check_dose
 from .fill import FillBasis, filler_capacity, smallest_fitting_size
 from .findings import Acknowledgement, Finding
-from .models import Order, Plan
+from .methods import Inputs, choose
+from .models import Order, Plan, TriturationStage
 from .opioids import check_opioids
 from .orders import parse_order
+from .plausibility import check_fill_inputs
 from .release import check_release, contains_lactose
 from .review import Review
 from .settings import DEFAULT_SETTINGS, Settings
@@ -52,6 +53,19 @@ class Worked:
     compounded_on: date
     directions: Directions
     days_supply: int
+    method_reason: str = ""
+
+
+def trituration_stages(batch: Batch) -> list[TriturationStage] | None:
+    """The plan's view of a trituration: each stage with what is weighed out of it."""
+    if batch.trituration is None:
+        return None
+    stages = batch.trituration.stages
+    taken = [s.taken for s in stages[1:]] + [batch.trituration.aliquot]
+    return [TriturationStage.model_construct(  # the core's own values, already of their types
+        stage=s.number, tablets=batch.tablets if s.number == 1 else None, powder=s.taken,
+        filler_added=s.filler, total=s.total, concentration=float(s.concentration),
+        aliquot=out) for s, out in zip(stages, taken, strict=True)]
 
 
 def plan_order(order: Order | Mapping[str, Any], settings: Settings | None = None) -> Plan:
@@ -108,6 +122,7 @@ def work_out(order: Order | Mapping[str, Any], settings: Settings | None = None)
                        f"{days_supply} days, past the beyond-use date {bud.isoformat()}: the "
                        f"patient would take capsules after it. Dispense fewer, or tell the "
                        f"patient to discard the rest on that date.")
+    check_fill_inputs(review, order, settings)
     capacity = _capacity(review, order, settings, filler, strength)
     review.raise_errors()
     assert capacity is not None
@@ -118,11 +133,13 @@ def work_out(order: Order | Mapping[str, Any], settings: Settings | None = None)
     extra = overage_from_percent(order.quantity, percent) if percent is not None else (
         overage.capsules)  # type: ignore[union-attr]
     pack_stat, basis = capacity
-    batch = compute_batch(strength=strength, quantity=order.quantity, overage=extra,
-                          tablet_strength=source.strength,
-                          tablet_weight=source.average_tablet_weight, pack_stat=pack_stat,
-                          density_factor=order.density_factor, method=order.method,
-                          readability=settings.balance_readability)
+    chosen = choose(review, order.method, Inputs(
+        strength=strength, quantity=order.quantity, overage=extra,
+        tablet_strength=source.strength, tablet_weight=source.average_tablet_weight,
+        pack_stat=pack_stat, density_factor=order.density_factor), settings)
+    review.raise_errors()
+    assert chosen is not None
+    batch, method_reason = chosen
     check_weighings(review, batch, settings.minimum_weighable_quantity)
     check_opioids(review, order.concurrent_medications)
     check_conditions(review, patient.conditions if patient else [])
@@ -133,7 +150,8 @@ def work_out(order: Order | Mapping[str, Any], settings: Settings | None = None)
                   beyond_use_rationale=rationale,
                   findings=findings,
                   contains_lactose=contains_lactose(order, filler), compounded_on=on,
-                  directions=directions, days_supply=days_supply)
+                  directions=directions, days_supply=days_supply,
+                  method_reason=method_reason)
 
 
 def _capacity(review: Review, order: Order, settings: Settings, filler: Any,
@@ -222,6 +240,8 @@ def plan_of(worked: Worked) -> Plan:
         overage_capsules=batch.overage_capsules,
         capsules_required=batch.capsules_required,
         method=batch.method,
+        method_reason=worked.method_reason,
+        trituration=trituration_stages(batch),
         capsule_size=order.capsule.size,
         tablets=batch.tablets,
         capsule_equivalents=float(round(batch.capsule_equivalents, 6)),

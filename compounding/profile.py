@@ -11,13 +11,14 @@ from fractions import Fraction
 from functools import cached_property
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 from .errors import ErrorDetail, OrderError
 from .models import CapsuleSizeName
 from .orders import validation_errors
 from .settings import Settings, TimeZoneName
-from .types import CapsuleCount, Mass, Name, Percent
+from .types import CapsuleCount, Density, DensityFactor, Mass, Name, Percent
 
 LabelStock = Literal["4x2", "3x2", "letter"]
 
@@ -39,10 +40,12 @@ class Pharmacy(_Section):
 
 class Balance(_Section):
     """``readability`` [mg]: documents round weighings to it. ``minimum_weighable_quantity``
-    [mg]: sensitivity ÷ acceptable error (Class A: 6 mg ÷ 5 % = 120 mg)."""
+    [mg]: sensitivity ÷ acceptable error (Class A: 6 mg ÷ 5 % = 120 mg). ``capacity`` [mg]: the
+    most it weighs at once (Class A prescription balance: 120 g)."""
 
     readability: Mass = Fraction(1)
     minimum_weighable_quantity: Mass = Fraction(120)
+    capacity: Mass = Fraction(120_000)
 
 
 class Label(_Section):
@@ -58,6 +61,21 @@ class Calculation(_Section):
     overage_percent: Percent = Fraction(5)
     capsules_to_weigh: CapsuleCount = 10
     beyond_use_days: int = Field(default=180, ge=1, le=3650)
+    crushing_loss_percent: Percent = Fraction(2)
+    surplus_capsules: CapsuleCount = 10
+    surplus_percent: Percent = Fraction(10)
+    fill_density_min: Density = Fraction(1, 5)
+    fill_density_max: Density = Fraction(3, 2)
+    density_factor_min: DensityFactor = Fraction(1, 2)
+    density_factor_max: DensityFactor = Fraction(2)
+
+    @model_validator(mode="after")
+    def _ranges(self) -> Calculation:
+        for low, high in (("fill_density_min", "fill_density_max"),
+                          ("density_factor_min", "density_factor_max")):
+            if getattr(self, low) > getattr(self, high):
+                raise PydanticCustomError("INVALID_RANGE", f"{low} is above {high}")
+        return self
 
 
 class Records(_Section):
@@ -82,8 +100,13 @@ class Profile(_Section):
             overage_percent=self.calculation.overage_percent,
             minimum_weighable_quantity=self.balance.minimum_weighable_quantity,
             balance_readability=self.balance.readability,
+            balance_capacity=self.balance.capacity,
             capsules_to_weigh=self.calculation.capsules_to_weigh,
             beyond_use_days=self.calculation.beyond_use_days,
+            **self.calculation.model_dump(include={
+                "crushing_loss_percent", "surplus_capsules", "surplus_percent",
+                "fill_density_min", "fill_density_max", "density_factor_min",
+                "density_factor_max"}),
             pack_stats=dict(self.pack_stats),
             time_zone=self.pharmacy.time_zone,
         )

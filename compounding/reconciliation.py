@@ -18,6 +18,7 @@ from .clock import day_of
 from .dating import Component, beyond_use
 from .display import show
 from .errors import ErrorDetail, OrderError
+from .fill import MG_PER_G
 from .findings import Finding
 from .models import Order, Plan
 from .review import Review
@@ -42,9 +43,32 @@ class Reconciliation:
     beyond_use_rationale: str
 
 
+def concentrations(entry: BenchEntry, plan: Plan) -> list[Fraction]:
+    """Each trituration's concentration as made [mg/g]: c₁ = P × S/W ÷ (P + F₁), then
+    c₂ = A₁ × c₁ ÷ (A₁ + F₂), from the masses entered (domain.md §9, §12)."""
+    found: list[Fraction] = []
+    drug = entry.tablet_powder_actual * plan.strength / plan.tablet_powder_per_capsule
+    taken = entry.tablet_powder_actual
+    for index, stage in enumerate(entry.trituration):
+        if index:
+            taken = stage.taken or Fraction(0)
+            drug = taken * found[-1] / MG_PER_G
+        found.append(drug / (taken + (stage.filler or 0)) * MG_PER_G)
+    return found
+
+
 def drug_in_blend(entry: BenchEntry, plan: Plan) -> Fraction:
-    """Drug in the blend [mg]: powder weighed × S/W, which is powder × d/p (domain.md §12)."""
+    """Drug in the blend [mg]: powder weighed × S/W, which is powder × d/p; for a trituration,
+    the aliquot weighed × the last stage's concentration as made (domain.md §12)."""
+    if plan.method == "trituration":
+        return (entry.aliquot_actual or 0) * concentrations(entry, plan)[-1] / MG_PER_G
     return entry.tablet_powder_actual * plan.strength / plan.tablet_powder_per_capsule
+
+
+def blend_mass(entry: BenchEntry, plan: Plan) -> Fraction:
+    """The blend [mg]: powder (or aliquot) weighed + filler weighed."""
+    start = entry.aliquot_actual if plan.method == "trituration" else entry.tablet_powder_actual
+    return (start or 0) + entry.filler_actual
 
 
 def strength_made(entry: BenchEntry, plan: Plan) -> Fraction:
@@ -54,9 +78,32 @@ def strength_made(entry: BenchEntry, plan: Plan) -> Fraction:
     The domain's example batch: 748 mg of powder (p = 22.5 mg, d = 4.5 mg) holds 149.6 mg of
     drug in 748 + 3581 = 4329 mg of blend; capsules of 130 mg mean make 4.4925 mg (99.8 %).
     """
-    blend = entry.tablet_powder_actual + entry.filler_actual
     mean = sum(entry.capsule_weights, Fraction(0)) / len(entry.capsule_weights)
-    return drug_in_blend(entry, plan) / blend * mean
+    return drug_in_blend(entry, plan) / blend_mass(entry, plan) * mean
+
+
+def _trituration_missing(entry: BenchEntry, plan: Plan) -> list[ErrorDetail]:
+    """The stage masses a trituration batch must enter (domain.md §12)."""
+    if plan.method != "trituration" or not plan.trituration:
+        return []
+    errors = []
+    if len(entry.trituration) != len(plan.trituration):
+        errors.append(ErrorDetail(
+            "FIELD_REQUIRED", "trituration",
+            f"enter each of the {len(plan.trituration)} trituration stages as made"))
+    for index, (made, planned) in enumerate(zip(entry.trituration, plan.trituration,
+                                                strict=False)):
+        if index and made.taken is None:
+            errors.append(ErrorDetail("FIELD_REQUIRED", f"trituration[{index}].taken",
+                                      "the trituration 1 weighed for this stage is required"))
+        if planned.filler_added and made.filler is None:
+            errors.append(ErrorDetail("FIELD_REQUIRED", f"trituration[{index}].filler",
+                                      "the filler added to this trituration is required"))
+    if entry.aliquot_actual is None:
+        errors.append(ErrorDetail("FIELD_REQUIRED", "aliquot_actual",
+                                  "the aliquot of the trituration weighed for the batch is "
+                                  "required"))
+    return errors
 
 
 def _impossible(entry: BenchEntry, plan: Plan, order: Order, day: date) -> list[ErrorDetail]:
@@ -87,6 +134,7 @@ def _impossible(entry: BenchEntry, plan: Plan, order: Order, day: date) -> list[
             f"{show(entry.tablet_powder_actual)} mg of powder is more than "
             f"{entry.tablets_used} tablets of {show(order.source.average_tablet_weight)} mg hold "
             f"(at most {show(most)} mg with 2 % for the balance)"))
+    errors += _trituration_missing(entry, plan)
     for field in ("source_expiry", "filler_expiry", "capsule_expiry"):
         expiry = getattr(entry, field)
         if expiry is not None and expiry <= day:
@@ -109,8 +157,7 @@ def _strength_finding(entry: BenchEntry, plan: Plan, made: Fraction,
     review.finding(code, "tablet_powder_actual",
                    f"Strength made {show(made)} mg per capsule is {show(ratio * 100, 1)} % of "
                    f"{show(plan.strength)} mg ({advice}): {show(drug_in_blend(entry, plan))} mg "
-                   f"of drug in {show(entry.tablet_powder_actual + entry.filler_actual)} mg of "
-                   f"blend.")
+                   f"of drug in {show(blend_mass(entry, plan))} mg of blend.")
     return review.findings[0]
 
 

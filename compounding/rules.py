@@ -176,7 +176,8 @@ RULES: tuple[Rule, ...] = (
          "No pack stat, no density and no chart value for this capsule size and filler.",
          "Formulating Capsules Guide filler chart"),
     Rule("BELOW_MINIMUM_WEIGHABLE", "finding", Severity.warning,
-         "A quantity to weigh is below the balance's minimum weighable quantity.",
+         "One capsule's fill is below the balance's minimum weighable quantity: its 90-110 % "
+         "check cannot be trusted.",
          "UNC Pharmaceutics lab, weighing (MWQ = sensitivity / acceptable error)"),
     # Opioids
     Rule("OPIOID_COADMINISTRATION", "finding", Severity.critical,
@@ -190,6 +191,23 @@ RULES: tuple[Rule, ...] = (
     Rule("HEPATIC_FAILURE", "finding", Severity.critical,
          "Acute hepatitis or liver failure.", _LABELS + "; Patil review"),
     Rule("RENAL_IMPAIRMENT", "finding", Severity.warning, "Severe renal impairment.", _LABELS),
+    Rule("FILL_IMPLAUSIBLE", "error", None,
+         "A pack stat that packs a capsule to outside 0.2-1.5 g/mL, a filler density outside "
+         "that range, or a density factor outside 0.5-2 (settings).",
+         "domain.md §9; IFF Avicel data"),
+    Rule("METHOD_NOT_WEIGHABLE", "error", None,
+         "The method the order asks for needs a weighing below the MWQ or above the balance's "
+         "capacity; the message names the method that would work.", "domain.md §9"),
+    Rule("TRITURATION_INFEASIBLE", "error", None,
+         "No method, not even a two-stage trituration, can weigh the dose: an oral liquid is "
+         "suggested.", "domain.md §9"),
+    Rule("BATCH_TOO_LARGE", "error", None,
+         "The batch's blend is more than the balance weighs at once: make smaller batches.",
+         "domain.md §9"),
+    Rule("BATCH_SURPLUS", "finding", Severity.warning,
+         "The method asked for fills more than max(10, ⌈10 % of N⌉) capsules beyond N "
+         "(settings); the automatic method avoids it.",
+         "domain.md §9"),
     # Beyond-use date
     Rule("COMPONENT_EXPIRED", "error", None,
          "A component expires on or before the compounding date.", "USP <795> (2023)"),

@@ -13,7 +13,7 @@ from pydantic_core import PydanticCustomError
 
 from .clock import zone
 from .models import CapsuleSizeName
-from .types import CapsuleCount, Mass, Percent, ShortText
+from .types import CapsuleCount, Density, DensityFactor, Mass, Percent, ShortText
 
 
 def _time_zone(name: Any) -> str:
@@ -35,12 +35,20 @@ class Settings(BaseModel):
     - ``minimum_weighable_quantity`` [mg]: MWQ = sensitivity ÷ acceptable error; Class A
       prescription balance 6 mg ÷ 5 % = 120 mg (UNC Pharmaceutics lab, weighing).
     - ``balance_readability`` [mg]: the smallest step the balance shows; documents round to it.
+    - ``balance_capacity`` [mg]: the most it weighs at once (domain.md §9: 120 g, Class A).
     - ``capsules_to_weigh`` [capsules]: QC weighs at least this many, or all when fewer (10).
     - ``beyond_use_days`` [days]: USP <795> (2023) non-aqueous default, 180.
     - ``pack_stats`` [mg]: the pharmacy's own calibrated MCC pack stats by capsule size, used
       before the chart.
     - ``time_zone``: the pharmacy's IANA time zone; it decides "today", lot dates, the BUD and
       expiry checks (security.md).
+    - ``crushing_loss_percent`` [%]: powder left in the mortar; ``exact_portion`` weighs out at
+      most the rest (domain.md §9: 2).
+    - ``fill_density_min``/``max`` [g/mL]: a filler density, or pack stat ÷ capsule volume,
+      outside 0.2-1.5 is an error; ``density_factor_min``/``max`` [-]: DF outside 0.5-2 is an
+      error (domain.md §9).
+    - ``surplus_capsules`` [capsules] and ``surplus_percent`` [%]: more capsules filled than
+      required beyond max(10, ⌈10 % of N⌉) is ``BATCH_SURPLUS`` (domain.md §9).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -48,10 +56,18 @@ class Settings(BaseModel):
     overage_percent: Percent = Fraction(5)
     minimum_weighable_quantity: Mass = Fraction(120)
     balance_readability: Mass = Fraction(1)
+    balance_capacity: Mass = Fraction(120_000)
     capsules_to_weigh: CapsuleCount = 10
     beyond_use_days: int = Field(default=180, ge=1, le=3650)
     pack_stats: dict[CapsuleSizeName, Mass] = Field(default_factory=dict)
     time_zone: TimeZoneName = "UTC"
+    crushing_loss_percent: Percent = Fraction(2)
+    fill_density_min: Density = Fraction(1, 5)
+    fill_density_max: Density = Fraction(3, 2)
+    density_factor_min: DensityFactor = Fraction(1, 2)
+    density_factor_max: DensityFactor = Fraction(2)
+    surplus_capsules: CapsuleCount = 10
+    surplus_percent: Percent = Fraction(10)
 
 
 DEFAULT_SETTINGS = Settings()

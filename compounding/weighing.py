@@ -14,25 +14,12 @@ from .review import Review
 
 
 def check_weighings(review: Review, batch: Batch, mwq: Fraction) -> None:
-    """A finding for each weighing below ``mwq`` [mg], saying what to do instead."""
-    limit = f"the balance's minimum weighable quantity of {show(mwq)} mg"
-    if batch.tablet_powder < mwq:
-        if batch.method == "exact_portion":
-            advice = ("Use the whole_tablets method, or weigh an aliquot: dilute a weighable "
-                      "amount of powder with filler and weigh the part that holds the dose.")
-            field = "method"
-        else:
-            advice = "Make a larger batch, or weigh on a balance with a smaller MWQ."
-            field = "quantity"
-        review.finding("BELOW_MINIMUM_WEIGHABLE", field,
-                       f"Tablet powder to weigh, {show(batch.tablet_powder)} mg, is below "
-                       f"{limit}. {advice}")
-    if batch.filler_total < mwq:
-        review.finding("BELOW_MINIMUM_WEIGHABLE", "quantity",
-                       f"Filler to weigh, {show(batch.filler_total)} mg, is below {limit}. "
-                       f"Make a larger batch, or weigh on a balance with a smaller MWQ.")
+    """A finding when one capsule's fill is below ``mwq`` [mg]: its 90-110 % check cannot be
+    trusted on this balance. (The amounts to weigh are kept in range by the method,
+    :mod:`compounding.methods`.)"""
     if batch.fill_weight < mwq:
         review.finding("BELOW_MINIMUM_WEIGHABLE", "capsule.size",
-                       f"Each capsule's fill, {show(batch.fill_weight)} mg, is below {limit}: "
-                       f"its 90-110 % check cannot be trusted on this balance. Use a larger "
-                       f"capsule or a balance with a smaller MWQ.")
+                       f"Each capsule's fill, {show(batch.fill_weight)} mg, is below the "
+                       f"balance's minimum weighable quantity of {show(mwq)} mg: its 90-110 % "
+                       f"check cannot be trusted on this balance. Use a larger capsule or a "
+                       f"balance with a smaller MWQ.")

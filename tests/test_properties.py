@@ -30,7 +30,9 @@ def test_batch_invariants(d, n, e, W, pack, df, method):
     assert b.capsules_to_fill >= b.capsules_required
     assert b.tablets * 50 >= b.capsules_required * F(d) > (b.tablets - 1) * 50
     assert b.naltrexone_total == b.capsule_equivalents * F(d)
-    assert b.fill_weight_min < b.fill_weight < b.fill_weight_max or b.fill_weight <= 0
+    # on a 1 mg balance the range rounded inwards brackets w once 10 % of w is a step or more
+    # (w = 6.2 mg gave 6 to 6 mg); such fills are below any MWQ and flagged in the plan
+    assert b.fill_weight < 10 or b.fill_weight_min < b.fill_weight < b.fill_weight_max
 
 
 @given(milligrams=st.decimals(min_value=Decimal("0.001"), max_value=Decimal("49"), places=3))

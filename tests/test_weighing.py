@@ -1,8 +1,11 @@
-"""Minimum weighable quantity (domain.md §3 step 6; UNC lab: 6 mg ÷ 5 % = 120 mg)."""
+"""Minimum weighable quantity and capacity (domain.md §3 step 6, §9; UNC lab: 6 mg ÷ 5 % =
+120 mg; a Class A prescription balance weighs up to 120 g)."""
 
 from __future__ import annotations
 
-from compounding import Settings, plan_order
+import pytest
+
+from compounding import OrderError, Settings, plan_order
 
 from .helpers import make_order
 
@@ -12,16 +15,22 @@ def mwq(plan):
             if f.code == "BELOW_MINIMUM_WEIGHABLE"]
 
 
-def test_exact_portion_below_mwq_proposes_whole_tablets():
-    # 0.5 mg × 32 capsules: N·p = 32 × 2.5 = 80 mg of powder < 120 mg.
-    plan = plan_order(make_order(strength="0.5 mg", method="exact_portion"))
-    assert mwq(plan) == [("method", "Tablet powder to weigh")]
-    assert "whole_tablets" in plan.findings[-1].message and "aliquot" in plan.findings[-1].message
+def test_exact_portion_below_mwq_is_refused_naming_the_method_that_works():
+    # 0.5 mg × 32 capsules: N·p = 32 × 2.5 = 80 mg of powder < 120 mg. The worksheet used to
+    # say "weigh out 80 mg"; a weighing out of range is never printed as an instruction.
+    # Whole tablets would weigh in range but fill 100 capsules for 32: a trituration works.
+    with pytest.raises(OrderError) as caught:
+        plan_order(make_order(strength="0.5 mg", method="exact_portion"))
+    [error] = caught.value.errors
+    assert (error.code, error.field) == ("METHOD_NOT_WEIGHABLE", "method")
+    assert "80 mg of tablet powder, below" in error.message
+    assert "use trituration" in error.message
 
 
-def test_whole_tablets_same_order_is_fine():
-    # whole_tablets: 1 tablet, 250 mg of powder ≥ 120 mg.
-    assert mwq(plan_order(make_order(strength="0.5 mg"))) == []
+def test_whole_tablets_same_order_weighs_in_range():
+    # whole_tablets asked for: 1 tablet, 250 mg of powder ≥ 120 mg (a surplus warning, no MWQ)
+    plan = plan_order(make_order(strength="0.5 mg", method="whole_tablets"))
+    assert mwq(plan) == [] and plan.method == "whole_tablets"
 
 
 def test_small_capsule_fill_below_mwq():
@@ -33,4 +42,14 @@ def test_small_capsule_fill_below_mwq():
 
 def test_at_mwq_is_fine():
     # exactly 120 mg is weighable: 0.75 mg × 32 × 5 = 120 mg.
-    assert mwq(plan_order(make_order(strength="0.75 mg", method="exact_portion"))) == []
+    plan = plan_order(make_order(strength="0.75 mg", method="exact_portion"))
+    assert plan.tablet_powder == 120 and mwq(plan) == []
+
+
+def test_above_the_balance_capacity_is_refused():
+    # 1 mg whole tablets for 3000 capsules: filler 3152 × 125 = 394 g > 120 g
+    with pytest.raises(OrderError) as caught:
+        plan_order(make_order(strength="1 mg", quantity=3000, method="whole_tablets"))
+    [error] = caught.value.errors
+    assert error.code == "METHOD_NOT_WEIGHABLE" and "above the balance's capacity of 120 g" in (
+        error.message)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from fractions import Fraction as F
 from pathlib import Path
 
 import pytest
 
 from compounding import OrderError
+from compounding.display import show_to_step
 from compounding.documents import worksheet_pdf
 from compounding.profile import Profile, load_profile
 
@@ -80,12 +82,19 @@ def test_samples_are_current(name):
     assert worksheet_pdf(sample(name), PROFILE) == (SAMPLES / f"{name}.worksheet.pdf").read_bytes()
 
 
-def test_exact_portion_and_density():
+def test_trituration_and_density():
+    # the very-low sample (0.5 mg × 30 + 2, filler by density): a trituration at 100 mg/g
+    # (250 mg of powder + 250 mg of filler), aliquot 32 × 0.5 / 100 g = 160 mg. The sheet used
+    # to say "Weigh out 80 mg of the powder", below the balance's 120 mg.
     text = pdf.text(worksheet_pdf(sample("very-low-0.5mg"), PROFILE))
-    for item in ["Weigh out 80 mg of the powder", "Tablet powder to weigh out", "32 × 2.5",
+    for item in ["Trituration 1 (100 mg/g): Crush 1 tablet", "Weigh all of the powder",
+                 "Add 250 mg of microcrystalline cellulose by geometric dilution, to 500 mg",
+                 "“Trituration 1: naltrexone HCl 100 mg/g, lot",
+                 "Weigh 160 mg of trituration 1 for this batch.", "A = N × d / c",
                  "F = density × volume × 1000", "0.45 g/mL × 0.3 mL × 1000", "DOSE_VERY_LOW",
-                 "BELOW_MINIMUM_WEIGHABLE", "Pharmacist initials"]:
+                 "method trituration", "Pharmacist initials"]:
         assert item in text, item
+    assert not re.search(r"(?<![\d.])80 mg", text) and "BELOW_MINIMUM_WEIGHABLE" not in text
 
 
 def test_findings_and_acknowledgements():
@@ -97,13 +106,19 @@ def test_findings_and_acknowledgements():
 
 
 def test_rounding_to_readability_never_zero():
-    # 0.002 mg × 32 capsules = 0.064 mg of naltrexone; p = 0.01 mg; N·p = 0.32 mg of powder,
-    # which rounds to 0 on a 1 mg balance and must print as "< 1 mg".
+    # 0.002 mg × 32 capsules, exact portion: N·p = 32 × 0.01 = 0.32 mg of powder. On a 0.1 mg
+    # balance whose MWQ is 0.2 mg it prints as 0.3 mg; on the default 1 mg / 120 mg balance it is
+    # never printed (METHOD_NOT_WEIGHABLE); an amount under half a step prints "< 1", never 0
     order = make_order(strength="0.002 mg", method="exact_portion")
-    text = pdf.text(worksheet_pdf(order))
-    assert "< 1 mg" in text and not re.search(r"(?<![\d.])0 mg", text)
-    fine = Profile.model_validate({"balance": {"readability": "0.1 mg"}})
-    assert "0.3 mg" in pdf.text(worksheet_pdf(order, fine))
+    fine = Profile.model_validate({"balance": {"readability": "0.1 mg",
+                                               "minimum_weighable_quantity": "0.2 mg"}})
+    text = pdf.text(worksheet_pdf(order, fine))
+    assert "Weigh out 0.3 mg of the powder" in text
+    assert not re.search(r"(?<![\d.])0 mg", text)
+    with pytest.raises(OrderError) as caught:
+        worksheet_pdf(order)
+    assert caught.value.errors[0].code == "METHOD_NOT_WEIGHABLE"
+    assert show_to_step(F("0.32"), F(1)) == "< 1"
     assert "3583.3 mg" in pdf.text(worksheet_pdf(make_order(), fine))
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask
 
-from compounding.display import show
+from compounding.display import GRAMS_FROM, show
 from compounding.profile import DEFAULT_PROFILE, load_profile
 
 from .server import LOOPBACK_HOSTS
@@ -27,7 +27,10 @@ def _template_folder() -> str:
 
 
 def amount(mass: Fraction) -> str:
-    """A plan's mass [mg] as a pharmacist reads it: ``3583.333 mg``, ``750 mg``."""
+    """A plan's mass [mg] as a pharmacist reads it: ``3583.333 mg``, ``750 mg``; from 10 g in
+    g, ``119.88 g`` (domain.md §13)."""
+    if mass >= GRAMS_FROM:
+        return f"{show(Fraction(mass) / 1000, 6)} g"
     return f"{show(mass, 3)} mg"
 
 

@@ -34,8 +34,10 @@ NUMBERS = ["density_factor"]
 CHOICES: dict[str, list[tuple[str, str]]] = {
     "strength_unit": [("mg", "mg"), ("mcg", "mcg")],
     "strength_basis": [("hydrochloride", "as naltrexone HCl"), ("base", "as naltrexone base")],
-    "method": [("whole_tablets", "Whole tablets: use all the powder"),
-               ("exact_portion", "Exact portion: weigh out what N capsules need")],
+    "method": [("auto", "Automatic: the first method whose weighings the balance can make"),
+               ("whole_tablets", "Whole tablets: use all the powder"),
+               ("exact_portion", "Exact portion: weigh out what N capsules need"),
+               ("trituration", "Trituration: dilute the powder first, then weigh an aliquot")],
     "capsule.size": [(s, s) for s in reversed(SIZE_NAMES)],
     "capsule.shell": [(s.name, s.name.upper() if s.name == "hpmc" else s.name.capitalize())
                       for s in SHELLS if not s.delayed_release],
@@ -47,7 +49,7 @@ CHOICES: dict[str, list[tuple[str, str]]] = {
 DEFAULTS = {
     "strength_unit": "mg", "strength_basis": "hydrochloride", "quantity": "30",
     "doses_per_day": "1", "overage_kind": "percent", "overage_value": "5",
-    "method": "whole_tablets", "capsule.size": "3", "capsule.shell": "gelatin",
+    "method": "auto", "capsule.size": "3", "capsule.shell": "gelatin",
     "source.product": "Naltrexone HCl 50 mg tablet", "source.strength": "50",
     "filler.name": "microcrystalline cellulose", "density_factor": "1", "refills": "0",
     "directions": "Take 1 capsule by mouth at bedtime",

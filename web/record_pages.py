@@ -5,6 +5,7 @@ travels in a URL."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -70,7 +71,7 @@ def _page(lot: str, status: int = 200, errors: list[ErrorDetail] | None = None,
     audit("read_record", record.lot_number)
     by_field: dict[str, list[ErrorDetail]] = {}
     for error in errors or []:
-        by_field.setdefault(error.field.split("[")[0], []).append(error)
+        by_field.setdefault(form_name(error.field), []).append(error)
     return render_template("record.html", record=record, errors=errors or [],
                            field_errors=by_field, values=values or {},
                            acknowledged={a.finding: a for a in record.acknowledgements}), status
@@ -85,6 +86,16 @@ def _number(text: str) -> Any:
     """A typed count as JSON would carry it; anything else stays text for the core to refuse."""
     number = whole_number(text)
     return number if number is not None else text
+
+
+_STAGE_FIELD = re.compile(r"trituration\[(\d)\]\.(taken|filler)")
+
+
+def form_name(field: str) -> str:
+    """The form input an error's field path belongs to: ``trituration[1].taken`` is
+    ``trituration_1_taken``; ``capsule_weights[3]`` is ``capsule_weights``."""
+    stage = _STAGE_FIELD.fullmatch(field)
+    return f"trituration_{stage[1]}_{stage[2]}" if stage else field.split("[")[0]
 
 
 def bench_entry(form: Any) -> dict[str, Any]:
@@ -103,6 +114,16 @@ def bench_entry(form: Any) -> dict[str, Any]:
                  "capsule_expiry"):
         if value[name]:
             entry[name] = value[name]
+    stages = []
+    for index in range(2):
+        stage = {part: f"{text} mg" for part in ("taken", "filler")
+                 if (text := (form.get(f"trituration_{index}_{part}") or "").strip())}
+        if stage or f"trituration_{index}_filler" in form:
+            stages.append(stage)
+    if stages:
+        entry["trituration"] = stages
+    if (aliquot := (form.get("aliquot_actual") or "").strip()):
+        entry["aliquot_actual"] = f"{aliquot} mg"
     moment = value["compounded_at"]
     entry["compounded_at"] = moment or clock.now().replace(microsecond=0).isoformat()
     return entry

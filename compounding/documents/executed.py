@@ -19,7 +19,7 @@ from ..display import count, show
 from ..execution import Executed
 from ..plan import Worked
 from ..profile import Profile
-from ..reconciliation import drug_in_blend
+from ..reconciliation import blend_mass, concentrations, drug_in_blend
 from .worksheet import _grid, _Worksheet, build
 
 WEIGHT_COLUMNS = 4
@@ -62,12 +62,33 @@ class _Executed(_Worksheet):
              e.capsule_expiry, count(b.capsules_to_fill, "capsule"),
              count(e.capsules_made, "capsule") + " made"],
         ]
+        if b.trituration is not None:
+            rows[2:2] = self.trituration_rows()
         head = ["Component", "Manufacturer", "Lot used", "Expiry", "Theoretical", "Actual"]
         body = [[self.p(str(v) if v else "—") for v in row] for row in rows]
         widths = [2.3, 1.05, 0.95, 0.85, 1.0, 1.15]
         return [self.p("Components as used", self.s.heading),
                 _grid([[self.p(h, self.s.cell_bold) for h in head], *body],
                       [w * inch for w in widths])]
+
+    def trituration_rows(self) -> list[list[object]]:
+        """Each trituration weighing, planned and as made."""
+        t, made = self.batch.trituration, self.x.bench.trituration
+        assert t is not None
+        rows: list[list[object]] = []
+        for index, stage in enumerate(t.stages):
+            entered = made[index] if index < len(made) else None
+            if index:
+                rows.append([f"Trituration 1 taken for trituration {stage.number}", None, None,
+                             None, self.mg(stage.taken),
+                             _mg(entered.taken if entered else None)])
+            rows.append([f"Filler for trituration {stage.number} "
+                         f"({show(stage.concentration)} mg/g)", None, None, None,
+                         self.mg(stage.filler) if stage.filler else "none",
+                         _mg(entered.filler if entered else None)])
+        rows.append([f"Aliquot of trituration {len(t.stages)} for the batch", None, None, None,
+                     self.mg(t.aliquot), _mg(self.x.bench.aliquot_actual)])
+        return rows
 
     def quality(self) -> list[object]:
         b, e = self.batch, self.x.bench
@@ -98,17 +119,25 @@ class _Executed(_Worksheet):
         if made is None:
             return [self.p("Strength made: not worked out for this record (kept before bench "
                            "results were reconciled).", self.s.body)]
-        drug = drug_in_blend(e, self.plan)
-        blend = e.tablet_powder_actual + e.filler_actual
+        drug, blend = drug_in_blend(e, self.plan), blend_mass(e, self.plan)
         mean = sum(e.capsule_weights, Fraction(0)) / len(e.capsule_weights)
         d, p = self.plan.strength, self.plan.tablet_powder_per_capsule
+        if self.plan.method == "trituration":
+            made_c = concentrations(e, self.plan)
+            stages = "; ".join(f"c{i + 1} as made = {show(c)} mg/g"
+                               for i, c in enumerate(made_c))
+            drug_text = (f"{stages}; drug = {show(e.aliquot_actual or 0)} mg aliquot × "
+                         f"{show(made_c[-1])} mg/g = {show(drug)} mg")
+            start = e.aliquot_actual or 0
+        else:
+            drug_text = (f"drug = {show(e.tablet_powder_actual)} mg powder × {show(d)} ÷ "
+                         f"{show(p)} = {show(drug)} mg")
+            start = e.tablet_powder_actual
         working = (f"Strength made = drug in the blend ÷ blend mass × mean capsule net weight "
-                   f"(domain.md §12): drug = {show(e.tablet_powder_actual)} mg powder × "
-                   f"{show(d)} ÷ {show(p)} = {show(drug)} mg; blend = "
-                   f"{show(e.tablet_powder_actual)} + {show(e.filler_actual)} = {show(blend)} mg; "
-                   f"mean = {show(mean)} mg; strength = {show(drug)} ÷ {show(blend)} × "
-                   f"{show(mean)} = {show(made)} mg per capsule, {show(made / d * 100, 1)} % of "
-                   f"{show(d)} mg (accept 90-110 %).")
+                   f"(domain.md §12): {drug_text}; blend = {show(start)} + "
+                   f"{show(e.filler_actual)} = {show(blend)} mg; mean = {show(mean)} mg; "
+                   f"strength = {show(drug)} ÷ {show(blend)} × {show(mean)} = {show(made)} mg "
+                   f"per capsule, {show(made / d * 100, 1)} % of {show(d)} mg (accept 90-110 %).")
         return [Spacer(1, 4), self.p(working, self.s.body)]
 
     def findings(self) -> list[object]:
@@ -137,6 +166,10 @@ class _Executed(_Worksheet):
                   s.at.strftime("%Y-%m-%d %H:%M:%S"), self.p(s.reason)] for s in self.x.history]
         return [self.p("History", self.s.heading),
                 _grid(rows, [w * inch for w in (0.35, 1.2, 0.95, 1.5, 1.3, 2.0)])]
+
+
+def _mg(mass: Fraction | None) -> str:
+    return f"{show(mass)} mg" if mass is not None else "—"
 
 
 def build_executed(worked: Worked, profile: Profile, executed: Executed) -> bytes:

@@ -30,7 +30,7 @@ from reportlab.platypus import (
 from .. import __name__ as _package
 from ..derivation import FILL_BASIS_NAMES, explain
 from ..dilution import geometric_dilution
-from ..display import count, show, show_to_step
+from ..display import count, show, weighing
 from ..findings import Acknowledgement, Finding
 from ..labeling import STORAGE, drug_line
 from ..lots import lot_number
@@ -131,7 +131,8 @@ class _Worksheet:
         return Paragraph(markup, style or self.s.small)
 
     def mg(self, value: Fraction) -> str:
-        return f"{show_to_step(value, self.step)} mg"
+        """An amount to weigh, to the balance's readability; 10 g and more in g."""
+        return weighing(value, self.step)
 
     def story(self) -> list[object]:
         return [*self.header(), *self.components(), *self.calculations(), *self.procedure(),
@@ -180,17 +181,31 @@ class _Worksheet:
         src, fil, cap = o.source, o.filler, o.capsule
         ndc = f"; NDC {src.ndc}" if src.ndc else ""
         weigh = "weigh out" if b.method == "exact_portion" else "all of it"
+        if b.trituration is not None:
+            weigh = "all of it, for trituration 1"
+        filler = f"Filler: {fil.name}{', ' + fil.grade if fil.grade else ''}"
         rows = [
             [f"{src.product_name} (immediate release){ndc}", src.manufacturer, src.lot, src.expiry,
              count(b.tablets, "tablet")],
             [f"Tablet powder ({weigh}); measured average tablet weight "
              f"W = {show(src.average_tablet_weight)} mg",
              "", "", "", self.mg(b.tablet_powder)],
-            [f"Filler: {fil.name}{', ' + fil.grade if fil.grade else ''}", None, fil.lot,
-             fil.expiry, self.mg(b.filler_total)],
-            [f"Capsule shells: size {cap.size}, {cap.shell}", None, cap.lot, cap.expiry,
-             count(b.capsules_to_fill, "capsule")],
         ]
+        if b.trituration is None:
+            rows.append([filler, None, fil.lot, fil.expiry, self.mg(b.filler_total)])
+        else:
+            t = b.trituration
+            rows += [[f"{filler}, for trituration {s.number}", None, fil.lot, fil.expiry,
+                      self.mg(s.filler)] for s in t.stages if s.filler]
+            rows += [[f"Trituration 1 ({show(t.stages[0].concentration)} mg/g), taken for "
+                      f"trituration 2", None, None, None, self.mg(t.stages[1].taken)]
+                     ] if len(t.stages) > 1 else []
+            rows += [[f"Trituration {len(t.stages)} ({show(t.concentration)} mg/g), aliquot for "
+                      f"the batch", None, None, None, self.mg(t.aliquot)],
+                     [f"{filler}, for the batch", None, fil.lot, fil.expiry,
+                      self.mg(b.filler_total)]]
+        rows.append([f"Capsule shells: size {cap.size}, {cap.shell}", None, cap.lot, cap.expiry,
+                     count(b.capsules_to_fill, "capsule")])
         head = ["Component", "Manufacturer", "Lot", "Expiry", "Theoretical", "Actual",
                 "Initials"]
         body = [[self.p(str(v) if v else "—") for v in row] + [self.p(""), self.p("")]
@@ -217,29 +232,23 @@ class _Worksheet:
         return [CondPageBreak(2 * inch), self.p("Calculations", self.s.heading),
                 self.p(note, self.s.small),
                 Spacer(1, 3),
-                _grid(rows, [w * inch for w in (0.3, 1.7, 1.45, 2.35, 1.5)])]
+                _grid(rows, [w * inch for w in (0.38, 1.62, 1.45, 2.35, 1.5)])]
 
     def procedure(self) -> list[object]:
         b, o = self.batch, self.order
-        powder = self.mg(b.tablet_powder)
-        crush = (f"Crush {count(b.tablets, 'tablet')} in a clean mortar to a fine, uniform "
-                 f"powder. ")
-        crush += (f"Weigh out {powder} of the powder for this batch."
-                  if b.method == "exact_portion" else
-                  f"Use all of the powder (theoretical {powder}); record its actual weight.")
         steps = [
             "Check each component against this record: identity, lot, expiry; record actual "
             "amounts and initial.",
             f"Confirm the average tablet weight of this lot: weigh 10 tablets, divide by 10 "
             f"(W used: {show(o.source.average_tablet_weight)} mg).",
-            crush,
-            f"Weigh {self.mg(b.filler_total)} of {o.filler.name}.",
+            *self.preparation(),
             "Geometric dilution, in the mortar: add the filler in the amounts below, mixing "
             "thoroughly after each addition.",
         ]
+        start = b.trituration.aliquot if b.trituration else b.tablet_powder
         dilution = [[self.p(h, self.s.cell_bold) for h in ("Step", "Add filler",
                                                            "Mixture after step")]]
-        for d in geometric_dilution(b.tablet_powder, b.filler_total):
+        for d in geometric_dilution(start, b.filler_total):
             dilution.append([self.p(str(d.number)), self.p(self.mg(d.filler)),
                              self.p(self.mg(d.mixture))])
         after = [
@@ -257,6 +266,38 @@ class _Worksheet:
             _grid(dilution, [0.6 * inch, 1.4 * inch, 1.6 * inch]), Spacer(1, 2)]))
         items += [self.p(f"{i}. {t}", self.s.body) for i, t in enumerate(after, len(steps) + 1)]
         return items
+
+    def preparation(self) -> list[str]:
+        """The steps from the tablets to the two weighings the geometric dilution starts from."""
+        b, o = self.batch, self.order
+        crush = (f"Crush {count(b.tablets, 'tablet')} in a clean mortar to a fine, uniform "
+                 f"powder. ")
+        powder = self.mg(b.tablet_powder)
+        if b.trituration is None:
+            crush += (f"Weigh out {powder} of the powder for this batch."
+                      if b.method == "exact_portion" else
+                      f"Use all of the powder (theoretical {powder}); record its actual weight.")
+            return [crush, f"Weigh {self.mg(b.filler_total)} of {o.filler.name}."]
+        t = b.trituration
+        steps = []
+        for s in t.stages:
+            label = (f"Label its container: “Trituration {s.number}: naltrexone HCl "
+                     f"{show(s.concentration)} mg/g, lot {self.lot}-T{s.number}, "
+                     f"{self.w.compounded_on.isoformat()}, use by "
+                     f"{self.w.beyond_use_date.isoformat()}”.")
+            if s.number == 1:
+                head = (f"Trituration 1 ({show(s.concentration)} mg/g): {crush}Weigh all of the "
+                        f"powder (theoretical {powder}); record its actual weight. ")
+            else:
+                head = (f"Trituration 2 ({show(s.concentration)} mg/g): weigh "
+                        f"{self.mg(s.taken)} of trituration 1. ")
+            add = (f"Add {self.mg(s.filler)} of {o.filler.name} by geometric dilution, to "
+                   f"{self.mg(s.total)} in all; mix until uniform. " if s.filler else
+                   "Add no filler: the powder itself is trituration 1. ")
+            steps.append(head + add + label)
+        steps += [f"Weigh {self.mg(t.aliquot)} of trituration {len(t.stages)} for this batch.",
+                  f"Weigh {self.mg(b.filler_total)} of {o.filler.name}."]
+        return steps
 
     def quality(self) -> list[object]:
         b = self.batch
