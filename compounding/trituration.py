@@ -117,10 +117,7 @@ class _Search:
         self.mwq, self.capacity = Fraction(limits.mwq), Fraction(limits.capacity)
         self.step = Fraction(limits.step)
         self.most = min(blend, self.capacity)
-
-    def weighable(self, mass: Fraction, addition: bool = False) -> bool:
-        """Within MWQ-capacity; an ``addition`` of nothing is no weighing."""
-        return (addition and mass == 0) or self.mwq <= mass <= self.capacity
+        self.weighable = limits.weighable
 
     def stage_one(self, tablets: int, c: Fraction) -> Stage:
         drug, powder = tablets * self.S, tablets * self.W
@@ -161,25 +158,30 @@ class _Search:
         return None
 
     def two_stages(self, fewest: int) -> Trituration | None:
-        """The best two stages: the fewest tablets, then the highest concentrations."""
+        """The best two stages: the fewest tablets, then the highest concentrations. The
+        aliquots the batch can take depend on c₂ alone: found once, they bound the search."""
+        aliquots = [(c2, aliquot) for c2 in series(self.drug * MG_PER_G / self.mwq,
+                                                    self.drug * MG_PER_G / self.most)
+                    if self.aliquot_fits(aliquot := self.drug * MG_PER_G / c2)]
+        if not aliquots:
+            return None
         for tablets in range(fewest, fewest + MAX_TABLETS):
             if tablets * self.W > self.capacity:
                 return None
-            for c1 in series(self.S * MG_PER_G / self.W):
-                found = self.second(tablets, c1)
+            for c1 in series(self.S * MG_PER_G / self.W, 2 * aliquots[-1][0]):
+                found = self.second(tablets, c1, aliquots)
                 if found is not None:
                     return found
         return None
 
-    def second(self, tablets: int, c1: Fraction) -> Trituration | None:
+    def second(self, tablets: int, c1: Fraction,
+               aliquots: list[tuple[Fraction, Fraction]]) -> Trituration | None:
         """The best stage 2 after stage 1 at ``c1``: the highest c₂, then the least taken."""
         first = self.stage_one(tablets, c1)
         if not self.stage_fits(first):
             return None
-        for c2 in series(min(c1 / 2, self.drug * MG_PER_G / self.mwq),
-                         self.drug * MG_PER_G / self.most):
-            aliquot = self.drug * MG_PER_G / c2
-            if not self.aliquot_fits(aliquot):
+        for c2, aliquot in aliquots:
+            if c2 > c1 / 2:
                 continue
             ratio = c1 / c2
             least = max(self.mwq, aliquot / (ALIQUOT_SHARE * ratio), self.mwq / (ratio - 1))
