@@ -113,11 +113,13 @@ class _Search:
     def __init__(self, drug: Fraction, blend: Fraction, S: Fraction, W: Fraction,
                  limits: Limits) -> None:
         self.drug, self.blend = drug, blend
-        self.S, self.W = Fraction(S), Fraction(W)
-        self.mwq, self.capacity = Fraction(limits.mwq), Fraction(limits.capacity)
-        self.step = Fraction(limits.step)
+        self.S, self.W = S, W
+        self.mwq, self.capacity, self.step = limits.mwq, limits.capacity, limits.step
         self.most = min(blend, self.capacity)
         self.weighable = limits.weighable
+        self.drug_g = drug * MG_PER_G
+        # the concentrations [mg/g] whose batch aliquot N·d / c lies within MWQ and the blend
+        self.c_high, self.c_low = self.drug_g / self.mwq, self.drug_g / self.most
 
     def stage_one(self, tablets: int, c: Fraction) -> Stage:
         drug, powder = tablets * self.S, tablets * self.W
@@ -136,10 +138,10 @@ class _Search:
 
     def one_stage(self, fewest: int) -> Trituration | None:
         """The best single stage: the fewest tablets, then the highest concentration."""
-        highest = min(self.S * MG_PER_G / self.W, self.drug * MG_PER_G / self.mwq)
+        highest = min(self.S * MG_PER_G / self.W, self.c_high)
+        per_tablet = self.S * MG_PER_G / self.capacity  # M₁ within the balance's capacity
         for tablets in range(fewest, fewest + MAX_TABLETS):
-            lowest = max(self.drug * MG_PER_G / self.most,
-                         tablets * self.S * MG_PER_G / self.capacity)
+            lowest = max(self.c_low, tablets * per_tablet)
             if tablets * self.W > self.capacity or lowest > highest:
                 return None  # more tablets only raise the lowest concentration
             for c1 in series(highest, lowest):
@@ -149,7 +151,7 @@ class _Search:
         return None
 
     def single(self, tablets: int, c1: Fraction) -> Trituration | None:
-        aliquot = self.drug * MG_PER_G / c1
+        aliquot = self.drug_g / c1
         if not self.aliquot_fits(aliquot):
             return None
         first = self.stage_one(tablets, c1)
@@ -158,30 +160,37 @@ class _Search:
         return None
 
     def two_stages(self, fewest: int) -> Trituration | None:
-        """The best two stages: the fewest tablets, then the highest concentrations. The
-        aliquots the batch can take depend on c₂ alone: found once, they bound the search."""
-        aliquots = [(c2, aliquot) for c2 in series(self.drug * MG_PER_G / self.mwq,
-                                                    self.drug * MG_PER_G / self.most)
-                    if self.aliquot_fits(aliquot := self.drug * MG_PER_G / c2)]
-        if not aliquots:
+        """The best two stages: the fewest tablets, then the highest concentrations. Whether
+        the batch can take an aliquot depends on c₂ alone: worked out once for each c₂."""
+        window = series(self.c_high, self.c_low)
+        fits: dict[Fraction, Fraction | None] = {}
+        if not any(self.fitting(c2, fits) is not None for c2 in window):
             return None
         for tablets in range(fewest, fewest + MAX_TABLETS):
             if tablets * self.W > self.capacity:
                 return None
-            for c1 in series(self.S * MG_PER_G / self.W, 2 * aliquots[-1][0]):
-                found = self.second(tablets, c1, aliquots)
+            for c1 in series(self.S * MG_PER_G / self.W, 2 * window[-1]):
+                found = self.second(tablets, c1, window, fits)
                 if found is not None:
                     return found
         return None
 
-    def second(self, tablets: int, c1: Fraction,
-               aliquots: list[tuple[Fraction, Fraction]]) -> Trituration | None:
+    def fitting(self, c2: Fraction, fits: dict[Fraction, Fraction | None]) -> Fraction | None:
+        """The batch's aliquot [mg] of a trituration at ``c2``, if the batch can take it."""
+        if c2 not in fits:
+            aliquot = self.drug_g / c2
+            fits[c2] = aliquot if self.aliquot_fits(aliquot) else None
+        return fits[c2]
+
+    def second(self, tablets: int, c1: Fraction, window: list[Fraction],
+               fits: dict[Fraction, Fraction | None]) -> Trituration | None:
         """The best stage 2 after stage 1 at ``c1``: the highest c₂, then the least taken."""
         first = self.stage_one(tablets, c1)
         if not self.stage_fits(first):
             return None
-        for c2, aliquot in aliquots:
-            if c2 > c1 / 2:
+        half = c1 / 2
+        for c2 in window:
+            if c2 > half or (aliquot := self.fitting(c2, fits)) is None:
                 continue
             ratio = c1 / c2
             least = max(self.mwq, aliquot / (ALIQUOT_SHARE * ratio), self.mwq / (ratio - 1))
