@@ -57,6 +57,13 @@ def concentrations(entry: BenchEntry, plan: Plan) -> list[Fraction]:
     return found
 
 
+def outside_range(entry: BenchEntry, plan: Plan) -> list[bool]:
+    """For each capsule weighed, whether its net weight lies outside the QC range (the same
+    limits on paper and in the check, domain.md §12)."""
+    low, high = plan.fill_weight_min, plan.fill_weight_max
+    return [not low <= w <= high for w in entry.capsule_weights]
+
+
 def drug_in_blend(entry: BenchEntry, plan: Plan) -> Fraction:
     """Drug in the blend [mg]: powder weighed × S/W, which is powder × d/p; for a trituration,
     the aliquot weighed × the last stage's concentration as made (domain.md §12)."""
@@ -195,8 +202,9 @@ def reconcile(entry: BenchEntry, plan: Plan, order: Order,
         raise OrderError(errors)
     low, high = plan.fill_weight_min, plan.fill_weight_max
     review = Review()
-    for i, w in enumerate(entry.capsule_weights):
-        if not low <= w <= high:
+    for i, (w, outside) in enumerate(zip(entry.capsule_weights, outside_range(entry, plan),
+                                         strict=True)):
+        if outside:
             review.finding("CAPSULE_OUT_OF_RANGE", f"capsule_weights[{i}]",
                            f"Capsule {i + 1} weighs {show(w)} mg, outside {show(low)}-"
                            f"{show(high)} mg (90-110 % of the fill weight): set it aside.")

@@ -15,6 +15,7 @@ from compounding.findings import Acknowledgement, Finding
 from compounding.labeling import Dispensing
 from compounding.models import Order, Plan
 from compounding.profile import Profile
+from compounding.reconciliation import outside_range
 
 STORED = {"stored": True}
 """Validation context of a kept record: values are read back as they were kept."""
@@ -115,6 +116,12 @@ class Record(_Frozen):
         record kept before bench results were reconciled)."""
         data = self._bench_data()
         return None if data is None or "made" not in data else Made.model_validate(data["made"])
+
+    @property
+    def capsules_outside(self) -> list[bool]:
+        """For each capsule weighed at the bench, whether it lies outside the QC range."""
+        bench = self.bench
+        return outside_range(bench, self.plan) if bench else []
 
     @property
     def beyond_use_date(self) -> date:

@@ -19,7 +19,7 @@ from ..display import count, show
 from ..execution import Executed
 from ..plan import Worked
 from ..profile import Profile
-from ..reconciliation import blend_mass, concentrations, drug_in_blend
+from ..reconciliation import blend_mass, concentrations, drug_in_blend, outside_range
 from .worksheet import _grid, _Worksheet, build
 
 WEIGHT_COLUMNS = 4
@@ -93,8 +93,9 @@ class _Executed(_Worksheet):
     def quality(self) -> list[object]:
         b, e = self.batch, self.x.bench
         low, high = b.fill_weight_min, b.fill_weight_max
-        cells = [(str(i + 1), f"{show(w)}", "in range" if low <= w <= high else "OUT OF RANGE")
-                 for i, w in enumerate(e.capsule_weights)]
+        cells = [(str(i + 1), f"{show(w)}", "OUT OF RANGE" if outside else "in range")
+                 for i, (w, outside) in enumerate(zip(e.capsule_weights,
+                                                      outside_range(e, self.plan), strict=True))]
         per_column = -(-len(cells) // WEIGHT_COLUMNS)
         rows: list[list[object]] = [["Capsule", "Net (mg)", "Flag"] * WEIGHT_COLUMNS]
         for r in range(per_column):  # program text only: plain table strings, not parsed
