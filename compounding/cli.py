@@ -37,6 +37,9 @@ commands:
                                    people who sign in (never deleted)
   tokens create|revoke|list [NAME] pharmacy systems' API tokens (shown once)
   audit [-o FILE]                  the audit trail as JSON lines
+  vocabulary import-rxnorm RXNCONSO.RRF RXNREL.RRF [-o DIFF]
+                                   propose the brand names and synonyms of an RxNorm release
+                                   for the medication table, as a diff to review and apply
 
 The records database is COMPOUNDING_DATABASE_URL (e.g. postgresql+psycopg://user@host/db), or
 --database URL, else a SQLite file in the instance folder.
@@ -158,6 +161,36 @@ def _records(name: str) -> Callable[..., int]:
     return run
 
 
+def _cmd_vocabulary(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    from pathlib import Path
+
+    from .errors import ErrorDetail, error_body
+    from .rxnorm import RrfError, as_diff, propose, summary
+    from .vocabulary import TableError, Vocabulary, read_rows, table_path
+
+    table = Path(args.table) if args.table else table_path()
+    shown = args.table or "compounding/data/medications.csv"
+    try:
+        text = table.read_text(encoding="utf-8")
+        terms = Vocabulary.of(read_rows(text.splitlines(), shown))
+        proposal = propose(terms, Path(args.conso), Path(args.rel), args.release)
+        diff = as_diff(text, proposal, shown)
+    except (OSError, RrfError, TableError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        name = getattr(exc, "filename", None)
+        message = f"{name}: {reason}" if name else reason
+        json.dump(error_body(422, [ErrorDetail("INVALID_VALUE", "file", message)]), err,
+                  indent=2, ensure_ascii=False)
+        err.write("\n")
+        return EXIT_INVALID
+    if args.output:
+        Path(args.output).write_text(diff, encoding="utf-8")
+    else:
+        out.write(diff)
+    err.write(summary(proposal) + "\n")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="compounding",
@@ -229,6 +262,20 @@ def build_parser() -> argparse.ArgumentParser:
                                             "first.")
     audit.add_argument("-o", "--output", metavar="FILE", help="file (default: stdout)")
     audit.set_defaults(run=_records("audit"))
+    vocabulary = commands.add_parser(
+        "vocabulary", help="the medication table",
+        description="Propose additions to the medication table from an RxNorm release: brand "
+                    "names and synonyms of its ingredients, written as a unified diff to review "
+                    "and apply (git apply, patch -p1); the table itself is not changed.")
+    vocabulary.add_argument("action", choices=["import-rxnorm"])
+    vocabulary.add_argument("conso", metavar="RXNCONSO.RRF")
+    vocabulary.add_argument("rel", metavar="RXNREL.RRF")
+    vocabulary.add_argument("-o", "--output", metavar="FILE", help="the diff (default: stdout)")
+    vocabulary.add_argument("--table", metavar="CSV",
+                            help="the table to compare with (default: the packaged one)")
+    vocabulary.add_argument("--release", default="",
+                            help="the release's name for the source column, e.g. 2026-11-03")
+    vocabulary.set_defaults(run=_cmd_vocabulary)
     for command in (db, export, load, users, tokens, audit):
         command.add_argument("--database", metavar="URL",
                              help="database URL (default: COMPOUNDING_DATABASE_URL or the "

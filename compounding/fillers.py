@@ -50,9 +50,16 @@ FILLERS: tuple[FillerEntry, ...] = (
     ),
     FillerEntry(
         "lactose monohydrate",
-        ("lactose monohydrate", "lactose", "lactose anhydrous", "anhydrous lactose"),
-        ("Fast-Flo 316", "SuperTab 11SD", "Pharmatose 200M"),
-        "none", True, "naltrexone tablet labels (lactose); domain.md §4",
+        ("lactose monohydrate", "lactose", "lactose anhydrous", "anhydrous lactose",
+         "milk sugar", "lactosum", "lactose monohydricum",
+         # lactose grades and lactose-based co-processed excipients, by family name
+         "pharmatose", "supertab", "flowlac", "tablettose", "granulac", "inhalac", "lactopress",
+         "microtose", "sorbolac", "capsulac", "respitose", "fast flo", "cellactose",
+         "microcelac", "starlac", "ludipress", "combilac"),
+        ("Fast-Flo 316", "SuperTab 11SD", "SuperTab 30GR", "Pharmatose 200M", "Flowlac 100",
+         "Tablettose 80", "Granulac 200"),
+        "none", True, "naltrexone tablet labels (lactose); domain.md §4 and §14; Meggle, DFE "
+        "Pharma and Roquette product names",
     ),
     FillerEntry(
         "hypromellose",
@@ -68,13 +75,6 @@ FILLERS: tuple[FillerEntry, ...] = (
                 False, "Swidan, CRC Press chapter on LDN"),
 )
 
-# Words in a filler name that mean a release-modifying blend, whatever the base filler.
-SLOW_RELEASE_WORDS: tuple[str, ...] = (
-    "slow release", "sustained release", "extended release", "controlled release",
-    "modified release", "sr", "er", "xr",
-)
-
-
 _NOT_ALNUM = re.compile(r"[\W_]+")
 
 
@@ -89,7 +89,6 @@ _WORDS: tuple[tuple[FillerEntry, tuple[str, ...]], ...] = tuple(
     (f, tuple(f" {normalize(w)} " for w in (*f.synonyms, *f.grades))) for f in FILLERS)
 _GRADES: dict[int, frozenset[str]] = {id(f): frozenset(normalize(g) for g in f.grades)
                                       for f in FILLERS}
-_SLOW_WORDS = tuple(f" {w} " for w in SLOW_RELEASE_WORDS)
 
 
 @lru_cache(maxsize=1024)
@@ -113,13 +112,6 @@ def find_filler(name: str) -> FillerEntry | None:
     """The filler ``name`` names (any synonym or grade, any case), or ``None``."""
     named = fillers_named(name)
     return named[0] if named else None
-
-
-@lru_cache(maxsize=1024)
-def is_slow_release_name(name: str) -> bool:
-    """Whether a filler name announces a slow/sustained-release blend."""
-    padded = f" {normalize(name)} "
-    return any(word in padded for word in _SLOW_WORDS)
 
 
 def grade_is_known(entry: FillerEntry, grade: str) -> bool:

@@ -12,7 +12,15 @@ from datetime import date
 from fractions import Fraction
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from .capsules import SIZE_NAMES
@@ -60,6 +68,43 @@ RxNumber = Annotated[ShortText, AfterValidator(_rx_number)]
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+_RXCUI = re.compile(r"^[1-9][0-9]{0,7}$")
+
+
+def _rxcui(value: str) -> str:
+    if not _RXCUI.match(value):
+        raise PydanticCustomError("INVALID_VALUE", "an RxNorm RXCUI is 1 to 8 digits")
+    return value
+
+
+class CodedMedication(_Model):
+    """A medication as a pharmacy system codes it: its ``text`` and its RxNorm ``rxcui``, which
+    is matched first (domain.md §14)."""
+
+    text: LongText
+    rxcui: Annotated[ShortText, AfterValidator(_rxcui)] | None = None
+
+
+MEDICATION_TAGS = ("as-text", "as-coded")  # union branches, left out of error paths
+
+
+def _medication_kind(value: object) -> str:
+    return "as-coded" if isinstance(value, dict | CodedMedication) else "as-text"
+
+
+Medication = Annotated[
+    Annotated[LongText, Tag("as-text")] | Annotated[CodedMedication, Tag("as-coded")],
+    Discriminator(_medication_kind)]
+"""A concurrent medication: text as written, or text with its RxNorm code."""
+
+
+def medication_entry(medication: str | CodedMedication) -> tuple[str, str | None]:
+    """(text, RXCUI) of a concurrent medication."""
+    if isinstance(medication, CodedMedication):
+        return medication.text, medication.rxcui
+    return medication, None
 
 
 def _luhn_npi(npi: str) -> str:
@@ -139,12 +184,14 @@ class Filler(_Model):
 
 
 class Patient(_Model):
-    """The patient. ``weight`` [kg]; ``conditions`` in words (``"lactose intolerance"``)."""
+    """The patient. ``weight`` [kg]; ``conditions`` and ``allergies`` in words
+    (``"lactose intolerance"``, ``"naloxone: anaphylaxis"``)."""
 
     name: Name | None = None
     date_of_birth: Day | None = None
     weight: BodyWeight | None = None
     conditions: list[Name] = Field(default_factory=list, max_length=40)
+    allergies: list[Name] = Field(default_factory=list, max_length=40)
 
 
 class Prescriber(_Model):
@@ -189,7 +236,7 @@ class Order(_Model):
     sig: Sig | None = None
     directions: LongText | None = None
     refills: Refills = 0
-    concurrent_medications: list[LongText] = Field(default_factory=list, max_length=60)
+    concurrent_medications: list[Medication] = Field(default_factory=list, max_length=60)
     acknowledgements: list[Acknowledgement] = Field(default_factory=list, max_length=40)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .errors import ErrorDetail, OrderError
-from .models import Order
+from .models import MEDICATION_TAGS, Order
 from .rules import BY_CODE
 
 
@@ -27,7 +27,7 @@ def field_path(loc: tuple[str | int, ...]) -> str:
     """Pydantic's location as API v1 writes it: ``source.lot``, ``concurrent_medications[0]``."""
     path = ""
     for part in loc:
-        if part == "[key]":  # pydantic's marker for an error in a mapping's key
+        if part == "[key]" or part in MEDICATION_TAGS:  # pydantic's markers, not fields
             continue
         if isinstance(part, int):
             path += f"[{part}]"

@@ -16,20 +16,22 @@ from .batch import (
     powder_per_capsule,
 )
 from .clock import today
-from .conditions import check_conditions
+from .conditions import check_allergies, check_conditions
 from .dating import Component, beyond_use
 from .directions import Directions
 from .directions import resolve as resolve_directions
 from .display import show
 from .dosing import check_dose
 from .fill import FillBasis, filler_capacity, smallest_fitting_size
+from .fillers import fillers_named
 from .findings import Acknowledgement, Finding
+from .lactose import lactose_sources
+from .medications import check_medications
 from .methods import Inputs, choose
-from .models import Order, Plan, TriturationStage
-from .opioids import check_opioids
+from .models import Order, Plan, TriturationStage, medication_entry
 from .orders import parse_order
 from .plausibility import check_fill_inputs
-from .release import check_release, contains_lactose
+from .release import check_release
 from .review import Review
 from .settings import DEFAULT_SETTINGS, Settings
 from .weighing import check_weighings
@@ -141,15 +143,17 @@ def work_out(order: Order | Mapping[str, Any], settings: Settings | None = None)
     assert chosen is not None
     batch, method_reason = chosen
     check_weighings(review, batch, settings.minimum_weighable_quantity)
-    check_opioids(review, order.concurrent_medications)
-    check_conditions(review, patient.conditions if patient else [])
+    check_medications(review, [medication_entry(m) for m in order.concurrent_medications])
+    lactose = lactose_sources(order)
+    check_conditions(review, patient.conditions if patient else [], lactose)
+    check_allergies(review, patient.allergies if patient else [], lactose)
     findings = acknowledged(review, review.findings, order.acknowledgements)
     review.raise_errors()
     return Worked(order=order, settings=settings, strength=strength, overage_percent=percent,
                   pack_stat=pack_stat, basis=basis, batch=batch, beyond_use_date=bud,
                   beyond_use_rationale=rationale,
                   findings=findings,
-                  contains_lactose=contains_lactose(order, filler), compounded_on=on,
+                  contains_lactose=bool(lactose), compounded_on=on,
                   directions=directions, days_supply=days_supply,
                   method_reason=method_reason)
 
@@ -160,6 +164,13 @@ def _capacity(review: Review, order: Order, settings: Settings, filler: Any,
     if filler is None:
         return None
     size = order.capsule.size
+    blend = len(fillers_named(order.filler.name)) > 1
+    if blend and order.filler.pack_stat is None and order.filler.density is None:
+        review.error("FILL_BASIS_MISSING", "filler.pack_stat",
+                     f"“{order.filler.name}” is a blend: the chart pack stat of "
+                     f"{filler.name} alone does not hold for it. Give filler.pack_stat "
+                     f"(calibrated) or filler.density")
+        return None
     found = filler_capacity(size, filler, pack_stat=order.filler.pack_stat,
                             density=order.filler.density, pharmacy_pack_stats=settings.pack_stats)
     if found is None:

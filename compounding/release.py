@@ -16,14 +16,30 @@ from .fillers import (
     FillerEntry,
     fillers_named,
     grade_is_known,
-    is_slow_release_name,
     normalize,
 )
+from .medications import read_medication
+from .medtext import words
 from .models import Order
 from .review import Review
 
 IMMEDIATE = frozenset({"immediate", "immediate release", "ir"})
 
+# Words that mean a release other than immediate, in a product, a filler or a shell (§14).
+RELEASE_WORDS: dict[str, str] = {
+    "er": "extended-release", "xr": "extended-release", "xl": "extended-release",
+    "sr": "sustained-release", "cr": "controlled-release", "mr": "modified-release",
+    "dr": "delayed-release", "la": "long-acting", "controlled": "controlled-release",
+    "modified": "modified-release", "delayed": "delayed-release",
+    "extended": "extended-release", "sustained": "sustained-release",
+    "prolonged": "prolonged-release", "timed": "timed-release", "time release": "timed-release",
+    "slow release": "slow-release", "long acting": "long-acting", "depot": "a depot",
+    "retard": "a retard form", "implant": "an implant", "pellet": "a pellet",
+    "pellets": "a pellet", "gastro resistant": "gastro-resistant", "enteric": "enteric-coated",
+    "microspheres": "an extended-release injectable",
+}
+# Words after "DR" that make it a title, not delayed release ("Dr. Reddy's").
+_DR_NAMES = frozenset({"reddy", "reddys"})
 # Products that are not plain immediate-release oral naltrexone (naltrexone tablet labels).
 NOT_IR_PRODUCTS: dict[str, str] = {
     "contrave": "Contrave is naltrexone/bupropion extended-release",
@@ -32,15 +48,28 @@ NOT_IR_PRODUCTS: dict[str, str] = {
     "vivitrol": "Vivitrol is an extended-release injectable suspension",
     "injectable": "it is an injectable",
     "injection": "it is an injectable",
-    "microspheres": "it is an extended-release injectable",
-    "implant": "it is an implant",
-    "extended release": "it is extended-release",
-    "prolonged release": "it is prolonged-release",
-    "sustained release": "it is sustained-release",
-    "er": "it is extended-release", "xr": "it is extended-release",
-    "xl": "it is extended-release", "sr": "it is sustained-release",
 }
-NALTREXONE_NAMES = ("naltrexone", "revia", "depade")
+
+
+@lru_cache(maxsize=1024)
+def release_word(text: str) -> str | None:
+    """The release other than immediate that ``text`` announces, or ``None``.
+
+    >>> release_word("Naltrexone CR 50 mg"), release_word("MCC retard")
+    ('controlled-release', 'a retard form')
+    >>> release_word("Naltrexone 50 mg (Dr. Reddy's)"), release_word("Avicel PH-102")
+    (None, None)
+    """
+    run = words(text)
+    for i, word in enumerate(run):
+        two = f"{word} {run[i + 1]}" if i + 1 < len(run) else ""
+        if two in RELEASE_WORDS:
+            return RELEASE_WORDS[two]
+        if word == "dr" and i + 1 < len(run) and run[i + 1] in _DR_NAMES:
+            continue
+        if word in RELEASE_WORDS:
+            return RELEASE_WORDS[word]
+    return None
 
 
 def _words(text: str) -> str:
@@ -85,13 +114,27 @@ def _check_source_strength(review: Review, product: str, tablet: Fraction) -> No
 
 @lru_cache(maxsize=1024)
 def source_problem(product: str) -> str | None:
-    """Why ``product`` cannot be crushed for LDN, or ``None`` (cached: few products recur)."""
-    words = _words(product)
+    """Why ``product`` cannot be crushed for LDN, or ``None`` (cached: few products recur).
+
+    The product must name naltrexone (an immediate-release brand such as Revia, Depade, Nalorex
+    or Adepend will do, from the vocabulary table), no other ingredient of the table, and no
+    release but immediate.
+    """
+    padded = _words(product)
     for marker, why in NOT_IR_PRODUCTS.items():
-        if f" {marker} " in words:
+        if f" {marker} " in padded:
             return (f"“{product}” cannot be used: {why}. Use immediate-release naltrexone HCl "
                     f"50 mg tablets")
-    if not any(f" {name} " in words for name in NALTREXONE_NAMES):
+    release = release_word(product)
+    if release:
+        return (f"“{product}” cannot be used: it is {release}, not immediate release. Use "
+                f"immediate-release naltrexone HCl 50 mg tablets")
+    ingredients = {m.ingredient for m in read_medication(product).matches}
+    others = sorted(ingredients - {"naltrexone"})
+    if "naltrexone" in ingredients and others:
+        return (f"“{product}” cannot be used: it contains {' and '.join(others)}. Use "
+                f"immediate-release naltrexone HCl 50 mg tablets")
+    if "naltrexone" not in ingredients:
         return (f"“{product}” is not a naltrexone product: use immediate-release naltrexone "
                 f"HCl 50 mg tablets")
     return None
@@ -107,7 +150,12 @@ def _check_source(review: Review, product: str, tablet: Fraction) -> None:
 
 def _check_shell(review: Review, name: str) -> None:
     shell = find_shell(name)
-    if shell is None:
+    release = release_word(name)
+    if release and (shell is None or not shell.delayed_release):
+        review.error("SHELL_DELAYED_RELEASE", "capsule.shell",
+                     f"“{name}” shells are {release}; LDN needs plain gelatin, HPMC or pullulan "
+                     f"shells")
+    elif shell is None:
         known = ", ".join(s.name for s in SHELLS if not s.delayed_release)
         review.error("SHELL_UNKNOWN", "capsule.shell", f"unknown shell “{name}”; use {known}")
     elif shell.delayed_release:
@@ -131,9 +179,10 @@ def _refuse(review: Review, entry: FillerEntry, field: str, name: str) -> bool:
 
 
 def _check_filler(review: Review, name: str, grade: str | None) -> FillerEntry | None:
-    if is_slow_release_name(name):
+    release = release_word(name)
+    if release:
         review.error("FILLER_RETARDS_RELEASE", "filler.name",
-                     f"“{name}” is a slow/sustained-release filler; LDN must be immediate release")
+                     f"“{name}” is a {release} filler; LDN must be immediate release")
         return None
     named = fillers_named(name)
     if not named:
@@ -148,29 +197,19 @@ def _check_filler(review: Review, name: str, grade: str | None) -> FillerEntry |
         others = [f for f in fillers_named(grade) if f is not entry]
         if any([_refuse(review, other, "filler.grade", grade) for other in others]):
             return None
-        if is_slow_release_name(grade):
+        release = release_word(grade)
+        if release:
             review.error("FILLER_RETARDS_RELEASE", "filler.grade",
-                         f"grade “{grade}” is a slow/sustained-release grade")
+                         f"grade “{grade}” is a {release} grade; LDN must be immediate release")
             return None
         if not grade_is_known(entry, grade):
             review.finding("FILLER_GRADE_UNKNOWN", "filler.grade",
                            f"Grade “{grade}” is not in the table for {entry.name} "
                            f"({', '.join(entry.grades) or 'no grades listed'}): check that its "
                            f"pack stat is calibrated.")
-    if entry.contains_lactose:
+    lactose = [f for f in (*named, *(fillers_named(grade) if grade else ())) if f.contains_lactose]
+    if lactose:
         review.finding("FILLER_LACTOSE", "filler.name",
-                       f"{entry.name.capitalize()} is the filler: the label must say the "
-                       f"capsules contain lactose; microcrystalline cellulose is preferred.")
+                       f"The filler “{name}” contains {lactose[0].name}: the label must say the "
+                       f"capsules contain lactose; microcrystalline cellulose alone is preferred.")
     return entry
-
-
-def contains_lactose(order: Order, filler: FillerEntry | None) -> bool:
-    """Whether the capsules contain lactose: a lactose filler, or source tablets that do.
-
-    US and UK naltrexone tablet labels list lactose, so tablets whose excipients are not given
-    are taken to contain it (domain.md §4: the label never claims "lactose-free").
-    """
-    if filler is not None and filler.contains_lactose:
-        return True
-    excipients = order.source.excipients
-    return not excipients or any("lactose" in normalize(x) for x in excipients)

@@ -1,8 +1,8 @@
 """The catalogue of rules: every error and finding code, what it means, and its source.
 
-Rules are data. The modules that apply them (``dosing``, ``release``, ``opioids``, ``conditions``,
-``weighing``, ``dating``, ``batch``) refer to the codes here, and the README lists every one
-(a test keeps the two in step).
+Rules are data. The modules that apply them (``dosing``, ``release``, ``medications``,
+``conditions``, ``weighing``, ``dating``, ``batch``) refer to the codes here, and the README
+lists every one (a test keeps the two in step).
 """
 
 from __future__ import annotations
@@ -148,11 +148,13 @@ RULES: tuple[Rule, ...] = (
          "A strength written in the source product's name that is not the tablet strength S.",
          "domain.md §12"),
     Rule("SOURCE_NOT_IR_NALTREXONE", "error", None,
-         "Source product is extended-release, injectable or not plain naltrexone "
-         "(Contrave, Vivitrol).", _LABELS),
+         "Source product named with a release word (CR, MR, depot ...), injectable, combined "
+         "with another ingredient (Contrave, Embeda) or not naltrexone; Revia, Depade, Nalorex "
+         "and Adepend are accepted.", _LABELS + "; domain.md §14"),
     Rule("FILLER_RETARDS_RELEASE", "error", None,
-         "Filler that slows release (HPMC, methylcellulose, ethylcellulose, slow/sustained "
-         "release).", "Zur, IJPC 2013"),
+         "Filler that slows release (HPMC, methylcellulose, ethylcellulose), or a filler or "
+         "grade named with a release word (ER, CR, delayed, retard ...).",
+         "Zur, IJPC 2013; domain.md §14"),
     Rule("FILLER_REDUCES_ABSORPTION", "error", None,
          "Calcium carbonate filler: it can reduce naltrexone absorption.",
          "Swidan, CRC Press chapter on LDN"),
@@ -161,13 +163,16 @@ RULES: tuple[Rule, ...] = (
     Rule("FILLER_GRADE_UNKNOWN", "finding", Severity.info,
          "A filler grade that the filler table does not list.", "domain.md §4"),
     Rule("SHELL_DELAYED_RELEASE", "error", None,
-         "Delayed-release, enteric or acid-resistant capsule shell.", "domain.md §4"),
+         "Delayed-release, enteric or acid-resistant capsule shell, or any shell named with a "
+         "release word (DR, SR, retard ...).", "domain.md §4 and §14"),
     Rule("SHELL_UNKNOWN", "error", None, "A capsule shell that is not in the shell table.",
          "domain.md §4"),
-    Rule("FILLER_LACTOSE", "finding", Severity.warning, "Lactose filler.", _LABELS),
+    Rule("FILLER_LACTOSE", "finding", Severity.warning,
+         "A filler or grade that is or contains lactose (\"MCC/lactose blend\", Pharmatose).",
+         _LABELS + "; domain.md §14"),
     Rule("LACTOSE_INTOLERANCE", "finding", Severity.warning,
-         "Lactose-intolerant patient: the source tablets contain lactose whatever the filler.",
-         _LABELS),
+         "Lactose-intolerant patient and a batch that contains lactose (from the filler, or the "
+         "source tablets, which do unless their excipients say otherwise).", _LABELS),
     # Capsule and batch
     Rule("CAPSULE_TOO_SMALL", "error", None,
          "Tablet powder alone overfills the capsule; names the smallest size that fits.",
@@ -185,6 +190,27 @@ RULES: tuple[Rule, ...] = (
     Rule("OPIOID_ANTIDIARRHEAL", "finding", Severity.warning,
          "A concurrent opioid antidiarrheal (loperamide, eluxadoline, diphenoxylate, difenoxin).",
          _LABELS),
+    Rule("OPIOID_POSSIBLE", "finding", Severity.warning,
+         "A medication word within two edits of an opioid's name (\"oxycodon\", \"percoset\"): "
+         "it could not be confirmed and names the opioid it may be.", "domain.md §14"),
+    Rule("OPIOID_PAMORA", "finding", Severity.warning,
+         "A peripherally acting opioid antagonist (naloxegol, methylnaltrexone, naldemedine, "
+         "alvimopan): it implies opioid therapy.", "domain.md §14; WHO ATC A06AH"),
+    Rule("OPIOID_ANTAGONIST_DUPLICATE", "finding", Severity.warning,
+         "Another naltrexone product (Revia, Vivitrol, Contrave), nalmefene or samidorphan "
+         "(Lybalvi): a duplicate opioid antagonist.", "domain.md §14"),
+    Rule("OPIOID_WITHDRAWAL_TREATMENT", "finding", Severity.warning,
+         "Lofexidine, which treats opioid withdrawal: the patient may be stopping opioids now.",
+         "domain.md §14; WHO ATC N07BC04"),
+    Rule("OPIOID_DEPENDENCE", "finding", Severity.critical,
+         "A condition naming opioid use disorder or dependence, methadone or buprenorphine "
+         "maintenance, or chronic opioid therapy.", _LABELS + "; domain.md §14"),
+    Rule("NALTREXONE_HYPERSENSITIVITY", "finding", Severity.critical,
+         "An allergy to naltrexone or to a related antagonist such as naloxone.",
+         _LABELS + "; domain.md §14"),
+    Rule("LACTOSE_ALLERGY", "finding", Severity.warning,
+         "A lactose or milk allergy, or galactosaemia, when the batch contains lactose; the "
+         "message names where the lactose comes from.", "domain.md §14"),
     # Other cautions
     Rule("PREGNANCY_OR_BREASTFEEDING", "finding", Severity.warning,
          "Patient pregnant or breast-feeding.", _LABELS),

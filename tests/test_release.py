@@ -117,3 +117,60 @@ def test_the_default_product_is_made_from_the_tablet_strength():
     assert plan_order(order).tablets == 2
     text = pdf.text(worksheet_pdf(order))
     assert "Naltrexone HCl 100 mg tablet" in text and "50 mg tablet" not in text
+
+
+@pytest.mark.parametrize(
+    "product",
+    ["Naltrexone CR 50 mg", "naltrexone controlled-release", "Naltrexone modified-release",
+     "naltrexone delayed-release tablet", "Naltrexone DR", "Naltrexone MR 50 mg",
+     "naltrexone depot", "Naltrexon retard 50 mg", "naltrexone time-release",
+     "naltrexone implant", "naltrexone pellet", "Naltrexone gastro-resistant",
+     "Naltrexone enteric coated", "Naltrexone LA", "Embeda", "Troxyca"])
+def test_release_words_refuse_the_source(errors_of, product):
+    errors = errors_of(make_order(source={"product": product}))
+    assert [(e["code"], e["field"]) for e in errors] == [
+        ("SOURCE_NOT_IR_NALTREXONE", "source.product")]
+
+
+@pytest.mark.parametrize("product", ["Nalorex 50 mg", "Adepend 50mg film-coated tablets",
+                                     "Naltrexone HCl 50 mg (Dr. Reddy's)", "Nemexin"])
+def test_immediate_release_brands_are_accepted(product):
+    assert plan_order(make_order(source={"product": product})).findings == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "code", "field"),
+    [({"filler": {"name": "MCC delayed release"}}, "FILLER_RETARDS_RELEASE", "filler.name"),
+     ({"filler": {"name": "MCC retard"}}, "FILLER_RETARDS_RELEASE", "filler.name"),
+     ({"filler": {"name": "microcrystalline cellulose CR"}}, "FILLER_RETARDS_RELEASE",
+      "filler.name"),
+     ({"filler": {"grade": "Avicel SR"}}, "FILLER_RETARDS_RELEASE", "filler.grade"),
+     ({"capsule": {"shell": "gelatin DR"}}, "SHELL_DELAYED_RELEASE", "capsule.shell"),
+     ({"capsule": {"shell": "HPMC time-release"}}, "SHELL_DELAYED_RELEASE", "capsule.shell")],
+    ids=["filler-delayed", "filler-retard", "filler-cr", "grade-sr", "shell-dr", "shell-timed"])
+def test_release_words_in_filler_and_shell(errors_of, changes, code, field):
+    assert [(e["code"], e["field"]) for e in errors_of(make_order(**changes))] == [(code, field)]
+
+
+@pytest.mark.parametrize("name", ["MCC/lactose blend", "Cellactose 80", "milk sugar",
+                                  "Pharmatose 200M", "SuperTab 11SD", "Flowlac 100"])
+def test_lactose_is_found_in_any_filler_named(name):
+    from compounding.documents import label_pdf
+
+    from . import pdf
+    from .test_label import LABELLED, PROFILE
+
+    order = make_order(**LABELLED, filler={"name": name, "pack_stat": "200 mg"},
+                       source={"excipients": ["crospovidone"]})
+    plan = plan_order(order)
+    assert plan.contains_lactose
+    [finding] = plan.findings
+    assert finding.code == "FILLER_LACTOSE" and f"“{name}”" in finding.message
+    assert "Contains lactose" in pdf.text(label_pdf(order, PROFILE))
+
+
+def test_a_blend_needs_its_own_pack_stat(errors_of):
+    # the chart's pack stat is for MCC alone; lactose packs denser
+    errors = errors_of(make_order(filler={"name": "MCC/lactose blend", "pack_stat": None}))
+    assert [(e["code"], e["field"]) for e in errors] == [("FILL_BASIS_MISSING", "filler.pack_stat")]
+    assert "blend" in errors[0]["message"]

@@ -149,3 +149,12 @@ def test_user_text_escaped_once(client):
         as_text=True)
     assert "&lt;b&gt;Bold&lt;/b&gt; &amp; &lt;script&gt;" in page
     assert "<b>Bold</b>" not in page and "&amp;lt;" not in page and "<script>" not in page
+
+
+def test_allergies_and_misspelt_medications_on_the_form(client):
+    page = post(client, **{"patient.allergies": "penicillin\r\nNaloxone (hives)",
+                           "concurrent_medications": "oxycodon 5 mg\r\nTylenol 3 times daily"}
+                ).get_data(as_text=True)
+    assert "allergic to “Naloxone (hives)”" in page
+    assert "Could not confirm “oxycodon”" in page and "it may be oxycodone" in page
+    assert "Tylenol 3 times daily” contains" not in page

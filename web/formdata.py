@@ -28,7 +28,8 @@ TEXT = [
     "prescriber.name", "prescriber.npi", "directions",
 ]
 COUNTS = ["quantity", "doses_per_day", "refills"]
-LINES = ["source.excipients", "patient.conditions", "concurrent_medications"]
+LINES = ["source.excipients", "patient.conditions", "patient.allergies",
+         "concurrent_medications"]
 NUMBERS = ["density_factor"]
 
 CHOICES: dict[str, list[tuple[str, str]]] = {
