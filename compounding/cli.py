@@ -24,8 +24,10 @@ EPILOG = """\
 commands:
   plan ORDER.json                  print the batch plan as JSON (- reads stdin)
   worksheet ORDER.json -o FILE     write the batch worksheet (compounding record) PDF
-  label ORDER.json -o FILE         write the patient label PDF (refused while a critical
-                                   finding is unacknowledged)
+  label ORDER.json -o FILE [--format pdf|zpl|json] [--dpi 203|300]
+                                   write a proof of the patient label: PDF, ZPL for a Zebra
+                                   thermal printer, or its content as JSON (refused while a
+                                   critical finding is unacknowledged)
   serve [--host H] [--port P]      the web form and the HTTP API on a production WSGI server
                                    (waitress), on http://127.0.0.1:8000 by default
   db upgrade | verify | grant ROLE create or migrate the records database; check every
@@ -107,9 +109,12 @@ def _cmd_document(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: Tex
     from .orders import parse_order_json
 
     build = documents.worksheet_pdf if args.command == "worksheet" else documents.label_pdf
+    form = getattr(args, "format", "pdf")
     try:
         profile = _profile(args, stdin)
-        pdf = build(parse_order_json(_read(args.order, stdin)), profile)
+        order = parse_order_json(_read(args.order, stdin))
+        pdf = (build(order, profile) if form == "pdf" else documents.label_text(
+            order, profile, form=form, dpi=args.dpi).encode("utf-8"))
     except CompoundingError as exc:
         return _fail(err, exc)
     try:
@@ -209,8 +214,14 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("order", metavar="ORDER.json",
                              help="the order file, or - for stdin")
         command.add_argument("-o", "--output", required=True, metavar="FILE",
-                             help="where to write the PDF")
+                             help="where to write the document")
         command.add_argument("--profile", metavar="FILE", help="pharmacy profile (TOML)")
+        if name == "label":
+            command.add_argument("--format", choices=["pdf", "zpl", "json"], default="pdf",
+                                 help="pdf (default), zpl for a Zebra thermal printer, or the "
+                                      "label's content as json")
+            command.add_argument("--dpi", type=int, choices=[203, 300], default=203,
+                                 help="the thermal printer's resolution, for zpl (203)")
         command.set_defaults(run=_cmd_document)
     serve = commands.add_parser(
         "serve", help="serve the web form and the HTTP API (waitress)",
@@ -233,6 +244,12 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="write every record as JSON lines",
                                  description="Write every record and revision as JSON lines.")
     export.add_argument("-o", "--output", metavar="FILE", help="file (default: stdout)")
+    export.add_argument("--csv", action="store_true",
+                        help="the compounding log as CSV (one batch a line) instead")
+    export.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD",
+                        help="with --csv: batches made on or after this day")
+    export.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD",
+                        help="with --csv: batches made on or before this day")
     export.set_defaults(run=_records("export"))
     load = commands.add_parser("import", help="load records written by export",
                                description="Load records written by export, each replayed "

@@ -60,6 +60,17 @@ class LabelContent:
 PROOF = "PROOF — NOT FOR DISPENSING"
 
 
+def content_json(content: LabelContent) -> dict[str, object]:
+    """A label's content for systems that draw their own labels: every string, dates as
+    YYYY-MM-DD, and ``proof_band`` (the text to print across a proof, or null)."""
+    data: dict[str, object] = {
+        name: (value.isoformat() if isinstance(value, date) else
+               list(value) if isinstance(value, tuple) else value)
+        for name, value in ((f, getattr(content, f)) for f in content.__dataclass_fields__)}
+    data["proof_band"] = PROOF if content.proof else None
+    return data
+
+
 def drug_line(plan: Plan) -> str:
     """The drug, strength and form exactly as ordered, never rounded (domain.md §13):
     ``Naltrexone HCl 0.0005 mg capsules``; an order as base leads with what was ordered,

@@ -27,6 +27,7 @@ from .capsules import SIZE_NAMES
 from .display import strength as strength_text
 from .fill import FillBasis
 from .findings import Acknowledgement, Finding
+from .identifiers import ExternalId, Ndc
 from .types import (
     BatchLot,
     BodyWeight,
@@ -143,6 +144,7 @@ class Capsule(_Model):
 
     size: CapsuleSizeName
     shell: ShortText = "gelatin"
+    ndc: Ndc | None = None
     lot: ComponentLot | None = None
     expiry: Expiry | None = None
 
@@ -161,7 +163,7 @@ class Source(_Model):
     average_tablet_weight: Mass
     release: ShortText = "immediate"
     manufacturer: Name | None = None
-    ndc: ShortText | None = None
+    ndc: Ndc | None = None
     lot: ComponentLot | None = None
     expiry: Expiry | None = None
     excipients: list[Name] = Field(default_factory=list, max_length=40)
@@ -179,14 +181,17 @@ class Filler(_Model):
     grade: ShortText | None = None
     pack_stat: Mass | None = None
     density: Density | None = None
+    ndc: Ndc | None = None
     lot: ComponentLot | None = None
     expiry: Expiry | None = None
 
 
 class Patient(_Model):
-    """The patient. ``weight`` [kg]; ``conditions`` and ``allergies`` in words
+    """The patient. ``id`` is the pharmacy system's own identifier (an MRN); ``weight`` [kg];
+    ``conditions`` and ``allergies`` in words
     (``"lactose intolerance"``, ``"naloxone: anaphylaxis"``)."""
 
+    id: ExternalId | None = None
     name: Name | None = None
     date_of_birth: Day | None = None
     weight: BodyWeight | None = None
@@ -230,6 +235,7 @@ class Order(_Model):
     release: ShortText = "immediate"
     compounded_on: Day | None = None
     rx_number: RxNumber | None = None
+    prescription_id: ExternalId | None = None
     lot_number: BatchLot | None = None
     patient: Patient | None = None
     prescriber: Prescriber | None = None

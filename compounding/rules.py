@@ -39,6 +39,9 @@ RULES: tuple[Rule, ...] = (
     Rule("NOT_FOUND", "error", None, "No such path (HTTP 404).", "API v1"),
     Rule("METHOD_NOT_ALLOWED", "error", None, "Wrong HTTP method for the path (HTTP 405).",
          "API v1"),
+    Rule("QUERY_PARAMETER_UNKNOWN", "error", None,
+         "A query parameter the endpoint does not take (HTTP 400): a misspelt filter never "
+         "widens a search.", "API v1.1"),
     Rule("BODY_TOO_LARGE", "error", None, "A request body over 64 KiB (HTTP 413).", "API v1"),
     Rule("UNSUPPORTED_MEDIA_TYPE", "error", None,
          "An API body that is not sent as application/json (HTTP 415).", "API v1"),
@@ -101,6 +104,9 @@ RULES: tuple[Rule, ...] = (
     Rule("INVALID_TIME_ZONE", "error", None,
          "A pharmacy time zone that is not an IANA name (America/Chicago).",
          "security.md: the input boundary"),
+    Rule("INVALID_NDC", "error", None,
+         "An NDC that is not 10 digits as 4-4-2, 5-3-2 or 5-4-1, or 11 digits as 5-4-2; NDCs "
+         "are kept as 11 digits.", "FDA NDC directory; CMS 10-to-11-digit conversion"),
     Rule("INVALID_NPI", "error", None, "A prescriber NPI that fails its Luhn check digit.",
          "CMS NPI check digit standard"),
     Rule("OVERAGE_CONFLICT", "error", None, "Overage given both as capsules and as percent.",

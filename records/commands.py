@@ -13,7 +13,7 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TextIO
+from typing import Any, TextIO
 
 from compounding.errors import CompoundingError, ErrorDetail, OrderError
 
@@ -83,6 +83,8 @@ def _output(path: str | None, out: TextIO) -> Iterator[TextIO]:
 
 def export(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     store = open_store(args)
+    if args.csv:
+        return _export_log(args, store, out, err)
     count = 0
     with _output(args.output, out) as target:
         for record in store.export():
@@ -90,6 +92,25 @@ def export(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) ->
             count += 1
     AuditLog(store.engine, store.key).record("export", target=args.output or "stdout",
                                              detail={"records": count, "by": "shell"})
+    return EXIT_OK
+
+
+def _export_log(args: argparse.Namespace, store: Any, out: TextIO, err: TextIO) -> int:
+    """``export --csv``: the compounding log (:mod:`records.log`)."""
+    from datetime import date
+
+    from .log import log_csv
+
+    try:
+        start = date.fromisoformat(args.date_from) if args.date_from else None
+        end = date.fromisoformat(args.date_to) if args.date_to else None
+    except ValueError:
+        err.write("--from and --to are days, YYYY-MM-DD\n")
+        return EXIT_INVALID
+    with _output(args.output, out) as target:
+        target.write(log_csv(store, start, end))
+    AuditLog(store.engine, store.key).record("log_export", target=args.output or "stdout",
+                                             detail={"by": "shell"})
     return EXIT_OK
 
 

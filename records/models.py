@@ -61,6 +61,23 @@ class Summary(_Frozen):
     status: Status
     revision: int
     created_at: datetime
+    patient_id: str | None = None
+    prescription_id: str | None = None
+
+
+class Event(_Frozen):
+    """One entry of the change feed: ``seq`` orders them all; ``action`` is what happened to
+    batch ``lot_number`` (``printed`` when it was created, ``bench``, ``correction``,
+    ``verification``, ``acknowledgement``, ``scrap``, or ``label`` when a dispensing label was
+    printed), leaving it at ``revision`` and ``status``; ``user_id`` is who did it."""
+
+    seq: int
+    lot_number: str
+    action: str
+    revision: int
+    status: Status
+    at: datetime
+    user_id: int | None
 
 
 class Made(_Frozen):

@@ -3,7 +3,8 @@
 ``batches``: one row per batch, written once (order, plan, pharmacy profile, lot); its ``status``
 and ``revision`` columns are the head pointer, moved with each new revision. ``revisions``: the
 history, append-only. ``batch_lots``: every component lot a batch used, for recalls.
-``lot_counters``: the last sequence number given out per day. ``idempotency_keys``: which
+``events``: the change feed, one row in order for each revision written and each label
+printed. ``lot_counters``: the last sequence number given out per day. ``idempotency_keys``: which
 request made which batch, so a retried create returns the first answer. ``service_health``: the
 one row the health check writes. ``users`` and ``api_tokens``: who may sign in, with what roles
 and scopes. ``audit_events``: who read or did what, when, from where, hash-chained
@@ -42,6 +43,8 @@ batches = Table(
     Column("patient_key", String(160), nullable=False, index=True),
     Column("patient_name", Text),
     Column("rx_number", String(20), index=True),
+    Column("patient_id", String(64), index=True),
+    Column("prescription_id", String(64), index=True),
     Column("order_json", Text, nullable=False),
     Column("plan_json", Text, nullable=False),
     Column("profile_json", Text, nullable=False),
@@ -74,6 +77,17 @@ batch_lots = Table(
     Column("component", String(16), nullable=False),
     Column("lot", String(80), nullable=False),
     Index("ix_batch_lots_lookup", "component", "lot", "batch_id"),
+)
+
+events = Table(
+    "events", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("batch_id", Integer, ForeignKey("batches.id"), nullable=False, index=True),
+    Column("action", String(16), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("user_id", Integer),
 )
 
 lot_counters = Table(

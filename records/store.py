@@ -46,13 +46,15 @@ from compounding.review import Review
 
 from .chain import batch_digest, revision_digest
 from .db import make_engine, writer
+from .feed import label_printed, read_events
 from .history import HISTORY_COLUMNS, chain_problems, link_problem
 from .migrate import upgrade
-from .models import STORED, Author, Record, Revision, Summary
+from .models import STORED, Author, Event, Record, Revision, Summary
 from .replay import replay_problems
 from .schema import (
     batch_lots,
     batches,
+    events,
     idempotency_keys,
     lot_counters,
     pharmacy_settings,
@@ -220,7 +222,7 @@ class Store:
                     batch_id = connection.execute(insert(batches).values(
                         lot_number=lot, lot_date=on, lot_seq=seq, created_at=now,
                         patient_key=patient_key(name), patient_name=name,
-                        rx_number=stored.rx_number,
+                        rx_number=stored.rx_number, **_identifiers(stored),
                         order_json=stored.model_dump_json(), plan_json=plan_json,
                         profile_json=profile_json, status="printed", revision=1,
                     ).returning(batches.c.id)).scalar_one()
@@ -241,6 +243,7 @@ class Store:
             connection.execute(insert(revisions).values(
                 batch_id=batch_id, **vars(first), prev_hash=prev,
                 hash=revision_digest(self.key, prev, first)))
+            connection.execute(insert(events).values(_event(batch_id, first)))
             lots = _lots(stored)
             if lots:
                 connection.execute(insert(batch_lots), [
@@ -281,10 +284,19 @@ class Store:
                        for r in history_rows],
             chain_problem=link_problem(self.key, row, history_rows, data))
 
+    def label_printed(self, lot: str, user_id: int | None) -> None:
+        """Note in the change feed that a dispensing label of ``lot`` was printed."""
+        label_printed(self._writes, lot, user_id)
+
+    def events(self, after: int = 0, limit: int = 100) -> tuple[list[Event], int]:
+        """The change feed after ``after`` (:func:`records.feed.read_events`)."""
+        return read_events(self.engine, after, limit)
+
     def search(self, *, patient: str | None = None, rx_number: str | None = None,
                lot_number: str | None = None, date_from: date | None = None,
                date_to: date | None = None, status: str | None = None,
                source_lot: str | None = None, filler_lot: str | None = None,
+               patient_id: str | None = None, prescription_id: str | None = None,
                limit: int = 50, offset: int = 0) -> list[Summary]:
         """Batches matching every criterion given, newest first. ``patient`` matches the
         start of the name, any case; Rx numbers match exactly; lots match in their normal
@@ -296,6 +308,10 @@ class Store:
                                    batches.c.patient_key < key + "\U0010ffff"))
         if rx_number:
             conditions.append(batches.c.rx_number == rx_number)
+        if patient_id:
+            conditions.append(batches.c.patient_id == patient_id)
+        if prescription_id:
+            conditions.append(batches.c.prescription_id == prescription_id)
         if lot_number:
             conditions.append(batches.c.lot_number == normal_lot(lot_number))
         if date_from:
@@ -417,6 +433,7 @@ class Store:
             connection.execute(insert(revisions).values(
                 batch_id=row.id, **vars(entry), prev_hash=prev,
                 hash=revision_digest(self.key, prev, entry)))
+            connection.execute(insert(events).values(_event(row.id, entry)))
             if lots:
                 connection.execute(insert(batch_lots), [
                     {"batch_id": row.id, "component": c, "lot": lot_} for c, lot_ in lots])
@@ -531,7 +548,8 @@ class Store:
                     created_at=record.created_at,
                     patient_key=patient_key(order.patient.name if order.patient else None),
                     patient_name=order.patient.name if order.patient else None,
-                    rx_number=order.rx_number, order_json=order.model_dump_json(),
+                    rx_number=order.rx_number, **_identifiers(order),
+                    order_json=order.model_dump_json(),
                     plan_json=record.plan.model_dump_json(),
                     profile_json=record.profile.model_dump_json(), status=record.status,
                     revision=record.revision).returning(batches.c.id)).scalar_one()
@@ -556,6 +574,7 @@ class Store:
                              "hash": link})
                 prev = link
             connection.execute(insert(revisions), rows)
+            connection.execute(insert(events), [_event(batch_id, r) for r in record.revisions])
             lots = _lots(order) + [
                 pair for r in record.revisions if r.action in ("bench", "correction")
                 for pair in _bench_lots(BenchEntry.model_validate(r.data["bench"],
@@ -594,7 +613,7 @@ def _sequence(lot: str, day: date) -> int | None:
 
 SUMMARY_COLUMNS = (batches.c.lot_number, batches.c.lot_date, batches.c.rx_number,
                    batches.c.patient_name, batches.c.status, batches.c.revision,
-                   batches.c.created_at)
+                   batches.c.created_at, batches.c.patient_id, batches.c.prescription_id)
 HEAVY_ACTIONS = ("bench", "correction")
 
 
@@ -627,7 +646,20 @@ def _find(connection: Any, lot: str, columns: tuple[Any, ...]) -> Any:
 def _summary(row: Any) -> Summary:
     return Summary(lot_number=row.lot_number, lot_date=row.lot_date, rx_number=row.rx_number,
                    patient=row.patient_name, status=row.status, revision=row.revision,
-                   created_at=_aware(row.created_at))
+                   created_at=_aware(row.created_at), patient_id=row.patient_id,
+                   prescription_id=row.prescription_id)
+
+
+def _identifiers(order: Order) -> dict[str, str | None]:
+    """The pharmacy system's identifiers of a batch, as the batches table keeps them."""
+    return {"patient_id": order.patient.id if order.patient else None,
+            "prescription_id": order.prescription_id}
+
+
+def _event(batch_id: int, revision: Any) -> dict[str, Any]:
+    """The change-feed row of a revision just written."""
+    return {"batch_id": batch_id, "action": revision.action, "revision": revision.number,
+            "status": revision.status, "at": revision.at, "user_id": revision.author_id}
 
 
 def _revisions_shown(rows: list[Any], history: bool) -> list[int]:

@@ -78,7 +78,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.extensions["setup_token"] = secrets.token_urlsafe(24)
     app.jinja_env.filters["amount"] = amount
 
-    from . import admin, api, auth, errors, form, record_pages, records_api, security
+    from . import (
+        admin,
+        api,
+        auth,
+        errors,
+        form,
+        integration_api,
+        record_pages,
+        records_api,
+        security,
+    )
 
     security.init_app(app)
     errors.init_app(app)
@@ -86,6 +96,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(records_api.bp)
+    app.register_blueprint(integration_api.bp)
+    app.before_request(integration_api.check_query)
     app.register_blueprint(form.bp)
     app.register_blueprint(record_pages.bp)
     return app

@@ -1,4 +1,7 @@
-"""The OpenAPI 3.1 description of the HTTP API, generated from the models the endpoints use."""
+"""The OpenAPI 3.1 description of the HTTP API: every operation with its ``operationId`` and
+tag, its parameters typed (integers, dates, enums), and its answers, over the component schemas
+of :mod:`.openapi_schemas`. ``openapi-spec-validator`` checks it and ``schemathesis`` tries it
+against a live server in the tests; ``openapi-python-client`` generates a client from it."""
 
 from __future__ import annotations
 
@@ -6,53 +9,28 @@ from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from pydantic.json_schema import models_json_schema
+from .openapi_schemas import REF, components
+from .records_api import RECALL_LOTS, SEARCH_TEXT, STATUSES
 
-from compounding.bench import BenchEntry, Correction, Scrap, Verification
-from compounding.findings import Acknowledgement
-from compounding.models import Order, Plan
-from records.models import Record, Revision, Summary
-
-from .records_api import RECALL_LOTS, SEARCH_FIELDS
-
-REF = "#/components/schemas/{model}"
-
-ERROR_SCHEMA = {
-    "type": "object",
-    "required": ["ok", "status", "errors"],
-    "additionalProperties": False,
-    "properties": {
-        "ok": {"const": False},
-        "status": {"type": "integer"},
-        "errors": {"type": "array", "minItems": 1, "items": {
-            "type": "object", "required": ["code", "field", "message"],
-            "additionalProperties": False,
-            "properties": {"code": {"type": "string"}, "field": {"type": "string"},
-                           "message": {"type": "string"}}}},
-    },
-}
 ERRORS = {
-    "400": "Malformed JSON, or not a JSON object",
-    "405": "Wrong method",
+    "400": "Malformed JSON, not a JSON object, or an unknown query parameter",
     "413": "Body over 64 KiB",
     "415": "Body not sent as application/json",
-    "422": "Invalid order: every error names its field",
+    "422": "Invalid: every error names its field",
 }
+
+
+def _ref(model: str) -> dict[str, str]:
+    return {"$ref": REF.format(model=model)}
 
 
 def _error(description: str) -> dict[str, Any]:
     return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": REF.format(model="Error")}}}}
+            "content": {"application/json": {"schema": _ref("Error")}}}
 
 
-def _order_post(summary: str, ok: dict[str, Any], extra: dict[str, str]) -> dict[str, Any]:
-    responses = {"200": ok, **{code: _error(text) for code, text in {**ERRORS, **extra}.items()}}
-    return {"post": {
-        "summary": summary,
-        "requestBody": {"required": True, "content": {
-            "application/json": {"schema": {"$ref": REF.format(model="Order")}}}},
-        "responses": dict(sorted(responses.items())),
-    }}
+def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
 def _pdf(description: str) -> dict[str, Any]:
@@ -60,151 +38,246 @@ def _pdf(description: str) -> dict[str, Any]:
             "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
 
 
+def _op(operation_id: str, tag: str, summary: str, responses: dict[str, Any],
+        parameters: list[dict[str, Any]] | None = None,
+        body: str | dict[str, Any] | None = None) -> dict[str, Any]:
+    item: dict[str, Any] = {"operationId": operation_id, "tags": [tag], "summary": summary}
+    if parameters:
+        item["parameters"] = parameters
+    if body is not None:
+        schema = _ref(body) if isinstance(body, str) else body
+        item["requestBody"] = {"required": True,
+                               "content": {"application/json": {"schema": schema}}}
+    common = {"400": _error("A malformed request, or a query parameter this does not take"),
+              "401": _error("No one is signed in, and no valid API token was sent"),
+              "403": _error("The role or the token's scope does not allow this, or a "
+                            "signature failed"),
+              "503": _error("The records database cannot be reached just now; retry after "
+                            "Retry-After seconds")}
+    item["responses"] = dict(sorted((common | responses).items()))
+    return item
+
+
+def _query(name: str, schema: dict[str, Any], description: str = "") -> dict[str, Any]:
+    found = {"name": name, "in": "query", "required": False, "schema": schema}
+    return found | ({"description": description} if description else {})
+
+
+LOT = {"name": "lot", "in": "path", "required": True,
+       "schema": {"type": "string", "minLength": 1, "maxLength": 80}}
+IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
+            "description": "The record's ETag (its revision): refuse if it changed since"}
+IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False,
+               "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"},
+               "description": "Retrying with the same key and body returns the first answer"}
+DATE = {"type": "string", "format": "date"}
+PUBLIC: dict[str, Any] = {"security": []}  # no token needed
+
+
+def _order_errors(extra: dict[str, str] | None = None) -> dict[str, Any]:
+    return {code: _error(text) for code, text in {**ERRORS, **(extra or {})}.items()}
+
+
+def _created(description: str, content: dict[str, Any]) -> dict[str, Any]:
+    return content | {"description": description, "headers": {
+        "Location": {"schema": {"type": "string"}, "description": "The record"}}}
+
+
+def _order_paths() -> dict[str, Any]:
+    plan = _json("The batch plan", _ref("Plan"))
+    worksheet = _created("The batch worksheet, with the record's lot number",
+                         _pdf("The batch worksheet"))
+    worksheet["headers"]["X-Lot-Number"] = {"schema": {"type": "string"},
+                                            "description": "YYYYMMDD-NNN"}
+    busy = {"409": "The order's own lot number belongs to another batch, or the "
+                   "Idempotency-Key was used for another body"}
+    return {
+        "/api/v1/plan": {"post": _op("planOrder", "orders", "Order → batch plan",
+                                     {"200": plan, **_order_errors()}, body="Order")},
+        "/api/v1/worksheet": {"post": _op(
+            "printWorksheet", "orders", "Order → batch worksheet PDF; the batch is kept as a "
+            "record", {"201": worksheet, **_order_errors(busy)}, [IDEMPOTENCY], "Order")},
+        "/api/v1/label": {"post": _op(
+            "proofLabel", "orders", "Order → a proof of its patient label (PDF)",
+            {"200": _pdf("The label proof"),
+             **_order_errors({"409": "A critical finding is not acknowledged"})},
+            body="Order")},
+        "/api/v1/records": {
+            "get": _op("searchRecords", "records", "Search batch records (not by patient: "
+                       "use searchRecordsByPost)", {"200": _listing(), **_bad_query()},
+                       _search_parameters()),
+            "post": _op("createRecord", "records", "Order → a new batch record, as JSON",
+                        {"201": _created("The new record", _json("The record", _ref("Record")))
+                         | {"links": _record_links()},
+                         **_order_errors(busy)}, [IDEMPOTENCY], "Order")},
+        "/healthz": {"get": _op("health", "service", "The service and its database answer", {
+            "200": _json("The service can serve", {"type": "object"}),
+            "503": _error("The database cannot be reached just now")}) | PUBLIC},
+        "/api/v1/openapi.json": {"get": _op("openapi", "service", "This description", {
+            "200": _json("OpenAPI 3.1", {"type": "object"})}) | PUBLIC},
+    }
+
+
+def _record_links() -> dict[str, Any]:
+    """Where a client goes from a record just made: its reads, by its lot number."""
+    lot = {"lot": "$response.body#/lot_number"}
+    return {name: {"operationId": name, "parameters": lot}
+            for name in ("readRecord", "reprintWorksheet", "enterBench", "printLabel")}
+
+
+def _bad_query() -> dict[str, Any]:
+    return {"400": _error("An unknown query parameter"), "422": _error("A bad value")}
+
+
+def _listing() -> dict[str, Any]:
+    return _json("Batches, newest first", {
+        "type": "object", "required": ["records", "limit", "offset"], "properties": {
+            "records": {"type": "array", "items": _ref("Summary")},
+            "limit": {"type": "integer"}, "offset": {"type": "integer"}}})
+
+
+def _search_parameters() -> list[dict[str, Any]]:
+    text = [_query(n, {"type": "string", "maxLength": 120}) for n in SEARCH_TEXT
+            if n not in ("patient", "patient_id")]
+    return [*text, _query("date_from", DATE), _query("date_to", DATE),
+            _query("status", {"type": "string", "enum": list(STATUSES)}),
+            _query("limit", {"type": "integer", "minimum": 0, "maximum": 500, "default": 50}),
+            _query("offset", {"type": "integer", "minimum": 0, "maximum": 10**9,
+                              "default": 0})]
+
+
+def _record_ok() -> dict[str, Any]:
+    return _json("The record, with every revision", _ref("Record")) | {
+        "headers": {"ETag": {"schema": {"type": "string"}}}}
+
+
+def _change(operation_id: str, summary: str, model: str) -> dict[str, Any]:
+    return {"post": _op(operation_id, "records", summary, {
+        "200": _record_ok(), "400": _error("Malformed JSON"),
+        "404": _error("No batch has that lot"),
+        "409": _error("Not allowed in the batch's state, or the record changed"),
+        "413": _error("Body over 64 KiB"),
+        "415": _error("Body not sent as application/json"),
+        "422": _error("Invalid entry: every error names its field"),
+        "428": _error("A signature without If-Match")}, [LOT, IF_MATCH], model)}
+
+
+def _read(operation_id: str, summary: str, ok: dict[str, Any],
+          extra: dict[str, str] | None = None,
+          parameters: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    responses = {"200": ok, "404": _error("No such lot"),
+                 **{code: _error(text) for code, text in (extra or {}).items()}}
+    return {"get": _op(operation_id, "records", summary, responses, [LOT, *(parameters or [])])}
+
+
+def _label_read() -> dict[str, Any]:
+    ok = {"description": "The label: PDF, ZPL or its content as JSON", "content": {
+        "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+        "application/zpl": {"schema": {"type": "string"}},
+        "application/json": {"schema": _ref("LabelContent")}}}
+    return _read("printLabel", "The patient label of a verified batch", ok, {
+        "409": "Not verified, or a critical finding unacknowledged",
+        "422": "A bad format or dpi"}, [
+        _query("format", {"type": "string", "enum": ["pdf", "zpl", "json"], "default": "pdf"}),
+        _query("dpi", {"type": "integer", "enum": [203, 300], "default": 203},
+               "The thermal printer's resolution, for zpl")])
+
+
+def _record_paths() -> dict[str, Any]:
+    search_body = {"type": "object", "additionalProperties": False, "properties": {
+        n: {"type": ["string", "integer"]} for n in (*SEARCH_TEXT, "date_from", "date_to",
+                                                       "status", "limit", "offset")}}
+    recall_page = _json("Batches, oldest first", {
+        "type": "object", "required": ["records", "total", "limit", "next"], "properties": {
+            "records": {"type": "array", "items": _ref("Summary")},
+            "total": {"type": "integer"}, "limit": {"type": "integer"},
+            "next": {"type": ["integer", "null"]}}})
+    return {
+        "/api/v1/records/search": {"post": _op(
+            "searchRecordsByPost", "records",
+            "Search batch records, the patient's name and id included (never in a URL)",
+            {"200": _listing(), "400": _error("Malformed JSON"),
+             "413": _error("Body over 64 KiB"),
+             "415": _error("Body not sent as application/json"),
+             "422": _error("A bad search value")}, body=search_body)},
+        "/api/v1/records/{lot}": _read("readRecord", "One record", _record_ok()),
+        "/api/v1/records/{lot}/bench": _change("enterBench", "Enter the bench results",
+                                               "BenchEntry"),
+        "/api/v1/records/{lot}/corrections": _change("correctBench",
+                                                     "Correct the bench results",
+                                                     "Correction"),
+        "/api/v1/records/{lot}/verification": _change(
+            "verifyRecord", "A pharmacist approves or rejects (a signature)",
+            "SignedVerification"),
+        "/api/v1/records/{lot}/acknowledgements": _change(
+            "acknowledgeFinding", "Acknowledge a critical finding (a signature)",
+            "SignedAcknowledgement"),
+        "/api/v1/records/{lot}/scrap": _change("scrapRecord", "Scrap the batch (a signature)",
+                                               "SignedScrap"),
+        "/api/v1/records/{lot}/worksheet": _read(
+            "reprintWorksheet", "Reprint the worksheet (the same document)",
+            _pdf("The worksheet")),
+        "/api/v1/records/{lot}/record": _read(
+            "printExecutedRecord", "The executed compounding record: everything the bench "
+            "entered, the strength made, the reconciled BUD, acknowledgements and signatures",
+            _pdf("The executed record"), {"409": "No bench results yet"}),
+        "/api/v1/records/{lot}/label": _label_read(),
+        "/api/v1/records/{lot}/revisions/{number}": {"get": _op(
+            "readRevision", "records", "One revision with everything it entered",
+            {"200": _json("The revision", _ref("Revision")),
+             "404": _error("No such lot or revision")},
+            [LOT, {"name": "number", "in": "path", "required": True,
+                   "schema": {"type": "integer", "minimum": 1}}])},
+        "/api/v1/recall": {"get": _op(
+            "recall", "records", "Batches that used a component lot (any spelling), a page at "
+            "a time", {"200": recall_page, **_bad_query()},
+            [*(_query(n, {"type": "string", "minLength": 1, "maxLength": 80})
+               for n in RECALL_LOTS),
+             _query("limit", {"type": "integer", "minimum": 1, "maximum": 500,
+                              "default": 100}),
+             _query("after", {"type": "integer", "minimum": 0},
+                    "The previous page's next")])},
+        "/api/v1/events": {"get": _op(
+            "listEvents", "records", "What happened since the last poll: every create, bench "
+            "entry, correction, signature, scrap and dispensing label printed",
+            {"200": _json("Events, oldest first", {
+                "type": "object", "required": ["events", "after", "next", "more"],
+                "properties": {"events": {"type": "array", "items": _ref("Event")},
+                               "after": {"type": "integer"}, "next": {"type": "integer"},
+                               "more": {"type": "boolean"}}}), **_bad_query()},
+            [_query("after", {"type": "integer", "minimum": 0, "default": 0},
+                    "The last seq already seen (the previous answer's next)"),
+             _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000,
+                              "default": 100})])},
+        "/api/v1/log.csv": {"get": _op(
+            "compoundingLog", "records", "The compounding log as CSV, one batch a line",
+            {"200": {"description": "CSV (RFC 4180)", "content": {
+                "text/csv": {"schema": {"type": "string"}}}}, **_bad_query()},
+            [_query("date_from", DATE), _query("date_to", DATE)])},
+    }
+
+
 @cache
 def openapi() -> dict[str, Any]:
     """The description, built once."""
-    _, schemas = models_json_schema(
-        [(Order, "validation"), (Plan, "serialization"), (Record, "serialization"),
-         (Revision, "serialization"),
-         (Summary, "serialization"), (BenchEntry, "validation"), (Correction, "validation"),
-         (Verification, "validation"), (Scrap, "validation"), (Acknowledgement, "validation")],
-        ref_template=REF)
-    components = {**schemas["$defs"], "Error": ERROR_SCHEMA}
-    if "Order-Input" in components:  # records embed the order as output: name the request form
-        components["Order"] = {"$ref": REF.format(model="Order-Input")}
     try:
         release = version("compounding-workbench")
     except PackageNotFoundError:  # pragma: no cover - running from a checkout
         release = "0"
-    plan_ok = {"description": "The batch plan",
-               "content": {"application/json": {"schema": {"$ref": REF.format(model="Plan")}}}}
+    paths = {**_order_paths(), **_record_paths()}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Compounding workbench API", "version": release,
-                 "description": "Low-dose naltrexone capsule orders and batch plans (API v1)."},
-        "components": {"schemas": components},
-    } | {"paths": {**_order_paths(plan_ok), **_record_paths()}}
-
-
-def _order_paths(plan_ok: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "/api/v1/plan": _order_post("Order → batch plan", plan_ok, {}),
-        "/api/v1/worksheet": _worksheet(),
-        "/api/v1/label": _order_post("Order → patient label PDF", _pdf("The patient label"),
-                                     {"409": "A critical finding is not acknowledged"}),
-        "/healthz": {"get": {"summary": "Health: the service and its database answer",
-                             "responses": {"200": {"description": "The service can serve",
-                                                   "content": {"application/json": {
-                                                       "schema": {"type": "object"}}}}}}},
-        "/api/v1/openapi.json": {"get": {"summary": "This description", "responses": {
-            "200": {"description": "OpenAPI 3.1",
-                    "content": {"application/json": {"schema": {"type": "object"}}}}}}},
-    }
-
-
-def _worksheet() -> dict[str, Any]:
-    item = _order_post("Order → batch worksheet PDF; the batch is kept as a record",
-                       _pdf("The batch worksheet, with the record's lot number"),
-                       {"409": "The order's own lot number belongs to another batch, or the "
-                              "Idempotency-Key was used for another body"})
-    item["post"]["parameters"] = [{
-        "name": "Idempotency-Key", "in": "header", "required": False,
-        "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"},
-        "description": "Retrying with the same key and body returns the first answer"}]
-    item["post"]["responses"]["201"] = item["post"]["responses"].pop("200")
-    item["post"]["responses"]["201"]["headers"] = {
-        "Location": {"schema": {"type": "string"}, "description": "The record"},
-        "X-Lot-Number": {"schema": {"type": "string"}, "description": "YYYYMMDD-NNN"}}
-    item["post"]["responses"] = dict(sorted(item["post"]["responses"].items()))
-    return item
-
-
-LOT = {"name": "lot", "in": "path", "required": True, "schema": {"type": "string"}}
-IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
-            "description": "The record's ETag (its revision): refuse if it changed since"}
-
-
-def _record_ok() -> dict[str, Any]:
-    return {"description": "The record, with every revision",
-            "headers": {"ETag": {"schema": {"type": "string"}}},
-            "content": {"application/json": {"schema": {"$ref": REF.format(model="Record")}}}}
-
-
-def _change(summary: str, model: str) -> dict[str, Any]:
-    return {"post": {
-        "summary": summary, "parameters": [LOT, IF_MATCH],
-        "requestBody": {"required": True, "content": {
-            "application/json": {"schema": {"$ref": REF.format(model=model)}}}},
-        "responses": {"200": _record_ok(), "400": _error("Malformed JSON"),
-                      "404": _error("No batch has that lot"),
-                      "409": _error("Not allowed in the batch's state, or the record changed"),
-                      "415": _error("Body not sent as application/json"),
-                      "422": _error("Invalid entry: every error names its field")}}}
-
-
-def _record_paths() -> dict[str, Any]:
-    listing = {"description": "Batches, newest first", "content": {"application/json": {
-        "schema": {"type": "object", "properties": {
-            "records": {"type": "array", "items": {"$ref": REF.format(model="Summary")}},
-            "limit": {"type": "integer"}, "offset": {"type": "integer"}}}}}}
-    recall_page = {"description": "Batches, oldest first", "content": {"application/json": {
-        "schema": {"type": "object", "properties": {
-            "records": {"type": "array", "items": {"$ref": REF.format(model="Summary")}},
-            "total": {"type": "integer"}, "limit": {"type": "integer"},
-            "next": {"type": ["integer", "null"]}}}}}}
-    query = [{"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
-             for n in SEARCH_FIELDS if n != "patient"]
-    return {
-        "/api/v1/records": {"get": {"summary": "Search batch records", "parameters": query,
-                                    "responses": {"200": listing,
-                                                  "422": _error("A bad search value")}}},
-        "/api/v1/records/search": {"post": {
-            "summary": "Search batch records, the patient's name included (never in a URL)",
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "additionalProperties": False,
-                "properties": {n: {"type": ["string", "integer"]} for n in SEARCH_FIELDS}}}}},
-            "responses": {"200": listing, "400": _error("Malformed JSON"),
-                          "422": _error("A bad search value")}}},
-        "/api/v1/records/{lot}": {"get": {"summary": "One record", "parameters": [LOT],
-                                          "responses": {"200": _record_ok(),
-                                                        "404": _error("No such lot")}}},
-        "/api/v1/records/{lot}/bench": _change("Enter the bench results", "BenchEntry"),
-        "/api/v1/records/{lot}/corrections": _change("Correct the bench results",
-                                                     "Correction"),
-        "/api/v1/records/{lot}/verification": _change("A pharmacist approves or rejects",
-                                                      "Verification"),
-        "/api/v1/records/{lot}/acknowledgements": _change(
-            "Acknowledge a critical finding", "Acknowledgement"),
-        "/api/v1/records/{lot}/scrap": _change("Scrap the batch", "Scrap"),
-        "/api/v1/records/{lot}/worksheet": {"get": {
-            "summary": "Reprint the worksheet (the same document)", "parameters": [LOT],
-            "responses": {"200": _pdf("The worksheet"), "404": _error("No such lot")}}},
-        "/api/v1/records/{lot}/record": {"get": {
-            "summary": "The executed compounding record: everything the bench entered, the "
-                       "strength made, the reconciled BUD, acknowledgements and signatures",
-            "parameters": [LOT],
-            "responses": {"200": _pdf("The executed record"), "404": _error("No such lot"),
-                          "409": _error("No bench results yet")}}},
-        "/api/v1/records/{lot}/label": {"get": {
-            "summary": "The patient label of a verified batch", "parameters": [LOT],
-            "responses": {"200": _pdf("The label"), "404": _error("No such lot"),
-                          "409": _error("Not verified, or a critical finding unacknowledged")}}},
-        "/api/v1/records/{lot}/revisions/{number}": {"get": {
-            "summary": "One revision with everything it entered",
-            "parameters": [LOT, {"name": "number", "in": "path", "required": True,
-                                 "schema": {"type": "integer", "minimum": 1}}],
-            "responses": {"200": {"description": "The revision", "content": {
-                "application/json": {"schema": {"$ref": REF.format(model="Revision")}}}},
-                "404": _error("No such lot or revision")}}},
-        "/api/v1/recall": {"get": {
-            "summary": "Batches that used a component lot (any spelling), a page at a time",
-            "parameters": [{"name": n, "in": "query", "required": False,
-                            "schema": {"type": "string"}} for n in RECALL_LOTS]
-            + [{"name": "limit", "in": "query", "required": False,
-                "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}},
-               {"name": "after", "in": "query", "required": False,
-                "schema": {"type": "integer", "minimum": 0},
-                "description": "The previous page's next"}],
-            "responses": {"200": recall_page,
-                          "422": _error("Give source_lot, filler_lot or capsule_lot")}}},
+                 "description": "Low-dose naltrexone capsule orders, batch plans and batch "
+                                "records (API v1.1)."},
+        "tags": [{"name": "orders", "description": "Orders, plans and proofs"},
+                 {"name": "records", "description": "Batch records, the feed and the log"},
+                 {"name": "service", "description": "Health and this description"}],
+        "components": {
+            "schemas": components(),
+            "securitySchemes": {"token": {"type": "http", "scheme": "bearer",
+                                          "description": "An API token (compounding tokens "
+                                                         "create)"}}},
+        "security": [{"token": []}],
+        "paths": dict(sorted(paths.items())),
     }

@@ -15,7 +15,10 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import UnsupportedMediaType
 
 from compounding.documents import executed_record_pdf, label_pdf, worksheet_pdf
+from compounding.documents.zpl import label_zpl
 from compounding.errors import ErrorDetail, OrderError
+from compounding.labeling import content_json, label_content
+from compounding.plan import plan_order
 from records import Record, RecordNotFound, Store
 from records.store import RequestKey
 
@@ -88,7 +91,8 @@ def record_response(record: Record, status: int = 200) -> Response:
     return response
 
 
-SEARCH_TEXT = ("patient", "rx_number", "lot_number", "source_lot", "filler_lot")
+SEARCH_TEXT = ("patient", "patient_id", "prescription_id", "rx_number", "lot_number",
+               "source_lot", "filler_lot")
 SEARCH_FIELDS = (*SEARCH_TEXT, "date_from", "date_to", "status", "limit", "offset")
 
 
@@ -134,9 +138,9 @@ def _listing(criteria: dict[str, Any]) -> Response:
 @bp.get("/records")
 def search() -> Response:
     """Search by anything but the patient: a patient's name never travels in a URL."""
-    if "patient" in request.args:
+    if "patient" in request.args or "patient_id" in request.args:
         raise OrderError([ErrorDetail(
-            "INVALID_VALUE", "patient",
+            "INVALID_VALUE", "patient" if "patient" in request.args else "patient_id",
             "search by patient with POST /api/v1/records/search: a name in a URL is logged "
             "by every proxy on its way")])
     return _listing(search_criteria(request.args))
@@ -238,15 +242,28 @@ def executed_record(record: Record) -> Response:
     return response
 
 
-def verified_label(record: Record) -> Response:
-    """The patient label of a verified batch whose whole history holds together; 409
-    ``BATCH_NOT_VERIFIED`` or ``CHAIN_BROKEN`` otherwise."""
+LABEL_FORMATS = ("pdf", "zpl", "json")
+
+
+def verified_label(record: Record, form: str = "pdf", dpi: int = 203) -> Response:
+    """The patient label of a verified batch whose whole history holds together, as a PDF, as
+    ZPL for a thermal printer, or as its content in JSON; 409 ``BATCH_NOT_VERIFIED`` or
+    ``CHAIN_BROKEN`` otherwise. Each is a print, noted in the audit trail and the feed."""
     problems = store().chain_problems(record.lot_number)
     if problems and not record.chain_problem:
         record = record.model_copy(update={"chain_problem": problems[0].split(": ", 1)[1]})
-    response = pdf(label_pdf(record.order_for_label(), record.profile, record.dispensing()),
-                   f"label-{record.lot_number}.pdf")
-    audit("label_print", record.lot_number, copies=1)
+    order, dispensing = record.order_for_label(), record.dispensing()
+    if form == "pdf":
+        response = pdf(label_pdf(order, record.profile, dispensing),
+                       f"label-{record.lot_number}.pdf")
+    else:
+        content = label_content(order, plan_order(order, record.profile.settings),
+                                record.profile.pharmacy, dispensing)
+        response = (Response(label_zpl(content, record.profile.label.stock, dpi),
+                             mimetype="application/zpl")
+                    if form == "zpl" else jsonify(content_json(content)))
+    audit("label_print", record.lot_number, copies=1, format=form)
+    store().label_printed(record.lot_number, author().user_id)
     return response
 
 
@@ -262,7 +279,18 @@ def executed(lot: str) -> Response:
 
 @bp.get("/records/<lot>/label")
 def label(lot: str) -> Response:
-    return verified_label(store().get(lot))
+    """``format`` pdf (default), zpl or json; ``dpi`` 203 (default) or 300 for zpl."""
+    form = request.args.get("format", "pdf")
+    dpi = request.args.get("dpi", "203")
+    errors = []
+    if form not in LABEL_FORMATS:
+        errors.append(ErrorDetail("INVALID_VALUE", "format",
+                                  f"must be one of {', '.join(LABEL_FORMATS)}"))
+    if dpi not in ("203", "300"):
+        errors.append(ErrorDetail("INVALID_VALUE", "dpi", "must be 203 or 300"))
+    if errors:
+        raise OrderError(errors)
+    return verified_label(store().get(lot), form, int(dpi))
 
 
 @bp.get("/records/<lot>/revisions/<int:number>")

@@ -46,6 +46,24 @@ def label_pdf(order: OrderInput, profile: Profile | None = None,
     return build_labels([(worked.order, plan_of(worked), dispensing)], profile)
 
 
+def label_text(order: OrderInput, profile: Profile | None = None,
+               dispensing: Dispensing | None = None, *, form: str = "zpl",
+               dpi: int = 203) -> str:
+    """The patient label as ZPL for a thermal printer (``form="zpl"``, at ``dpi`` 203 or 300)
+    or its content as JSON text (``form="json"``); the same rules as :func:`label_pdf`."""
+    import json
+
+    from ..labeling import content_json, label_content
+    from .zpl import label_zpl
+
+    profile = profile or DEFAULT_PROFILE
+    worked = work_out(order, profile.settings)
+    content = label_content(worked.order, plan_of(worked), profile.pharmacy, dispensing)
+    if form == "json":
+        return json.dumps(content_json(content), ensure_ascii=False, indent=2) + "\n"
+    return label_zpl(content, profile.label.stock, dpi)
+
+
 def labels_pdf(orders: Sequence[OrderInput], profile: Profile | None = None) -> bytes:
     """Proof labels for several orders in one PDF, on the profile's label stock."""
     profile = profile or DEFAULT_PROFILE
@@ -53,4 +71,4 @@ def labels_pdf(orders: Sequence[OrderInput], profile: Profile | None = None) -> 
                          (work_out(o, profile.settings) for o in orders)], profile)
 
 
-__all__ = ["executed_record_pdf", "label_pdf", "labels_pdf", "worksheet_pdf"]
+__all__ = ["executed_record_pdf", "label_pdf", "label_text", "labels_pdf", "worksheet_pdf"]

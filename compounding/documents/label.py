@@ -13,7 +13,7 @@ straight on the canvas, which never parses markup, so they print exactly as type
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from reportlab.graphics.barcode.code128 import Code128
@@ -108,54 +108,67 @@ class _Block:
         return len(self.lines) * self.size * LEADING
 
 
-def _blocks(content: LabelContent, width: float) -> list[_Block]:
-    regular, bold = register()
-
-    def block(text: str, font: str, size: float, field: str | None = None,
-              first: bool = False) -> _Block:
-        return _Block(wrap(text, font, size, width), font, size, field, first)
-
-    return [
-        block(content.patient, bold, NAME_SIZE, "patient.name", True),
-        block(content.drug, bold, DRUG_SIZE, "strength", True),
-        block(content.directions, regular, DIRECTIONS_SIZE, "directions", True),
-        block(f"{content.quantity} · {content.refills} · Prescriber: {content.prescriber}",
-              regular, DETAIL_SIZE, "prescriber.name"),
-        block(f"Filled {content.filled.isoformat()} · Discard after "
-              f"{content.discard_after.isoformat()} · Lot {content.lot} · RPh ______",
-              regular, DETAIL_SIZE, "lot_number"),
-        block(content.cautions[0], bold, CAUTION_SIZE),
-        block(content.cautions[1], regular, CAUTION_SIZE),
-        block(" ".join(content.cautions[2:-1]), regular, CAUTION_SIZE),  # the short ones
-        block(content.cautions[-1], regular, CAUTION_SIZE),
-    ]
-
-
-def _header(content: LabelContent, width: float, barcode: Code128) -> list[_Block]:
-    regular, bold = register()
-    text_width = width - barcode.width - 4
-    return [
-        _Block(wrap(content.pharmacy_name, bold, DETAIL_SIZE, text_width), bold, DETAIL_SIZE,
-               None),
-        _Block(wrap(f"{content.pharmacy_address} · {content.pharmacy_phone}", regular,
-                    SMALLEST, text_width), regular, SMALLEST, None),
-        _Block([f"Rx {content.rx_number}"], bold, 8.0, "rx_number"),
-    ]
-
-
-def _continuation(content: LabelContent, width: float) -> list[_Block]:
-    """The auxiliary label's heading: which prescription and patient it belongs to."""
-    _, bold = register()
-    text = f"Auxiliary label · Rx {content.rx_number} · {content.patient} (continued)"
-    return [_Block(wrap(text, bold, 8.0, width), bold, 8.0, "patient.name")]
+Wrap = Callable[[str, str, float, float], list[str]]
 
 
 @dataclass(frozen=True, slots=True)
-class _Layout:
-    """One label as laid out: header lines, a barcode (first label only), body blocks."""
+class Measure:
+    """How a label's text is measured: ``wrap(text, font, size, width)`` into lines, the fonts
+    (regular, bold) and the Rx barcode's width and height [pt]. The PDF measures with its
+    embedded fonts; a thermal printer's ZPL with its own (:mod:`.zpl`)."""
+
+    wrap: Wrap
+    regular: str
+    bold: str
+    barcode_width: float
+    barcode_height: float
+
+
+def _blocks(content: LabelContent, width: float, m: Measure) -> list[_Block]:
+    def block(text: str, font: str, size: float, field: str | None = None,
+              first: bool = False) -> _Block:
+        return _Block(m.wrap(text, font, size, width), font, size, field, first)
+
+    return [
+        block(content.patient, m.bold, NAME_SIZE, "patient.name", True),
+        block(content.drug, m.bold, DRUG_SIZE, "strength", True),
+        block(content.directions, m.regular, DIRECTIONS_SIZE, "directions", True),
+        block(f"{content.quantity} · {content.refills} · Prescriber: {content.prescriber}",
+              m.regular, DETAIL_SIZE, "prescriber.name"),
+        block(f"Filled {content.filled.isoformat()} · Discard after "
+              f"{content.discard_after.isoformat()} · Lot {content.lot} · RPh ______",
+              m.regular, DETAIL_SIZE, "lot_number"),
+        block(content.cautions[0], m.bold, CAUTION_SIZE),
+        block(content.cautions[1], m.regular, CAUTION_SIZE),
+        block(" ".join(content.cautions[2:-1]), m.regular, CAUTION_SIZE),  # the short ones
+        block(content.cautions[-1], m.regular, CAUTION_SIZE),
+    ]
+
+
+def _header(content: LabelContent, width: float, m: Measure) -> list[_Block]:
+    text_width = width - m.barcode_width - 4
+    return [
+        _Block(m.wrap(content.pharmacy_name, m.bold, DETAIL_SIZE, text_width), m.bold,
+               DETAIL_SIZE, None),
+        _Block(m.wrap(f"{content.pharmacy_address} · {content.pharmacy_phone}", m.regular,
+                      SMALLEST, text_width), m.regular, SMALLEST, None),
+        _Block([f"Rx {content.rx_number}"], m.bold, 8.0, "rx_number"),
+    ]
+
+
+def _continuation(content: LabelContent, width: float, m: Measure) -> list[_Block]:
+    """The auxiliary label's heading: which prescription and patient it belongs to."""
+    text = f"Auxiliary label · Rx {content.rx_number} · {content.patient} (continued)"
+    return [_Block(m.wrap(text, m.bold, 8.0, width), m.bold, 8.0, "patient.name")]
+
+
+@dataclass(frozen=True, slots=True)
+class Laid:
+    """One label as laid out: header lines, whether it carries the barcode (the first label
+    only), body blocks, and whether it is a proof."""
 
     header: list[_Block]
-    barcode: Code128 | None
+    barcode: bool
     blocks: list[_Block]
     proof: bool
 
@@ -168,31 +181,38 @@ def _too_long(block: _Block, size: tuple[float, float], where: str) -> OrderErro
         f"use a larger label stock")])
 
 
-def _layout(content: LabelContent, size: tuple[float, float]) -> list[_Layout]:
+def lay_out(content: LabelContent, size: tuple[float, float], m: Measure) -> list[Laid]:
     """The first label, and an auxiliary label for what does not fit it; ``LABEL_TOO_LONG``
     when the name, drug and directions do not fit the first, or the rest the second."""
     width, height = size[0] - 2 * PAD, size[1] - 2 * PAD
-    barcode = Code128(content.rx_number, barHeight=BAR_HEIGHT, barWidth=BAR_WIDTH,
-                      humanReadable=False)
-    header = _header(content, width, barcode)
-    room = height - max(sum(b.height for b in header), BAR_HEIGHT + 2) - 3
+    header = _header(content, width, m)
+    room = height - max(sum(b.height for b in header), m.barcode_height + 2) - 3
     first: list[_Block] = []
-    blocks = _blocks(content, width)
+    blocks = _blocks(content, width, m)
     while blocks and blocks[0].height <= room:
         room -= blocks[0].height
         first.append(blocks.pop(0))
-    labels = [_Layout(header, barcode, first, content.proof)]
+    labels = [Laid(header, True, first, content.proof)]
     if not blocks:
         return labels
     if blocks[0].first:
         raise _too_long(blocks[0], size, "the first label")
-    heading = _continuation(content, width)
+    heading = _continuation(content, width, m)
     room = height - sum(b.height for b in heading) - 3
     for block in blocks:
         if block.height > room:
             raise _too_long(block, size, "the auxiliary label")
         room -= block.height
-    return [*labels, _Layout(heading, None, blocks, content.proof)]
+    return [*labels, Laid(heading, False, blocks, content.proof)]
+
+
+def _barcode(rx_number: str) -> Code128:
+    return Code128(rx_number, barHeight=BAR_HEIGHT, barWidth=BAR_WIDTH, humanReadable=False)
+
+
+def _pdf_measure(barcode: Code128) -> Measure:
+    regular, bold = register()
+    return Measure(wrap, regular, bold, barcode.width, BAR_HEIGHT)
 
 
 def _lines(c: canvas.Canvas, blocks: list[_Block], left: float, y: float) -> float:
@@ -218,14 +238,14 @@ def _proof_band(c: canvas.Canvas, origin: tuple[float, float], size: tuple[float
     c.restoreState()
 
 
-def _draw(c: canvas.Canvas, layout: _Layout, origin: tuple[float, float],
+def _draw(c: canvas.Canvas, layout: Laid, barcode: Code128, origin: tuple[float, float],
           size: tuple[float, float]) -> None:
     left, top = origin[0] + PAD, origin[1] + size[1] - PAD
     right = origin[0] + size[0] - PAD
-    if layout.barcode is not None:
-        layout.barcode.drawOn(c, right - layout.barcode.width, top - BAR_HEIGHT)
+    if layout.barcode:
+        barcode.drawOn(c, right - barcode.width, top - BAR_HEIGHT)
     y = _lines(c, layout.header, left, top)
-    if layout.barcode is not None:
+    if layout.barcode:
         y = min(y, top - BAR_HEIGHT - 2)
     y -= 1.5
     c.setLineWidth(0.5)
@@ -244,9 +264,12 @@ def build_labels(items: Sequence[tuple[Order, Plan, Dispensing | None]],
     Every label is laid out before anything is drawn, so an error never leaves half a document.
     """
     stock = STOCKS[profile.label.stock]
-    layouts = [layout for order, plan, dispensing in items
-               for layout in _layout(label_content(order, plan, profile.pharmacy, dispensing),
-                                     stock.label)]
+    layouts = []
+    for order, plan, dispensing in items:
+        content = label_content(order, plan, profile.pharmacy, dispensing)
+        barcode = _barcode(content.rx_number)
+        layouts += [(layout, barcode) for layout in
+                    lay_out(content, stock.label, _pdf_measure(barcode))]
     buffer = io.BytesIO()
     # uncompressed: a label is one small page sent once to a printer, and compressing its font
     # subsets was 40 % of its build time (81 KB instead of 44 KB)
@@ -255,10 +278,10 @@ def build_labels(items: Sequence[tuple[Order, Plan, Dispensing | None]],
     c.setTitle("Patient label")
     c.setAuthor(profile.pharmacy.name)
     per_page = len(stock.origins)
-    for index, layout in enumerate(layouts):
+    for index, (layout, barcode) in enumerate(layouts):
         if index and index % per_page == 0:
             c.showPage()
-        _draw(c, layout, stock.origins[index % per_page], stock.label)
+        _draw(c, layout, barcode, stock.origins[index % per_page], stock.label)
     c.showPage()
     c.save()
     return buffer.getvalue()

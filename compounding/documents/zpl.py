@@ -1,0 +1,119 @@
+"""The patient label in ZPL II, for Zebra thermal printers at 203 or 300 dpi (domain.md §7, §13).
+
+The content and the layout rules are the PDF label's (:func:`.label.lay_out`): the same blocks
+in the same order and type sizes, the auxiliary label, ``LABEL_TOO_LONG``, and the proof band
+("PROOF — NOT FOR DISPENSING", white on black across the middle). Only the measuring differs:
+text is wrapped for the printer's scalable font 0 (a Helvetica-like face) with Helvetica's
+metrics and a 10 % margin (CJK text at one type size a character), and every line is placed by
+its own ``^FO``, so every field's place is known and lies inside the label. The Code 128 module
+is a whole number of printer dots.
+
+Field data is written with ``^FH`` (hexadecimal escapes) so that ``^``, ``~`` and ``_`` typed by
+anyone print as themselves and never act as commands; ``^CI28`` makes the printer read UTF-8.
+Reference: Zebra, "ZPL II Programming Guide" (P1012728).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reportlab.graphics.barcode.code128 import Code128
+
+from ..labeling import PROOF, LabelContent
+from .label import BAR_HEIGHT, LEADING, PAD, STOCKS, Laid, Measure, lay_out, wrap
+
+DPIS = (203, 300)
+MODULE_DOTS = {203: 2, 300: 3}  # Code 128 narrow bar: 0.0099 in and 0.0100 in
+MARGIN = 1.10  # font 0 may run wider than Helvetica's metrics
+
+
+@dataclass(frozen=True, slots=True)
+class Printer:
+    """A thermal printer's resolution [dots per inch]."""
+
+    dpi: int
+
+    def dots(self, points: float) -> int:
+        return round(points * self.dpi / 72)
+
+
+def _font(bold: bool) -> str:
+    return "Helvetica-Bold" if bold else "Helvetica"
+
+
+def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """Lines for font 0: Helvetica's metrics, 10 % wider; text with glyphs Helvetica lacks is
+    cut by characters at 0.6 of the size each (wide enough for CJK's square glyphs is 1.0:
+    such text is cut at one size a character)."""
+    if all(ord(ch) < 0x2E80 for ch in text):
+        return wrap(text, font, size * MARGIN, width)
+    per_line = max(1, int(width // size))
+    flat = " ".join(text.split())
+    return [flat[i:i + per_line] for i in range(0, len(flat), per_line)] or [""]
+
+
+def _modules(rx_number: str) -> float:
+    """Code 128 modules of the Rx barcode, quiet zones aside."""
+    return Code128(rx_number, barWidth=1, humanReadable=False, quiet=False).width
+
+
+def _escape(text: str) -> str:
+    """Field data for ``^FH``: ``_``, ``^`` and ``~`` as hexadecimal escapes."""
+    return text.replace("_", "_5F").replace("^", "_5E").replace("~", "_7E")
+
+
+def _field(x: int, y: int, height: int, text: str, bold: bool) -> str:
+    width = height if bold else round(height * 0.9)
+    return f"^FO{x},{y}^A0N,{height},{width}^FH^FD{_escape(text)}^FS"
+
+
+def _lines(printer: Printer, blocks: list, x: float, y: float) -> tuple[list[str], float]:
+    out = []
+    for block in blocks:
+        for line in block.lines:
+            out.append(_field(printer.dots(x), printer.dots(y), printer.dots(block.size),
+                              line, block.font.endswith("Bold")))
+            y += block.size * LEADING
+    return out, y
+
+
+def _label(laid: Laid, content: LabelContent, size: tuple[float, float], printer: Printer,
+           barcode_width: float) -> str:
+    width, height = size
+    out = ["^XA", "^CI28", f"^PW{printer.dots(width)}", f"^LL{printer.dots(height)}", "^LH0,0"]
+    header, y = _lines(printer, laid.header, PAD, PAD)
+    out += header
+    if laid.barcode:
+        module = MODULE_DOTS[printer.dpi]
+        x = printer.dots(width - PAD) - round(barcode_width * printer.dpi / 72)
+        out.append(f"^FO{x},{printer.dots(PAD)}^BY{module},3,{printer.dots(BAR_HEIGHT)}"
+                   f"^BCN,{printer.dots(BAR_HEIGHT)},N,N,N^FH^FD{_escape(content.rx_number)}^FS")
+        y = max(y, PAD + BAR_HEIGHT + 2)
+    y += 1.5
+    out.append(f"^FO{printer.dots(PAD)},{printer.dots(y)}^GB{printer.dots(width - 2 * PAD)},1,1"
+               f"^FS")
+    body, _ = _lines(printer, laid.blocks, PAD, y + 1.5)
+    out += body
+    if laid.proof:
+        band = printer.dots(14)
+        top = printer.dots(height / 2) - band // 2
+        out.append(f"^FO0,{top}^GB{printer.dots(width)},{band},{band}^FS")
+        out.append(f"^FO0,{top + band // 6}^FB{printer.dots(width)},1,0,C^FR"
+                   f"^A0N,{band * 2 // 3},{band * 2 // 3}^FH^FD{_escape(PROOF)}^FS")
+    out.append("^XZ")
+    return "\n".join(out) + "\n"
+
+
+def label_zpl(content: LabelContent, stock: str = "4x2", dpi: int = 203) -> str:
+    """The label (and its auxiliary label when one is needed) as ZPL; ``stock`` is the
+    profile's label stock (a letter sheet prints as 4 × 2 in labels)."""
+    if dpi not in DPIS:
+        raise ValueError(f"dpi must be one of {DPIS}")
+    printer = Printer(dpi)
+    size = STOCKS["4x2" if stock == "letter" else stock].label
+    module_pt = MODULE_DOTS[dpi] * 72 / dpi
+    barcode_width = _modules(content.rx_number) * module_pt
+    measure = Measure(_wrap, "Helvetica", "Helvetica-Bold", barcode_width, BAR_HEIGHT)
+    return "".join(_label(laid, content, size, printer, barcode_width)
+                   for laid in lay_out(content, size, measure))
+
