@@ -136,7 +136,7 @@ def test_the_compounding_log(client, pharmacist, app, tmp_path):
     response = client.get("/api/v1/log.csv?date_from=2026-11-22&date_to=2026-11-22")
     assert response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert [r["lot_number"] for r in rows][0] == lot
+    assert rows[0]["lot_number"] == lot
     first = rows[0]
     assert (first["strength_mg"], first["capsules"], first["source_lot"]) == ("4.5", "33", "N456")
     assert (first["status"], first["prescription_id"], first["tablets"], first["made_by"],

@@ -39,8 +39,8 @@ def test_every_default_is_valid_against_its_schema():
     document = openapi()
     resolver = {"$defs": document["components"]["schemas"]}
     checked = 0
-    for name, component in document["components"]["schemas"].items():
-        for field, schema in component.get("properties", {}).items():
+    for component in document["components"]["schemas"].values():
+        for schema in component.get("properties", {}).values():
             if "default" in schema:
                 body = json.loads(json.dumps(schema).replace("#/components/schemas/",
                                                               "#/$defs/"))

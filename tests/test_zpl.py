@@ -106,7 +106,8 @@ def test_directions_too_long_are_refused_as_on_paper():
 
 
 def test_cjk_names_are_cut_to_fit():
-    zpl = label_text(make_order(**LABELLED | {"patient": {"name": "王小明" * 12}}), PROFILE, form="zpl")
+    order = make_order(**LABELLED | {"patient": {"name": "王小明" * 12}})
+    zpl = label_text(order, PROFILE, form="zpl")
     fields = [f for label in labels(zpl) for f in check_inside(label, 203)]
     name = "".join(t for h, t in fields if h == round(12 * 203 / 72))
     assert name == "王小明" * 12  # every character printed, in lines that fit
