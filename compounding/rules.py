@@ -42,6 +42,9 @@ RULES: tuple[Rule, ...] = (
     Rule("QUERY_PARAMETER_UNKNOWN", "error", None,
          "A query parameter the endpoint does not take (HTTP 400): a misspelt filter never "
          "widens a search.", "API v1.1"),
+    Rule("FHIR_NOT_INSTALLED", "error", None,
+         "A FHIR endpoint on an installation without the [fhir] extra (HTTP 501).",
+         "API v1.1"),
     Rule("BODY_TOO_LARGE", "error", None, "A request body over 64 KiB (HTTP 413).", "API v1"),
     Rule("UNSUPPORTED_MEDIA_TYPE", "error", None,
          "An API body that is not sent as application/json (HTTP 415).", "API v1"),

@@ -34,6 +34,7 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
     "records_api.scrap": (P, "records:write"), "records_api.label": (P, "records:read"),
     "integration_api.create": (T, "records:write"), "integration_api.events": (T, "records:read"),
     "integration_api.log": (T, "records:read"),
+    "fhir_api.medication_request": (T, "plan"), "fhir_api.dispense": (T, "records:read"),
     "form.index": (T, None), "form.preview": (T, None), "form.create_batch": (T, None),
     "records.index": (T, None), "records.search": (T, None), "records.show": (T, None),
     "records.worksheet": (T, None), "records.bench": (T, None), "records.correction": (T, None),

@@ -203,7 +203,7 @@ def test_a_fault_is_logged_without_patient_data(app, client, monkeypatch, caplog
 
     monkeypatch.setattr(web.api, "plan_order", lambda *args: fault(app))
     with caplog.at_level(logging.ERROR):
-        errors = check_error(client.post("/api/v1/plan?patient=Jane+Q.+Public", json=ORDER), 500)
+        errors = check_error(client.post("/api/v1/plan", json=ORDER), 500)  # Jane in the body
     assert errors[0]["code"] == "INTERNAL_ERROR"
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "Error" in logged and "/api/v1/plan" in logged and fault.__name__ in logged

@@ -43,7 +43,7 @@ def test_required_elements(usual):
         "30 capsules dispensed + 2 overage = 32 required",
         # components: manufacturer, lot, expiry, theoretical, actual, initials, NDC, W
         "Manufacturer", "Actual", "Initials", "Accord", "N4562", "2027-06-30", "3 tablets",
-        "NDC 16729-081-01", "W = 250 mg", "750 mg", "M7890", "2028-03-31", "3583 mg",
+        "NDC 16729-0081-01", "W = 250 mg", "750 mg", "M7890", "2028-03-31", "3583 mg",
         "Avicel PH-102", "C2291", "2028-01-31", "33 capsules",
         # calculations with their inputs
         "T = ⌈N × d / S⌉", "⌈32 × 4.5 / 50⌉ = ⌈2.88⌉", "p = d × W / S", "4.5 × 250 / 50",

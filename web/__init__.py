@@ -83,6 +83,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         api,
         auth,
         errors,
+        fhir_api,
         form,
         integration_api,
         record_pages,
@@ -97,6 +98,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(records_api.bp)
     app.register_blueprint(integration_api.bp)
+    app.register_blueprint(fhir_api.bp)
     app.before_request(integration_api.check_query)
     app.register_blueprint(form.bp)
     app.register_blueprint(record_pages.bp)

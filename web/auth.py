@@ -65,6 +65,8 @@ ACCESS: dict[str, tuple[str, str | None]] = {
     "integration_api.create": (TECHNICIAN, "records:write"),
     "integration_api.events": (TECHNICIAN, "records:read"),
     "integration_api.log": (TECHNICIAN, "records:read"),
+    "fhir_api.medication_request": (TECHNICIAN, "plan"),
+    "fhir_api.dispense": (TECHNICIAN, "records:read"),
     "form.index": (TECHNICIAN, None),
     "form.preview": (TECHNICIAN, None),
     "form.create_batch": (TECHNICIAN, None),

@@ -249,6 +249,23 @@ def _record_paths() -> dict[str, Any]:
                     "The last seq already seen (the previous answer's next)"),
              _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000,
                               "default": 100})])},
+        "/api/v1/records/{lot}/fhir": _read(
+            "readRecordFhir", "The batch as a FHIR R4 MedicationDispense with a contained "
+            "Medication", {"description": "MedicationDispense", "content": {
+                "application/fhir+json": {"schema": {"type": "object"}}}},
+            {"501": "The [fhir] extra is not installed"}),
+        "/api/v1/fhir/MedicationRequest": {"post": _op(
+            "orderFromMedicationRequest", "orders", "A FHIR R4 MedicationRequest → the order "
+            "and its plan", {"200": _json("The order and its plan", {
+                "type": "object", "required": ["order", "plan"],
+                "properties": {"order": _ref("Order"), "plan": _ref("Plan")}}),
+                **_order_errors({"501": "The [fhir] extra is not installed"})},
+            [_query("capsule_size", {"type": "string", "enum": ["000", "00", "0", "1", "2", "3",
+                                                                "4", "5"]}),
+             _query("average_tablet_weight", {"type": "string", "maxLength": 40,
+                                              "examples": ["250 mg"]}),
+             _query("pack_stat", {"type": "string", "maxLength": 40, "examples": ["130 mg"]})],
+            {"type": "object", "description": "A FHIR R4 MedicationRequest"})},
         "/api/v1/log.csv": {"get": _op(
             "compoundingLog", "records", "The compounding log as CSV, one batch a line",
             {"200": {"description": "CSV (RFC 4180)", "content": {

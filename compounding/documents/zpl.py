@@ -16,15 +16,18 @@ Reference: Zebra, "ZPL II Programming Guide" (P1012728).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from reportlab.graphics.barcode.code128 import Code128
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from ..labeling import PROOF, LabelContent
-from .label import BAR_HEIGHT, LEADING, PAD, STOCKS, Laid, Measure, lay_out, wrap
+from .label import BAR_HEIGHT, LEADING, PAD, STOCKS, Laid, Measure, lay_out
 
 DPIS = (203, 300)
 MODULE_DOTS = {203: 2, 300: 3}  # Code 128 narrow bar: 0.0099 in and 0.0100 in
 MARGIN = 1.10  # font 0 may run wider than Helvetica's metrics
+CJK = "\u2e80"  # from here on, glyphs are taken as one em wide
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,15 +44,48 @@ def _font(bold: bool) -> str:
     return "Helvetica-Bold" if bold else "Helvetica"
 
 
+@lru_cache(maxsize=65536)
+def _em(word: str, font: str) -> float:
+    """A word's width in font 0 [em]: Helvetica's metrics + 10 %; a glyph Helvetica lacks
+    (CJK) counts one em."""
+    if max(word, default=" ") >= CJK:
+        return float(len(word))
+    return stringWidth(word, font, 1.0) * MARGIN
+
+
 def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    """Lines for font 0: Helvetica's metrics, 10 % wider; text with glyphs Helvetica lacks is
-    cut by characters at 0.6 of the size each (wide enough for CJK's square glyphs is 1.0:
-    such text is cut at one size a character)."""
-    if all(ord(ch) < 0x2E80 for ch in text):
-        return wrap(text, font, size * MARGIN, width)
-    per_line = max(1, int(width // size))
-    flat = " ".join(text.split())
-    return [flat[i:i + per_line] for i in range(0, len(flat), per_line)] or [""]
+    """Lines for font 0 (the same text wraps the same way: the cautions and the pharmacy's
+    lines are wrapped once)."""
+    return list(_wrapped(text, font, size, width))
+
+
+@lru_cache(maxsize=4096)
+def _wrapped(text: str, font: str, size: float, width: float) -> tuple[str, ...]:
+    """Lines for font 0, greedy by words; a word wider than the line is cut by characters."""
+    room = width / size  # [em]
+    space = _em(" ", font)
+    lines: list[str] = []
+    line: list[str] = []
+    used = 0.0
+    for word in text.split():
+        w = _em(word, font)
+        if line and used + space + w <= room:
+            line.append(word)
+            used += space + w
+            continue
+        if line:
+            lines.append(" ".join(line))
+        while w > room:
+            cut = len(word) - 1
+            while cut > 1 and _em(word[:cut], font) > room:
+                cut -= 1
+            lines.append(word[:cut])
+            word = word[cut:]
+            w = _em(word, font)
+        line, used = [word], w
+    if line:
+        lines.append(" ".join(line))
+    return tuple(lines)
 
 
 def _modules(rx_number: str) -> float:

@@ -1,0 +1,143 @@
+"""FHIR R4 in and out: a MedicationRequest becomes an order and its plan; a batch record becomes
+a MedicationDispense, validated with ``fhir.resources``. The resources are written as a
+prescriber's EHR would send them (HL7 FHIR R4 MedicationRequest examples)."""
+
+from __future__ import annotations
+
+import copy
+
+from fhir.resources.R4B.medicationdispense import MedicationDispense
+
+from .people import signature
+from .test_records import BENCH
+from .test_web_api import check_error
+
+PHARMACY = "?capsule_size=3&average_tablet_weight=250%20mg&pack_stat=130%20mg"
+REQUEST = {
+    "resourceType": "MedicationRequest",
+    "id": "ldn-7731",
+    "identifier": [{"system": "urn:oid:2.16.840.1.113883.3.1234.1", "value": "EHR-RX-7731"}],
+    "status": "active",
+    "intent": "order",
+    "contained": [
+        {"resourceType": "Patient", "id": "pat",
+         "identifier": [{"system": "urn:oid:2.16.840.1.113883.3.1234.2", "value": "MRN-00042"}],
+         "name": [{"family": "Public", "given": ["Jane", "Q."]}], "birthDate": "1971-03-14"},
+        {"resourceType": "Practitioner", "id": "doc",
+         "identifier": [{"system": "http://hl7.org/fhir/sid/us-npi", "value": "1234567893"}],
+         "name": [{"text": "Dr. A. Example"}]},
+    ],
+    "medicationCodeableConcept": {"text": "Naltrexone HCl 4.5 mg capsule (compounded)"},
+    "subject": {"reference": "#pat"},
+    "requester": {"reference": "#doc"},
+    "dosageInstruction": [{
+        "text": "Take 1 capsule by mouth at bedtime",
+        "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d", "when": ["HS"]}},
+        "doseAndRate": [{"doseQuantity": {"value": 1, "unit": "capsule"}}]}],
+    "dispenseRequest": {"quantity": {"value": 30, "unit": "capsule"},
+                        "numberOfRepeatsAllowed": 2},
+}
+
+
+def post(client, resource, query=PHARMACY, mimetype="application/fhir+json"):
+    import json
+
+    return client.post(f"/api/v1/fhir/MedicationRequest{query}", data=json.dumps(resource),
+                       content_type=mimetype)
+
+
+def test_a_medication_request_becomes_an_order_and_its_plan(client):
+    answer = post(client, REQUEST)
+    assert answer.status_code == 200, answer.data[:400]
+    order, plan = answer.get_json()["order"], answer.get_json()["plan"]
+    assert order["patient"] == {"id": "MRN-00042", "name": "Jane Q. Public",
+                                "date_of_birth": "1971-03-14", "conditions": [],
+                                "allergies": []}
+    assert order["prescriber"] == {"name": "Dr. A. Example", "npi": "1234567893"}
+    assert (order["prescription_id"], order["quantity"], order["refills"]) == (
+        "EHR-RX-7731", 30, 2)
+    assert order["sig"] == {"capsules_per_dose": 1, "doses_per_day": 1, "timing": "at bedtime"}
+    # the domain.md worked example: 4.5 mg × 30, 3 tablets
+    assert plan["tablets"] == 3 and plan["strength"] == {"value": 4.5, "unit": "mg"}
+    assert plan["directions"] == "Take 1 capsule by mouth at bedtime"
+
+
+def test_a_contained_medication_gives_the_strength_and_bid_is_two_doses(client):
+    resource = copy.deepcopy(REQUEST)
+    resource.pop("medicationCodeableConcept")
+    resource["contained"].append({
+        "resourceType": "Medication", "id": "med", "code": {"text": "LDN capsule"},
+        "ingredient": [{"itemCodeableConcept": {"text": "naltrexone hydrochloride"},
+                        "strength": {"numerator": {"value": 1.5, "unit": "mg",
+                                                   "system": "http://unitsofmeasure.org",
+                                                   "code": "mg"},
+                                     "denominator": {"value": 1, "unit": "capsule"}}}]})
+    resource["medicationReference"] = {"reference": "#med"}
+    resource["dosageInstruction"][0]["timing"] = {"code": {"coding": [
+        {"system": "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation", "code": "BID"}]}}
+    resource["dosageInstruction"][0].pop("text")
+    answer = post(client, resource, mimetype="application/json")
+    assert answer.status_code == 200, answer.data[:400]
+    plan = answer.get_json()["plan"]
+    assert plan["strength"] == {"value": 1.5, "unit": "mg"} and plan["sig"]["doses_per_day"] == 2
+    assert plan["daily_dose"] == {"value": 3, "unit": "mg"}
+
+
+def test_errors_name_the_fhir_path(client):
+    no_quantity = copy.deepcopy(REQUEST)
+    no_quantity["dispenseRequest"].pop("quantity")
+    errors = check_error(post(client, no_quantity), 422)
+    assert [e["field"] for e in errors] == ["MedicationRequest.dispenseRequest.quantity.value"]
+    # an order the workbench refuses: 5000 capsules a dose is not a sig
+    too_many = copy.deepcopy(REQUEST)
+    too_many["dispenseRequest"]["quantity"]["value"] = 0
+    errors = check_error(post(client, too_many), 422)
+    assert errors[0]["field"] == "MedicationRequest.dispenseRequest.quantity.value"
+    # a structural error, found by fhir.resources
+    broken = copy.deepcopy(REQUEST)
+    broken["dispenseRequest"]["numberOfRepeatsAllowed"] = "two"
+    errors = check_error(post(client, broken), 422)
+    assert errors[0]["field"].startswith("MedicationRequest.dispenseRequest.numberOfRepeats")
+    dangling = copy.deepcopy(REQUEST)
+    dangling["subject"] = {"reference": "#nobody"}
+    errors = check_error(post(client, dangling), 422)
+    assert errors[0]["field"] == "MedicationRequest.subject.reference"
+    no_strength = copy.deepcopy(REQUEST)
+    no_strength["medicationCodeableConcept"] = {"text": "low dose naltrexone"}
+    errors = check_error(post(client, no_strength), 422)
+    assert errors[0]["field"] == "MedicationRequest.medicationCodeableConcept.text"
+    errors = check_error(post(client, REQUEST, query=""), 422)
+    assert [e["field"] for e in errors] == ["capsule_size", "average_tablet_weight"]
+    check_error(post(client, REQUEST | {"intent": "proposal"}), 422)
+    check_error(post(client, REQUEST, mimetype="text/plain"), 415)
+
+
+def test_a_record_is_a_medication_dispense(client, pharmacist):
+    answer = post(client, REQUEST)
+    order = answer.get_json()["order"]
+    lot = client.post("/api/v1/records", json=order).get_json()["lot_number"]
+    assert client.post(f"/api/v1/records/{lot}/bench", json=BENCH).status_code == 200
+    assert pharmacist.post(f"/api/v1/records/{lot}/verification",
+                           json={"decision": "approve", "signature": signature("rph")},
+                           headers={"If-Match": '"2"'}).status_code == 200
+    response = client.get(f"/api/v1/records/{lot}/fhir")
+    assert response.mimetype == "application/fhir+json"
+    resource = response.get_json()
+    dispense = MedicationDispense.model_validate(resource)  # valid FHIR
+    assert dispense.status == "completed"
+    [medication] = resource["contained"]
+    assert medication["batch"] == {"lotNumber": lot, "expirationDate": "2027-05-21"}
+    active, filler = medication["ingredient"]
+    assert active["strength"]["numerator"]["value"] == 4.5 and active["isActive"] is True
+    # filler per capsule: F − powder per capsule = 130 − 22.5 = 107.5 mg (domain.md §3)
+    assert filler["strength"]["numerator"]["value"] == 107.5 and filler["isActive"] is False
+    assert resource["subject"]["identifier"]["value"] == "MRN-00042"
+    assert resource["authorizingPrescription"][0]["identifier"]["value"] == "EHR-RX-7731"
+    assert resource["quantity"]["value"] == 30 and resource["whenPrepared"] == "2026-11-22"
+
+
+def test_a_batch_just_printed_is_in_preparation(client):
+    lot = client.post("/api/v1/records", json=post(client, REQUEST).get_json()["order"]
+                      ).get_json()["lot_number"]
+    resource = client.get(f"/api/v1/records/{lot}/fhir").get_json()
+    assert MedicationDispense.model_validate(resource).status == "preparation"

@@ -1,0 +1,108 @@
+"""FHIR R4 endpoints (the optional ``[fhir]`` extra: ``pip install 'compounding-workbench[fhir]'``).
+
+- ``POST /api/v1/fhir/MedicationRequest?capsule_size=3&average_tablet_weight=250 mg``: a
+  MedicationRequest (``application/fhir+json`` or ``application/json``) → ``{"order", "plan"}``;
+  the capsule size and the tablets' average weight are the pharmacy's, not the prescriber's.
+  Errors name the FHIR path (``MedicationRequest.dispenseRequest.quantity.value``).
+- ``GET /api/v1/records/{lot}/fhir``: the batch as a MedicationDispense with a contained
+  Medication (ingredients per capsule, batch lot, expiration = beyond-use date).
+
+The structure of what comes in is checked with ``fhir.resources`` (its R4B models: FHIR 4.3,
+whose MedicationRequest is R4's); without the extra these answer 501 ``FHIR_NOT_INSTALLED``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import UnsupportedMediaType
+
+from compounding.errors import ErrorDetail, OrderError
+from compounding.fhir import fhir_path, medication_dispense, order_from_medication_request
+from compounding.orders import MalformedOrder, parse_order
+from compounding.plan import plan_order
+
+from .auth import audit
+from .records_api import store
+
+bp = Blueprint("fhir_api", __name__, url_prefix="/api/v1")
+FHIR_JSON = ("application/fhir+json", "application/json")
+
+
+class FhirNotInstalled(OrderError):
+    """The ``[fhir]`` extra is not installed (HTTP 501)."""
+
+    status = 501
+
+
+def _checked(body: Any) -> None:
+    """The structure of a MedicationRequest, by ``fhir.resources``; errors name FHIR paths."""
+    try:
+        from fhir.resources.R4B.medicationrequest import MedicationRequest
+        from pydantic import ValidationError
+    except ImportError:
+        raise FhirNotInstalled([ErrorDetail(
+            "FHIR_NOT_INSTALLED", "body", "FHIR needs the optional extra: pip install "
+                                          "'compounding-workbench[fhir]'")]) from None
+    try:
+        MedicationRequest.model_validate(body)
+    except ValidationError as exc:
+        raise OrderError([ErrorDetail(
+            "INVALID_VALUE", "MedicationRequest" + "".join(
+                f"[{part}]" if isinstance(part, int) else f".{part}" for part in e["loc"]),
+            e["msg"][:200]) for e in exc.errors()[:20]]) from None
+
+
+def _pharmacy_part() -> dict[str, Any]:
+    """What the pharmacy gives beside the prescription (query parameters)."""
+    args = request.args
+    missing = [name for name in ("capsule_size", "average_tablet_weight") if not args.get(name)]
+    if missing:
+        raise OrderError([ErrorDetail("FIELD_REQUIRED", name, "is the pharmacy's, not in a "
+                                      "MedicationRequest: give it as a query parameter")
+                          for name in missing])
+    part: dict[str, Any] = {"capsule": {"size": args["capsule_size"][:8]},
+                            "source": {"average_tablet_weight": args["average_tablet_weight"]}}
+    if args.get("pack_stat"):
+        part["filler"] = {"pack_stat": args["pack_stat"]}
+    return part
+
+
+@bp.post("/fhir/MedicationRequest")
+def medication_request() -> Response:
+    if request.mimetype not in FHIR_JSON:
+        raise UnsupportedMediaType()
+    try:
+        body = json.loads(request.get_data())
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise MalformedOrder([ErrorDetail("INVALID_JSON", "body",
+                                          "the body must be a FHIR resource as a JSON object")])
+    _checked(body)
+    part = _pharmacy_part()
+    order = order_from_medication_request(body, part)
+    profile = current_app.config["PROFILE"]
+    try:
+        parsed = parse_order(order)
+        plan = plan_order(parsed, profile.settings)
+    except OrderError as exc:
+        raise type(exc)([ErrorDetail(e.code, fhir_path(e.field), e.message)
+                         for e in exc.errors]) from None
+    audit("fhir_order", None, prescription_id=parsed.prescription_id)
+    return jsonify({"order": parsed.model_dump(mode="json", exclude_none=True),
+                    "plan": plan.model_dump(mode="json")})
+
+
+@bp.get("/records/<lot>/fhir")
+def dispense(lot: str) -> Response:
+    record = store().get(lot)
+    made = record.made
+    bud = made.beyond_use_date if made else record.plan.beyond_use_date
+    prepared = made.compounded_on.isoformat() if made else None
+    resource = medication_dispense(record.order, record.plan, record.lot_number, record.status,
+                                   bud, record.plan.filler_per_capsule, prepared)
+    audit("read_record", record.lot_number, format="fhir")
+    return Response(json.dumps(resource, ensure_ascii=False), mimetype="application/fhir+json")
