@@ -17,7 +17,18 @@ from pydantic import PlainSerializer, PlainValidator, ValidationInfo, WithJsonSc
 from pydantic_core import PydanticCustomError
 
 from .lot_grammar import BATCH_LOT, COMPONENT_LOT_MAX, normal_lot
-from .units import BODY_WEIGHT, DENSITY, MASS, VOLUME, Dimension, QuantityError, as_json, exact
+from .units import (
+    BODY_WEIGHT,
+    DENSITY,
+    MASS,
+    MAX_TEXT,
+    QUANTITY_PATTERN,
+    VOLUME,
+    Dimension,
+    QuantityError,
+    as_json,
+    exact,
+)
 from .units import parse_quantity as _parse_quantity
 
 
@@ -25,8 +36,8 @@ def _quantity_schema(dimension: Dimension) -> dict[str, Any]:
     example = f"4.5 {dimension.unit}"
     return {
         "oneOf": [
-            {"type": "string", "examples": [example],
-             "description": f"A number and a unit of {dimension.name}"},
+            {"type": "string", "examples": [example], "pattern": QUANTITY_PATTERN,
+             "maxLength": MAX_TEXT, "description": f"A number and a unit of {dimension.name}"},
             {"type": "object", "required": ["value", "unit"], "additionalProperties": False,
              "properties": {"value": {"type": "number"}, "unit": {"type": "string"}}},
         ]
