@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from reportlab.graphics.barcode.code128 import Code128
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from ..labeling import PROOF, LabelContent
@@ -88,14 +87,19 @@ def _wrapped(text: str, font: str, size: float, width: float) -> tuple[str, ...]
     return tuple(lines)
 
 
-def _modules(rx_number: str) -> float:
-    """Code 128 modules of the Rx barcode, quiet zones aside."""
-    return Code128(rx_number, barWidth=1, humanReadable=False, quiet=False).width
+def _modules(rx_number: str) -> int:
+    """Code 128 modules of the Rx barcode, quiet zones aside, at most: start, every character
+    in code set B, check (11 each) and stop (13). The printer may pack digit pairs in set C,
+    which only makes the barcode narrower, never wider than the room kept for it."""
+    return 11 * (len(rx_number) + 2) + 13
+
+
+_ESCAPES = str.maketrans({"_": "_5F", "^": "_5E", "~": "_7E"})
 
 
 def _escape(text: str) -> str:
     """Field data for ``^FH``: ``_``, ``^`` and ``~`` as hexadecimal escapes."""
-    return text.replace("_", "_5F").replace("^", "_5E").replace("~", "_7E")
+    return text.translate(_ESCAPES)
 
 
 def _field(x: int, y: int, height: int, text: str, bold: bool) -> str:
@@ -105,11 +109,13 @@ def _field(x: int, y: int, height: int, text: str, bold: bool) -> str:
 
 def _lines(printer: Printer, blocks: list, x: float, y: float) -> tuple[list[str], float]:
     out = []
+    left = printer.dots(x)
     for block in blocks:
+        height, bold, step = printer.dots(block.size), block.font.endswith("Bold"), \
+            block.size * LEADING
         for line in block.lines:
-            out.append(_field(printer.dots(x), printer.dots(y), printer.dots(block.size),
-                              line, block.font.endswith("Bold")))
-            y += block.size * LEADING
+            out.append(_field(left, printer.dots(y), height, line, bold))
+            y += step
     return out, y
 
 
