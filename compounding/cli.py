@@ -14,11 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from .errors import CompoundingError
-
-EXIT_OK = 0
-EXIT_FAULT = 1
-EXIT_INVALID = 2
+from .errors import EXIT_FAULT, EXIT_INVALID, EXIT_OK, CompoundingError, exit_status
 
 EPILOG = """\
 commands:
@@ -50,8 +46,10 @@ The pharmacy profile (name, address, balance, label stock, pack stats) is read f
 FILE or the COMPOUNDING_PROFILE environment variable; see samples/pharmacy.toml. Without one,
 built-in defaults apply.
 
-An order is the JSON object of API v1 (see README.md). An invalid order prints
-{"ok": false, "status": 422, "errors": [...]} on stderr and exits with status 2.
+An order is the JSON object of API v1 (see README.md). An error prints the API v1 error body,
+{"ok": false, "status": 422, "errors": [...]}, on stderr. Exit statuses: 0 done; 1 a fault of the
+workbench itself; 2 an invalid order or input; 3 refused (a critical finding unacknowledged, or
+not allowed in the batch's state: HTTP 409); 4 not found.
 """
 
 
@@ -87,7 +85,7 @@ def _profile(args: argparse.Namespace, stdin: TextIO):
 def _fail(err: TextIO, exc: CompoundingError) -> int:
     json.dump(exc.to_json(), err, indent=2, ensure_ascii=False)
     err.write("\n")
-    return EXIT_INVALID
+    return exit_status(exc)
 
 
 def _cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:

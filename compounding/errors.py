@@ -55,3 +55,19 @@ class UnacknowledgedFindings(CompoundingError, ValueError):
 def error_body(status: int, errors: list[ErrorDetail]) -> dict[str, Any]:
     """``{"ok": false, "status": ..., "errors": [{"code", "field", "message"}]}`` (API v1)."""
     return {"ok": False, "status": status, "errors": [e.to_json() for e in errors]}
+
+
+EXIT_OK, EXIT_FAULT, EXIT_INVALID, EXIT_REFUSED, EXIT_NOT_FOUND = 0, 1, 2, 3, 4
+"""The command line's exit statuses: 0 done; 1 a fault of the workbench itself; 2 an invalid
+order or input (HTTP 400, 413, 415, 422); 3 refused in the record's state or while a critical
+finding is unacknowledged (HTTP 409); 4 not found (HTTP 404)."""
+
+
+def exit_status(error: CompoundingError) -> int:
+    """The exit status of a command that stopped on ``error`` (by its HTTP status)."""
+    status = getattr(error, "status", 422)
+    if status == 409:
+        return EXIT_REFUSED
+    if status == 404:
+        return EXIT_NOT_FOUND
+    return EXIT_INVALID if 400 <= status < 500 else EXIT_FAULT

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
-from compounding.errors import CompoundingError, ErrorDetail, OrderError
+from compounding.errors import CompoundingError, ErrorDetail, OrderError, exit_status
 
 from .accounts import Accounts
 from .audit import AuditLog
@@ -42,7 +42,7 @@ def open_store(args: argparse.Namespace) -> Store:
 def _fail(err: TextIO, exc: CompoundingError) -> int:
     json.dump(exc.to_json(), err, indent=2, ensure_ascii=False)
     err.write("\n")
-    return EXIT_INVALID
+    return exit_status(exc)
 
 
 def db(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:

@@ -73,13 +73,14 @@ def test_worksheet_and_label_files(tmp_path):
         assert target.read_bytes() == (SAMPLES / f"opioid-percocet.{command}.pdf").read_bytes()
 
 
-def test_label_refused_exit_2(tmp_path):
+def test_label_refused_exit_3(tmp_path):
+    # exit 2 meant an invalid order, a refused label and a bad file alike
     order = make_order(rx_number="1", directions="Take 1", patient={"name": "A"},
                        prescriber={"name": "Dr. B"}, concurrent_medications=["Percocet"])
     target = tmp_path / "label.pdf"
     done = run("label", "-", "-o", str(target), "--profile", str(SAMPLES / "pharmacy.toml"),
                stdin=json.dumps(order))
-    assert done.returncode == 2 and not target.exists()
+    assert done.returncode == 3 and not target.exists()
     assert_error_body(json.loads(done.stderr), 409)
 
 

@@ -32,7 +32,7 @@ def test_upgrade_export_import(tmp_path):
         again = run("export", "--database", target)
         assert again.stdout.splitlines() == lines
         refused = run("import", str(dump), "--database", target)
-        assert refused.returncode == 2
+        assert refused.returncode == 3  # 409: refused, not an invalid input
         errors = assert_error_body(json.loads(refused.stderr), 409)
         assert errors[0]["code"] == "LOT_NUMBER_TAKEN" and errors[0]["field"] == "lines[0]"
 
