@@ -194,12 +194,22 @@ def _cmd_vocabulary(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: T
     return EXIT_OK
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("compounding-workbench")
+    except PackageNotFoundError:  # a checkout that was never installed
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="compounding",
         description="Low-dose naltrexone capsules from 50 mg tablets: batch plan, checks, "
                     "worksheet and label.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"compounding {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     plan = commands.add_parser("plan", help="print the batch plan of an order as JSON",
                                description="Print the batch plan (API v1 JSON) of an order.")

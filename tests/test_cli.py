@@ -119,3 +119,16 @@ def test_unwritable_output():
     done = run("worksheet", str(SAMPLES / "usual-4.5mg.order.json"), "-o", "/nonexistent/x.pdf")
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert_error_body(json.loads(done.stderr), 400)
+
+
+def test_version_and_python_m():
+    # there was no --version and no python -m compounding
+    from importlib.metadata import version
+
+    done = subprocess.run([sys.executable, "-m", "compounding", "--version"],
+                          capture_output=True, text=True, timeout=60)
+    expected = f"compounding {version('compounding-workbench')}\n"
+    assert (done.returncode, done.stdout) == (0, expected)
+    done = subprocess.run([sys.executable, "-m", "compounding", "plan", "-"], input="{}",
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "FIELD_REQUIRED" in done.stderr
