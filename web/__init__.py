@@ -79,6 +79,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.filters["amount"] = amount
 
     from . import (
+        access_log,
         admin,
         api,
         auth,
@@ -92,6 +93,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
 
     security.init_app(app)
+    access_log.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
     app.register_blueprint(admin.bp)
