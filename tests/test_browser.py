@@ -209,3 +209,19 @@ def test_prints_cleanly(server, browser_page, tmp_path):
     pdf_bytes = page.pdf()
     assert pdf.pages(pdf_bytes)
     page.emulate_media(media="screen")
+
+
+def test_a_mistyped_count_is_refused_not_shortened(server, browser_page):
+    # the count was a number input: typed "3O" reached the server as 3, silently
+    page = browser_page
+    page.goto(server + "/")
+    page.get_by_label("Strength per capsule").fill("4.5")
+    page.get_by_label("Capsules to dispense").fill("")
+    page.get_by_label("Capsules to dispense").press_sequentially("3O")
+    page.get_by_label("Measured average tablet weight (W)").fill("250")
+    button(page, "Preview the batch").click()
+    quantity = page.get_by_label("Capsules to dispense")
+    expect(quantity).to_have_value("3O")
+    expect(quantity).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#quantity-error")).to_contain_text("must be a whole number")
+    expect(quantity).to_have_attribute("inputmode", "numeric")

@@ -158,3 +158,13 @@ def test_allergies_and_misspelt_medications_on_the_form(client):
     assert "allergic to “Naloxone (hives)”" in page
     assert "Could not confirm “oxycodon”" in page and "it may be oxycodone" in page
     assert "Tylenol 3 times daily” contains" not in page
+
+
+def test_control_attributes_are_markup_not_escaped_text(client):
+    # min="1" step="1" and inputmode="decimal" were escaped to min=&#34;1&#34;
+    page = client.get("/").get_data(as_text=True)
+    inputs = re.findall(r"<input[^>]*>", page)
+    assert inputs and not [i for i in inputs if "&#34;" in i or "&quot;" in i]
+    assert re.search(r'<input type="text" id="patient.weight" [^>]*inputmode="decimal"', page)
+    errors = post(client, quantity="3O").get_data(as_text=True)
+    assert 'id="quantity-error"' in errors and 'value="3O"' in errors
