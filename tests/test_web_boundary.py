@@ -156,7 +156,7 @@ def test_download_names_carry_only_safe_characters(client):
 
     response = pdf(b"%PDF", 'label-a"b\r\nX-Evil: 1;Ж.pdf')
     assert response.headers["Content-Disposition"] == (
-        'attachment; filename="label-a_b__X-Evil__1__.pdf"')
+        'inline; filename="label-a_b__X-Evil__1__.pdf"')
 
 
 def test_recall_api_pages_and_counts(client):

@@ -56,7 +56,8 @@ def test_every_control_has_a_label(client):
 
 def test_preview_shows_plan_working_and_findings(client):
     page = post(client).get_data(as_text=True)
-    for item in ["Batch plan: lot 20261122-", "Tablets to crush</dt><dd>3", "3583.333 mg",
+    for item in ["Batch plan</h2>", "The lot number is given when the batch is kept.",
+                 "Tablets to crush</dt><dd>3", "3583.333 mg",
                  "117 mg to 143 mg", "T = ⌈N × d / S⌉", "⌈32 × 4.5 / 50⌉ = ⌈2.88⌉",
                  "Critical (1)", "OPIOID_COADMINISTRATION", "contains oxycodone",
                  "acknowledged on the batch's page, by a pharmacist's signature",
@@ -99,6 +100,18 @@ def test_batch_record_and_worksheet(client):
     assert sheet.mimetype == "application/pdf"
     assert f"Lot number {lot}" in pdf.text(sheet.data)
     assert "NOT ACKNOWLEDGED" in pdf.text(sheet.data)
+    # it opens in the browser, ready to print, instead of downloading
+    assert sheet.headers["Content-Disposition"] == f'inline; filename="worksheet-{lot}.pdf"'
+
+
+def test_the_preview_never_shows_a_lot_the_record_will_not_have(client):
+    # the preview showed a made-up 20261122-XXXX; the record became 20261122-001
+    preview = post(client).get_data(as_text=True)
+    assert not re.search(r"\d{8}-[0-9A-F]{4}", preview)
+    own = post(client, lot_number="RX-LOT-7").get_data(as_text=True)
+    assert "Batch plan: lot RX-LOT-7</h2>" in own
+    kept = client.get(post(client, "/batch", lot_number="RX-LOT-7").headers["Location"])
+    assert "Batch RX-LOT-7" in kept.get_data(as_text=True)
 
 
 def test_label_only_for_a_verified_acknowledged_batch(client, pharmacist):

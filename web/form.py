@@ -15,7 +15,6 @@ from werkzeug.datastructures import MultiDict
 from compounding.clock import today
 from compounding.derivation import explain
 from compounding.errors import CompoundingError, ErrorDetail
-from compounding.lots import lot_number
 from compounding.models import Order
 from compounding.plan import plan_of, work_out
 from records.store import RequestKey
@@ -108,6 +107,8 @@ def _preview(worked) -> dict[str, object]:
     plan = plan_of(worked)
     grouped = {s: [f for f in plan.findings if f.severity.value == s] for s in SEVERITIES}
     return {"plan": plan, "steps": explain(worked), "findings": grouped,
-            "lot": lot_number(worked.order, worked.compounded_on)}
+            # the order's own lot, or none yet: the records give the next YYYYMMDD-NNN only
+            # when the batch is kept, and a preview must not show a number it will not have
+            "lot": worked.order.lot_number}
 
 

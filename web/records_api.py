@@ -216,10 +216,11 @@ _UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def pdf(content: bytes, name: str) -> Response:
-    """A PDF download; the file name keeps only letters, digits, ``.``, ``_`` and ``-``."""
+    """A PDF that opens in the browser, ready to print (``inline``), with a file name for
+    saving it that keeps only letters, digits, ``.``, ``_`` and ``-``."""
     response = Response(content, mimetype="application/pdf")
     safe = _UNSAFE_IN_FILE_NAME.sub("_", name)[:80]
-    response.headers["Content-Disposition"] = f'attachment; filename="{safe}"'
+    response.headers["Content-Disposition"] = f'inline; filename="{safe}"'
     return response
 
 
