@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -282,3 +283,31 @@ def test_directions_are_written_from_the_sig_when_absent():
     order = make_order(**{**LABELLED, "directions": None, "strength": "1 mg"},
                        sig={"capsules_per_dose": 2, "doses_per_day": 2, "timing": None})
     assert "Take 2 capsules by mouth twice daily" in pdf.text(label_pdf(order, PROFILE))
+
+
+@pytest.mark.parametrize("form", ["pdf", "zpl"])
+def test_the_phone_number_never_breaks_across_lines(form):
+    # "(217)" ended one line and "555-0142" began the next
+    from compounding.documents import label_text
+    from compounding.documents.label import STOCKS, _barcode, _pdf_measure, lay_out
+    from compounding.labeling import label_content
+    from compounding.plan import plan_order
+
+    # an address of this length put the line break inside the phone number, on both printers
+    pharmacy = PROFILE.pharmacy.model_copy(update={
+        "address": "12 Mill Street, Springfield, IL 62701 Suite" + "x" * 10})
+    profile = PROFILE.model_copy(update={"pharmacy": pharmacy})
+    order = make_order(**LABELLED)
+    if form == "zpl":
+        text = label_text(order, profile, form="zpl")
+        lines = re.findall(r"\^FD(.*?)\^FS", text)
+    else:
+        from compounding.orders import parse_order
+
+        parsed = parse_order(order)
+        content = label_content(parsed, plan_order(parsed), pharmacy)
+        [first, *_] = lay_out(content, STOCKS["4x2"].label, _pdf_measure(_barcode("100234")))
+        lines = [line for block in first.header for line in block.lines]
+    joined = [line.replace("\u00a0", " ") for line in lines]
+    assert any("(217) 555-0142" in line for line in joined), joined
+    assert not any(line.rstrip().endswith("(217)") for line in joined)

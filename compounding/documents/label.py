@@ -13,6 +13,7 @@ straight on the canvas, which never parses markup, so they print exactly as type
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -62,6 +63,21 @@ STOCKS = {
 }
 
 
+NBSP = "\u00a0"
+_ASCII_SPACE = re.compile(r"[ \t\r\n]+")
+
+
+def words_of(text: str) -> list[str]:
+    """The words a line may break between: at plain spaces only, so that a no-break space
+    holds a phone number together ("(217)\u00a0555-0142")."""
+    return [word for word in _ASCII_SPACE.split(text) if word]
+
+
+def unbroken(text: str) -> str:
+    """``text`` that never breaks across lines (its spaces made no-break spaces)."""
+    return NBSP.join(text.split())
+
+
 def wrap(text: str, font: str, size: float, width: float) -> list[str]:
     """Greedy word wrap; a word wider than the line is broken between characters.
 
@@ -71,7 +87,7 @@ def wrap(text: str, font: str, size: float, width: float) -> list[str]:
     lines: list[str] = []
     line: list[str] = []
     used = 0.0
-    for word in text.split():
+    for word in words_of(text):
         word_width = stringWidth(word, font, size)
         if line and used + space + word_width <= width:
             line.append(word)
@@ -150,7 +166,7 @@ def _header(content: LabelContent, width: float, m: Measure) -> list[_Block]:
     return [
         _Block(m.wrap(content.pharmacy_name, m.bold, DETAIL_SIZE, text_width), m.bold,
                DETAIL_SIZE, None),
-        _Block(m.wrap(f"{content.pharmacy_address} · {content.pharmacy_phone}", m.regular,
+        _Block(m.wrap(f"{content.pharmacy_address} · {unbroken(content.pharmacy_phone)}", m.regular,
                       SMALLEST, text_width), m.regular, SMALLEST, None),
         _Block([f"Rx {content.rx_number}"], m.bold, 8.0, "rx_number"),
     ]

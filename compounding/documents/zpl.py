@@ -21,7 +21,7 @@ from functools import lru_cache
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from ..labeling import PROOF, LabelContent
-from .label import BAR_HEIGHT, LEADING, PAD, STOCKS, Laid, Measure, lay_out
+from .label import BAR_HEIGHT, LEADING, PAD, STOCKS, Laid, Measure, lay_out, words_of
 
 DPIS = (203, 300)
 MODULE_DOTS = {203: 2, 300: 3}  # Code 128 narrow bar: 0.0099 in and 0.0100 in
@@ -66,7 +66,7 @@ def _wrapped(text: str, font: str, size: float, width: float) -> tuple[str, ...]
     lines: list[str] = []
     line: list[str] = []
     used = 0.0
-    for word in text.split():
+    for word in words_of(text):
         w = _em(word, font)
         if line and used + space + w <= room:
             line.append(word)
