@@ -181,3 +181,19 @@ def test_control_attributes_are_markup_not_escaped_text(client):
     assert re.search(r'<input type="text" id="patient.weight" [^>]*inputmode="decimal"', page)
     errors = post(client, quantity="3O").get_data(as_text=True)
     assert 'id="quantity-error"' in errors and 'value="3O"' in errors
+
+
+def test_every_error_summary_link_lands_on_its_field(client):
+    # "concurrent_medications[0]" linked to #concurrent_medications[0], which no input has
+    page = post(client, concurrent_medications="x" * 500, quantity="3O",
+                **{"source.average_tablet_weight": "", "overage_value": "-5"}
+                ).get_data(as_text=True)
+    ids = set(re.findall(r'\bid="([^"]+)"', page))
+    links = re.findall(r'<a href="#([^"]+)">', page.split('id="errors-title"')[1].split("</ul>")[0])
+    assert len(links) >= 4 and set(links) <= ids, set(links) - ids
+    assert "concurrent_medications" in links
+
+
+def test_no_table_header_is_empty(client):
+    page = post(client).get_data(as_text=True)
+    assert re.findall(r"<th\b[^>]*>", page) and not re.findall(r"<th\b[^>]*>\s*</th>", page)

@@ -20,7 +20,7 @@ from compounding.plan import plan_of, work_out
 from records.store import RequestKey
 
 from .auth import audit, principal
-from .formdata import CHOICES, DEFAULTS, form_field, to_order
+from .formdata import CHOICES, CONTROLS, DEFAULTS, form_field, to_order
 from .security import csrf_valid
 from .signing import author
 
@@ -35,6 +35,16 @@ def _page(values: dict[str, str], status: int = 200, **context: object):
     return render_template("form.html", values=values, choices=CHOICES,
                            severities=SEVERITIES, submission=secrets.token_urlsafe(18),
                            **context), status
+
+
+def _linked(errors: list[ErrorDetail], order: dict) -> list[tuple[ErrorDetail, str | None]]:
+    """Each error with the id of the input it belongs beside, or ``None`` when no input of
+    the form holds it (the pharmacy's profile, say): the summary links only to what exists."""
+    found = []
+    for error in errors:
+        control = form_field(error.field, order)
+        found.append((error, control if control in CONTROLS else None))
+    return found
 
 
 def _fields(errors: list[ErrorDetail], order: dict) -> dict[str, list[ErrorDetail]]:
@@ -66,7 +76,7 @@ def _handle(document: str | None):
     if not csrf_valid(request.form.get("csrf_token")):
         error = ErrorDetail("CSRF_FAILED", "form", "This form has expired or did not come from "
                             "this page. Check the values and submit again.")
-        return _page(values, 400, errors=[error], field_errors={})
+        return _page(values, 400, errors=[(error, None)], field_errors={})
     order = to_order(request.form)
     profile = current_app.config["PROFILE"]
     worked = None
@@ -86,7 +96,7 @@ def _handle(document: str | None):
                 "records before making another; to make a second batch from these values, "
                 "press Create again.")]
         plan_context = _preview(worked) if worked is not None else {}
-        return _page(values, exc.status, errors=exc.errors,
+        return _page(values, exc.status, errors=_linked(exc.errors, order),
                      field_errors=_fields(exc.errors, order), **plan_context)
     return _page(values, 200, errors=[], field_errors={}, **_preview(worked))
 

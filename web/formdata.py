@@ -57,6 +57,11 @@ DEFAULTS = {
 }
 
 
+# every input of the form, by its id (= its name)
+CONTROLS = frozenset({*UNITS, *TEXT, *COUNTS, *LINES, *NUMBERS, *CHOICES, "strength",
+                      "overage_value", "overage_kind"})
+
+
 def _put(order: dict[str, Any], path: str, value: Any) -> None:
     *parents, leaf = path.split(".")
     node = order
