@@ -19,7 +19,7 @@ from compounding import OrderError
 from compounding.bench import BenchEntry
 
 from . import pdf
-from .people import RPH, TECH, signature
+from .people import RPH, TECH, csrf, signature
 from .test_records import BENCH, ORDER, PROFILE
 from .test_web_api import check_error
 
@@ -222,4 +222,9 @@ def test_every_label_on_the_record_page_focuses_its_own_field(client, pharmacist
     found = ids_of(page)
     assert [i for i, n in found.ids.items() if n > 1] == []
     assert found.targets and all(found.ids[t] == 1 for t in found.targets)
-    assert {"ack-reason", "verify-reason", "scrap-reason", "ack-password"} <= set(found.ids)
+    assert {"ack-reason", "verify-reason", "ack-password"} <= set(found.ids)
+    # the scrap form's fields come with its confirmation (tests/test_web_form.py)
+    confirm = pharmacist.post(f"/records/{lot}/scrap", data={"csrf_token": csrf(pharmacist)})
+    found = ids_of(confirm.get_data(as_text=True))
+    assert [i for i, n in found.ids.items() if n > 1] == []
+    assert {"scrap-reason", "scrap-password"} <= set(found.ids)

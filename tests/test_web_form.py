@@ -197,3 +197,28 @@ def test_every_error_summary_link_lands_on_its_field(client):
 def test_no_table_header_is_empty(client):
     page = post(client).get_data(as_text=True)
     assert re.findall(r"<th\b[^>]*>", page) and not re.findall(r"<th\b[^>]*>\s*</th>", page)
+
+
+def test_scrap_asks_to_confirm_before_it_signs(client, pharmacist):
+    # one click on a button that looked like a save scrapped the batch
+    from .people import PASSWORD, csrf
+
+    lot = re.search(r"Batch (\d{8}-\d{3})", client.get(
+        post(client, "/batch").headers["Location"]).get_data(as_text=True)).group(1)
+    page = pharmacist.get(f"/records/{lot}").get_data(as_text=True)
+    assert "Scrap this batch…" in page and 'id="scrap-password"' not in page
+    token = csrf(pharmacist, f"/records/{lot}")
+    asked = pharmacist.post(f"/records/{lot}/scrap", data={"csrf_token": token, "revision": "1"})
+    text = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "This cannot be undone." in text
+    assert f"Scrap batch {lot} permanently" in text and "Keep the batch" in text
+    assert pharmacist.get(f"/api/v1/records/{lot}").get_json()["status"] == "printed"  # not yet
+    wrong = pharmacist.post(f"/records/{lot}/scrap", data={
+        "csrf_token": token, "revision": "1", "confirm": "yes", "reason": "dropped",
+        "password": "not the password at all"})
+    assert "Scrap batch" in wrong.get_data(as_text=True)  # asked again, with the error
+    done = pharmacist.post(f"/records/{lot}/scrap", data={
+        "csrf_token": token, "revision": "1", "confirm": "yes", "reason": "dropped",
+        "password": PASSWORD})
+    assert done.status_code == 303
+    assert pharmacist.get(f"/api/v1/records/{lot}").get_json()["status"] == "scrapped"

@@ -66,7 +66,7 @@ def search():
 
 
 def _page(lot: str, status: int = 200, errors: list[ErrorDetail] | None = None,
-          values: dict[str, str] | None = None):
+          values: dict[str, str] | None = None, confirm_scrap: bool = False):
     record = store().get(lot)
     audit("read_record", record.lot_number)
     by_field: dict[str, list[ErrorDetail]] = {}
@@ -74,6 +74,8 @@ def _page(lot: str, status: int = 200, errors: list[ErrorDetail] | None = None,
         by_field.setdefault(form_name(error.field), []).append(error)
     return render_template("record.html", record=record, errors=errors or [],
                            field_errors=by_field, values=values or {},
+                           # a signature refused at the confirmation shows it again
+                           confirm_scrap=confirm_scrap or (values or {}).get("confirm") == "yes",
                            acknowledged={a.finding: a for a in record.acknowledgements}), status
 
 
@@ -180,6 +182,13 @@ def acknowledgement(lot: str):
 
 @bp.post("/<lot>/scrap")
 def scrap(lot: str):
+    """Two steps, no script needed: the first post asks to confirm (nothing changes); the
+    confirmation, signed, scraps the batch."""
+    if request.form.get("confirm") != "yes":
+        if not csrf_valid(request.form.get("csrf_token")):
+            return _page(lot, 400, [ErrorDetail("CSRF_FAILED", "form", "This form has expired; "
+                                                "check the values and submit again.")])
+        return _page(lot, confirm_scrap=True)
     return _step(lot, "signature", lambda form, expected: store().scrap(
         lot, {"reason": form.get("reason", "").strip()}, _signed(form), expected=expected))
 
