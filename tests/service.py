@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -58,10 +59,13 @@ def serving(database_url: str, *, threads: int = 4) -> Iterator[int]:
     env = {**os.environ, "COMPOUNDING_DATABASE_URL": database_url,
            "COMPOUNDING_PROFILE": str(ROOT / "samples" / "pharmacy.toml"),
            "COMPOUNDING_CHAIN_KEY": KEY.decode()}
+    # the log goes to a file: a pipe nobody reads fills after some 64 KiB of access log lines,
+    # and the server then blocks writing its log
+    log = tempfile.TemporaryFile()
     server = subprocess.Popen(
         [sys.executable, "-c", "from compounding.cli import main; raise SystemExit(main())",
          "serve", "--port", str(port), "--threads", str(threads)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        env=env, stdout=subprocess.DEVNULL, stderr=log)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -71,7 +75,8 @@ def serving(database_url: str, *, threads: int = 4) -> Iterator[int]:
             except OSError:
                 pass
             if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start: {server.stderr.read()[-2000:]}")
+                log.seek(0)
+                raise RuntimeError(f"the server did not start: {log.read()[-2000:]!r}")
             time.sleep(0.1)
         yield port
     finally:
@@ -80,7 +85,7 @@ def serving(database_url: str, *, threads: int = 4) -> Iterator[int]:
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:  # pragma: no cover
             server.kill()
-        server.stderr.close()
+        log.close()
 
 
 def request(port: int, method: str, path: str, body: Any = None,
