@@ -23,7 +23,7 @@ from pydantic_core import PydanticCustomError
 
 from .errors import ErrorDetail, OrderError
 from .findings import Finding, require_a_finding
-from .types import ComponentLot, Expiry, LongText, Mass, Name, ShortText, count_type, stored
+from .types import BenchCount, ComponentLot, Expiry, LongText, Mass, Name, ShortText, stored
 
 Status = Literal["printed", "compounded", "verified", "rejected", "scrapped"]
 Action = Literal["printed", "bench", "correction", "verification", "scrap", "acknowledgement"]
@@ -38,7 +38,6 @@ TRANSITIONS: dict[Action, tuple[frozenset[str], Status | None]] = {
     "acknowledgement": (frozenset({"printed", "compounded", "rejected", "verified"}), None),
 }
 
-Count = count_type(0, 100_000)
 
 
 COMPONENT_FIELDS = ("source_lot", "source_expiry", "filler_lot", "filler_expiry",
@@ -65,10 +64,10 @@ class BenchEntry(_Entry):
     stage (:class:`StageEntry`) and the ``aliquot_actual`` of the last stage weighed into the
     batch, whose filler is ``filler_actual``."""
 
-    tablets_used: Count
+    tablets_used: BenchCount
     tablet_powder_actual: Mass
     filler_actual: Mass
-    capsules_made: Count
+    capsules_made: BenchCount
     capsule_weights: list[Mass] = Field(default_factory=list, max_length=10_000)
     trituration: list[StageEntry] = Field(default_factory=list, max_length=2)
     aliquot_actual: Mass | None = None

@@ -30,22 +30,22 @@ def beyond_use(review: Review, compounded_on: date, days: int,
     A component expiring on or before the compounding date is an error (``COMPONENT_EXPIRED``).
     """
     default = compounded_on + timedelta(days=days)
-    known = [c for c in components if c.expiry is not None]
-    for c in known:
-        if c.expiry <= compounded_on:
+    known = [(c, c.expiry) for c in components if c.expiry is not None]
+    for c, expiry in known:
+        if expiry <= compounded_on:
             review.error("COMPONENT_EXPIRED", c.field,
-                         f"{c.label} expired on {c.expiry.isoformat()}, on or before the "
+                         f"{c.label} expired on {expiry.isoformat()}, on or before the "
                          f"compounding date {compounded_on.isoformat()}")
     missing = [c.label for c in components if c.expiry is None]
     unknown = f"; no expiry given for {', '.join(missing)}" if missing else ""
-    earliest = min(known, key=lambda c: c.expiry, default=None)
-    if earliest is None or earliest.expiry >= default:  # type: ignore[operator]
+    first = min(known, key=lambda pair: pair[1], default=None)
+    if first is None or first[1] >= default:
         rationale = f"compounding date + {days} days ({USP_795}); no component expires sooner"
         return default, rationale + unknown
-    assert earliest.expiry is not None
-    rationale = (f"{earliest.label} expires {earliest.expiry.isoformat()}, before compounding "
+    earliest, expiry = first
+    rationale = (f"{earliest.label} expires {expiry.isoformat()}, before compounding "
                  f"date + {days} days ({USP_795}: not later than any component's expiry)")
     review.finding("BUD_LIMITED_BY_COMPONENT", earliest.field,
-                   f"The beyond-use date is {earliest.expiry.isoformat()}, set by the "
+                   f"The beyond-use date is {expiry.isoformat()}, set by the "
                    f"{earliest.label} expiry rather than compounding date + {days} days.")
-    return earliest.expiry, rationale + unknown
+    return expiry, rationale + unknown

@@ -76,6 +76,7 @@ def explain(worked: Worked) -> list[Step]:
                       f"{x(d)} × {x(W)} / {x(S)}", f"{x(p)} mg"))
     if worked.basis == "density":
         volume, density = BY_SIZE[order.capsule.size].volume, order.filler.density
+        assert density is not None  # the density basis is chosen only when it is given
         steps.append(Step("F", "Filler alone per capsule", "F = density × volume × 1000",
                           f"{x(density)} g/mL × {x(volume)} mL × {MG_PER_G}", f"{x(F)} mg"))
     else:

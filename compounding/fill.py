@@ -7,8 +7,9 @@ capsule size); the pharmacy's own calibrated pack stat (a setting); the filler's
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from fractions import Fraction
-from typing import Literal
+from typing import Any, Literal
 
 from .capsules import BY_SIZE, CAPSULE_SIZES
 from .fillers import MCC_PACK_STATS, FillerEntry
@@ -19,7 +20,8 @@ MG_PER_G = 1000
 
 def filler_capacity(size: str, filler: FillerEntry, *, pack_stat: Fraction | None,
                     density: Fraction | None,
-                    pharmacy_pack_stats: dict[str, Fraction]) -> tuple[Fraction, FillBasis] | None:
+                    pharmacy_pack_stats: Mapping[Any, Fraction],
+                    ) -> tuple[Fraction, FillBasis] | None:
     """F [mg] for ``size`` and the basis it came from, or ``None`` when nothing gives one.
 
     ``pack_stat`` [mg] is the order's, for this size; ``density`` [g/mL]; the pharmacy's pack
@@ -38,7 +40,7 @@ def filler_capacity(size: str, filler: FillerEntry, *, pack_stat: Fraction | Non
 
 def smallest_fitting_size(powder: Fraction, density_factor: Fraction, filler: FillerEntry, *,
                           density: Fraction | None,
-                          pharmacy_pack_stats: dict[str, Fraction]) -> str | None:
+                          pharmacy_pack_stats: Mapping[Any, Fraction]) -> str | None:
     """The smallest size whose filler capacity exceeds p/DF, by density or chart; else ``None``.
 
     ``powder`` is p [mg] per capsule.

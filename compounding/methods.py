@@ -183,7 +183,7 @@ def _asked(review: Review, asked: str, batch_of: Callable[[Method], Batch | None
     weighable = [m for m in METHODS if m != method and (b := batch_of(m)) is not None
                  and out_of_range(b, settings) is None]
     best = [m for m in weighable if surplus_problem(batch_of(m), settings) is None]  # type: ignore[arg-type]
-    works = (best or weighable or [None])[0]
+    works = best[0] if best else weighable[0] if weighable else None
     advice = (f"use {works} (or leave the method to \"auto\")" if works else
               "no method can weigh this batch: make it as an oral liquid, or as smaller batches")
     review.error("METHOD_NOT_WEIGHABLE", "method",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from fractions import Fraction
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -50,7 +50,7 @@ from .types import (
 )
 
 CapsuleSizeName = Literal["000", "00", "0", "1", "2", "3", "4", "5"]
-assert tuple(reversed(CapsuleSizeName.__args__)) == SIZE_NAMES  # one list of sizes
+assert tuple(reversed(get_args(CapsuleSizeName))) == SIZE_NAMES  # one list of sizes
 
 
 _RX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,19}$")

@@ -132,8 +132,11 @@ def work_out(order: Order | Mapping[str, Any], settings: Settings | None = None)
     overage = order.overage
     percent = None if overage and overage.capsules is not None else (
         overage.percent if overage else settings.overage_percent)
-    extra = overage_from_percent(order.quantity, percent) if percent is not None else (
-        overage.capsules)  # type: ignore[union-attr]
+    if percent is not None:
+        extra = overage_from_percent(order.quantity, percent)
+    else:
+        assert overage is not None and overage.capsules is not None
+        extra = overage.capsules
     pack_stat, basis = capacity
     chosen = choose(review, order.method, Inputs(
         strength=strength, quantity=order.quantity, overage=extra,

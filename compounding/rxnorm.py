@@ -135,7 +135,7 @@ def propose(table: Vocabulary, conso: Path, rel: Path, release: str = "") -> Pro
             if (name_key, ingredient) in present or not name_key:
                 continue
             present.add((name_key, ingredient))
-            proposal.added.append(Term(text, ingredient, wanted[ingredient],  # type: ignore[arg-type]
+            proposal.added.append(Term(text, ingredient, wanted[ingredient],
                                        cui, "US", source))
     proposal.added.sort(key=lambda t: (t.ingredient, t.term.casefold()))
     return proposal

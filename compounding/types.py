@@ -160,6 +160,7 @@ OverageCount = count_type(0, 10_000)
 DosesPerDay = count_type(1, 24)
 CapsulesPerDose = count_type(1, 10)
 Refills = count_type(0, 99)
+BenchCount = count_type(0, 100_000)
 
 _ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _ISO_MONTH = re.compile(r"^(\d{4})-(\d{2})$")

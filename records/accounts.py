@@ -122,7 +122,7 @@ def password_problem(password: str, username: str = "") -> str | None:
 def _user(row: Any) -> User:
     return User(id=row.id, username=row.username, name=row.name, licence=row.licence,
                 roles=frozenset(filter(None, row.roles.split(","))), disabled=bool(row.disabled),
-                password_set_at=_aware(row.password_set_at))
+                password_set_at=_aware(row.password_set_at) or row.password_set_at)
 
 
 def _token(row: Any) -> Token:

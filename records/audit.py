@@ -70,7 +70,7 @@ class AuditLog:
                 connection.execute(insert(chain_heads).values(name=CHAIN, hash=link, count=1))
             else:
                 connection.execute(update(chain_heads).where(chain_heads.c.name == CHAIN)
-                                   .values(hash=link, count=head.count + 1))
+                                   .values(hash=link, count=head[1] + 1))
 
     def events(self, *, after: int = 0, limit: int = 200) -> list[Event]:
         """Events oldest first, ``limit`` after the id ``after``."""

@@ -9,6 +9,7 @@ whose content the read loaded are recomputed. :func:`chain_problems` recomputes 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
 
@@ -22,7 +23,7 @@ HISTORY_COLUMNS = (revisions.c.number, revisions.c.action, revisions.c.status,
                    revisions.c.at, revisions.c.reason, revisions.c.prev_hash, revisions.c.hash)
 
 
-def link_problem(key: bytes, batch: Any, history: list[Any],
+def link_problem(key: bytes, batch: Any, history: Sequence[Any],
                  data: dict[int, str]) -> str | None:
     """The first thing wrong with ``batch``'s history, in words, or ``None``. ``data`` holds the
     content (``data_json``) of the revisions that were read whole, by number."""

@@ -29,7 +29,8 @@ def replay_problems(record: Record) -> list[str]:
     if plan.model_dump(mode="json") != record.plan.model_dump(mode="json"):
         found.append("its plan is not the plan of its order")
     critical = {f.id for f in plan.findings if f.severity.value == "critical"}
-    status, authors = None, set()
+    status: str | None = None
+    authors: set[int | None] = set()
     for expected, revision in enumerate(record.revisions, start=1):
         where = f"revision {expected}"
         if revision.number != expected:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine, and_, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -61,6 +61,8 @@ from .schema import (
     revisions,
     service_health,
 )
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class RequestKey(NamedTuple):
@@ -577,7 +579,7 @@ class Store:
             connection.execute(insert(events), [_event(batch_id, r) for r in record.revisions])
             lots = _lots(order) + [
                 pair for r in record.revisions if r.action in ("bench", "correction")
-                for pair in _bench_lots(BenchEntry.model_validate(r.data["bench"],
+                for pair in _bench_lots(BenchEntry.model_validate((r.data or {})["bench"],
                                                                   context=STORED))]
             if lots:
                 connection.execute(insert(batch_lots), [
@@ -662,7 +664,7 @@ def _event(batch_id: int, revision: Any) -> dict[str, Any]:
             "status": revision.status, "at": revision.at, "user_id": revision.author_id}
 
 
-def _revisions_shown(rows: list[Any], history: bool) -> list[int]:
+def _revisions_shown(rows: Sequence[Any], history: bool) -> list[int]:
     """Revision numbers whose data a read loads: all but earlier bench entries, unless
     ``history``; the latest bench entry or correction always."""
     heavy = [r.number for r in rows if r.action in HEAVY_ACTIONS]
@@ -670,7 +672,8 @@ def _revisions_shown(rows: list[Any], history: bool) -> list[int]:
     return sorted(light + (heavy if history else heavy[-1:]))
 
 
-def _parse(model: Any, value: Any) -> Any:
+def _parse(model: type[M], value: M | Mapping[str, Any]) -> M:
+    """``value`` as ``model``: itself, or validated (``OrderError`` naming each field)."""
     if isinstance(value, model):
         return value
     try:

@@ -55,7 +55,8 @@ SIGNATURE: dict[str, Any] = {
 
 
 def _label_schema() -> dict[str, Any]:
-    strings = {name: {"type": "string"} for name in LabelContent.__dataclass_fields__}
+    strings: dict[str, Any] = {name: {"type": "string"}
+                               for name in LabelContent.__dataclass_fields__}
     strings.update({"filled": {"type": "string", "format": "date"},
                     "discard_after": {"type": "string", "format": "date"},
                     "cautions": {"type": "array", "items": {"type": "string"}},

@@ -332,7 +332,9 @@ def recall() -> Response:
                                       f"must be a whole number up to {top}"))
     if errors:
         raise OrderError(errors)
-    page, total, after = store().recall(**lots, **paging)
+    page, total, after = store().recall(
+        source_lot=lots.get("source_lot"), filler_lot=lots.get("filler_lot"),
+        capsule_lot=lots.get("capsule_lot"), limit=paging["limit"], after=paging.get("after"))
     audit("recall", None, lots=lots, results=[s.lot_number for s in page])
     return jsonify({"records": [s.model_dump(mode="json") for s in page], "total": total,
                     "limit": paging["limit"], "next": after})

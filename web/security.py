@@ -75,4 +75,6 @@ def csrf_token() -> str:
 
 def csrf_valid(sent: str | None) -> bool:
     expected = session.get("csrf")
-    return bool(expected and sent) and hmac.compare_digest(expected, sent)  # type: ignore[arg-type]
+    if not isinstance(expected, str) or not sent:
+        return False
+    return hmac.compare_digest(expected, sent)

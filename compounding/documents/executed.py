@@ -11,6 +11,7 @@ the record's history. User strings reach Paragraphs through :func:`esc` once (th
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import cast
 
 from reportlab.lib.units import inch
 from reportlab.platypus import KeepTogether, Spacer
@@ -65,7 +66,8 @@ class _Executed(_Worksheet):
         if b.trituration is not None:
             rows[2:2] = self.trituration_rows()
         head = ["Component", "Manufacturer", "Lot used", "Expiry", "Theoretical", "Actual"]
-        body = [[self.p(str(v) if v else "—") for v in row] for row in rows]
+        body = [[self.p(str(v) if v else "—") for v in row]
+                for row in cast(list[list[object]], rows)]
         widths = [2.3, 1.05, 0.95, 0.85, 1.0, 1.15]
         return [self.p("Components as used", self.s.heading),
                 _grid([[self.p(h, self.s.cell_bold) for h in head], *body],

@@ -10,6 +10,7 @@ import io
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
+from typing import cast
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
@@ -209,7 +210,7 @@ class _Worksheet:
         head = ["Component", "Manufacturer", "Lot", "Expiry", "Theoretical", "Actual",
                 "Initials"]
         body = [[self.p(str(v) if v else "—") for v in row] + [self.p(""), self.p("")]
-                for row in rows]
+                for row in cast(list[list[object]], rows)]
         widths = [2.15, 1.05, 0.8, 0.85, 0.85, 0.8, 0.8]
         return [self.p("Components", self.s.heading),
                 _grid([[self.p(h, self.s.cell_bold) for h in head], *body],
