@@ -108,6 +108,10 @@ def test_errors_name_the_fhir_path(client):
     assert errors[0]["field"] == "MedicationRequest.medicationCodeableConcept.text"
     errors = check_error(post(client, REQUEST, query=""), 422)
     assert [e["field"] for e in errors] == ["capsule_size", "average_tablet_weight"]
+    # a bad value the pharmacy gave names its query parameter, not the order field
+    errors = check_error(post(client, REQUEST, query="?capsule_size=9&average_tablet_weight=heavy"),
+                         422)
+    assert sorted(e["field"] for e in errors) == ["average_tablet_weight", "capsule_size"]
     check_error(post(client, REQUEST | {"intent": "proposal"}), 422)
     check_error(post(client, REQUEST, mimetype="text/plain"), 415)
 

@@ -29,6 +29,10 @@ from .records_api import store
 
 bp = Blueprint("fhir_api", __name__, url_prefix="/api/v1")
 FHIR_JSON = ("application/fhir+json", "application/json")
+# the order fields the pharmacy gives as query parameters, by the parameter's name
+QUERY_FIELDS = {"capsule.size": "capsule_size",
+                "source.average_tablet_weight": "average_tablet_weight",
+                "filler.pack_stat": "pack_stat"}
 
 
 class FhirNotInstalled(OrderError):
@@ -89,8 +93,8 @@ def medication_request() -> Response:
         parsed = parse_order(order)
         plan = plan_order(parsed, profile.settings)
     except OrderError as exc:
-        raise type(exc)([ErrorDetail(e.code, fhir_path(e.field), e.message)
-                         for e in exc.errors]) from None
+        raise type(exc)([ErrorDetail(e.code, QUERY_FIELDS.get(e.field) or fhir_path(e.field),
+                                     e.message) for e in exc.errors]) from None
     audit("fhir_order", None, prescription_id=parsed.prescription_id)
     return jsonify({"order": parsed.model_dump(mode="json", exclude_none=True),
                     "plan": plan.model_dump(mode="json")})

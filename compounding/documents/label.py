@@ -78,17 +78,16 @@ def unbroken(text: str) -> str:
     return NBSP.join(text.split())
 
 
-def wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    """Greedy word wrap; a word wider than the line is broken between characters.
-
-    Widths add up word by word (the canvas draws without kerning), each word measured once.
-    """
-    space = stringWidth(" ", font, size)
+def wrap_by(text: str, measure: Callable[[str], float], width: float) -> list[str]:
+    """Greedy word wrap to ``width`` in the units ``measure`` gives; a word wider than the line
+    is broken between characters. Widths add up word by word (no kerning), each word measured
+    once. The PDF and the ZPL label share it, each with its own measure."""
+    space = measure(" ")
     lines: list[str] = []
     line: list[str] = []
     used = 0.0
     for word in words_of(text):
-        word_width = stringWidth(word, font, size)
+        word_width = measure(word)
         if line and used + space + word_width <= width:
             line.append(word)
             used += space + word_width
@@ -97,15 +96,20 @@ def wrap(text: str, font: str, size: float, width: float) -> list[str]:
             lines.append(" ".join(line))
         while word_width > width:
             cut = len(word)
-            while cut > 1 and stringWidth(word[:cut], font, size) > width:
+            while cut > 1 and measure(word[:cut]) > width:
                 cut -= 1
             lines.append(word[:cut])
             word = word[cut:]
-            word_width = stringWidth(word, font, size)
+            word_width = measure(word)
         line, used = [word], word_width
     if line:
         lines.append(" ".join(line))
     return lines
+
+
+def wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """Lines of ``text`` in an embedded ``font`` at ``size`` [pt] within ``width`` [pt]."""
+    return wrap_by(text, lambda words: stringWidth(words, font, size), width)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from functools import lru_cache
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from ..labeling import PROOF, LabelContent
-from .label import BAR_HEIGHT, LEADING, PAD, STOCKS, Laid, Measure, lay_out, words_of
+from .label import BAR_HEIGHT, LEADING, PAD, STOCKS, Laid, Measure, lay_out, wrap_by
 
 DPIS = (203, 300)
 MODULE_DOTS = {203: 2, 300: 3}  # Code 128 narrow bar: 0.0099 in and 0.0100 in
@@ -37,10 +37,6 @@ class Printer:
 
     def dots(self, points: float) -> int:
         return round(points * self.dpi / 72)
-
-
-def _font(bold: bool) -> str:
-    return "Helvetica-Bold" if bold else "Helvetica"
 
 
 @lru_cache(maxsize=65536)
@@ -60,31 +56,8 @@ def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
 
 @lru_cache(maxsize=4096)
 def _wrapped(text: str, font: str, size: float, width: float) -> tuple[str, ...]:
-    """Lines for font 0, greedy by words; a word wider than the line is cut by characters."""
-    room = width / size  # [em]
-    space = _em(" ", font)
-    lines: list[str] = []
-    line: list[str] = []
-    used = 0.0
-    for word in words_of(text):
-        w = _em(word, font)
-        if line and used + space + w <= room:
-            line.append(word)
-            used += space + w
-            continue
-        if line:
-            lines.append(" ".join(line))
-        while w > room:
-            cut = len(word) - 1
-            while cut > 1 and _em(word[:cut], font) > room:
-                cut -= 1
-            lines.append(word[:cut])
-            word = word[cut:]
-            w = _em(word, font)
-        line, used = [word], w
-    if line:
-        lines.append(" ".join(line))
-    return tuple(lines)
+    """Lines for font 0, in ems of the type size."""
+    return tuple(wrap_by(text, lambda words: _em(words, font), width / size))
 
 
 def _modules(rx_number: str) -> int:
