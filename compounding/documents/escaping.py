@@ -11,11 +11,18 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
+from .fallback import font_for, needs_fallback
+from .fonts import REGULAR
+
 
 def esc(text: object) -> str:
-    """``text`` as Paragraph markup that prints exactly those characters.
+    """``text`` as Paragraph markup that prints exactly those characters: in the document's
+    font, or wrapped in the installed Noto CJK when that font lacks one (:mod:`.fallback`).
 
     >>> esc('<b>Jane</b> & "Co" <img src="http://x">')
     '&lt;b&gt;Jane&lt;/b&gt; &amp; "Co" &lt;img src="http://x"&gt;'
     """
-    return escape(str(text))
+    plain = str(text)
+    if needs_fallback(plain):
+        return f'<font name="{font_for(plain, REGULAR)}">{escape(plain)}</font>'
+    return escape(plain)

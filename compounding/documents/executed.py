@@ -177,4 +177,4 @@ def _mg(mass: Fraction | None) -> str:
 
 def build_executed(worked: Worked, profile: Profile, executed: Executed) -> bytes:
     """The executed compounding record PDF; invariant mode: same record, same bytes."""
-    return build(_Executed(worked, profile, executed), profile)
+    return build(_Executed(worked, profile, executed), profile, executed.bench)

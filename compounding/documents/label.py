@@ -27,7 +27,9 @@ from ..errors import ErrorDetail, OrderError
 from ..labeling import PROOF, Dispensing, LabelContent, label_content
 from ..models import Order, Plan
 from ..profile import Profile
+from .fallback import font_for
 from .fonts import register
+from .printable import check
 
 PAD = 5.0  # [pt]
 LEADING = 1.15  # line height ÷ type size
@@ -142,11 +144,14 @@ class Measure:
     bold: str
     barcode_width: float
     barcode_height: float
+    face: Callable[[str, str], str] = lambda text, font: font
+    """The font that draws ``text`` in place of ``font`` (the PDF's fallback for CJK)."""
 
 
 def _blocks(content: LabelContent, width: float, m: Measure) -> list[_Block]:
     def block(text: str, font: str, size: float, field: str | None = None,
               first: bool = False) -> _Block:
+        font = m.face(text, font)
         return _Block(m.wrap(text, font, size, width), font, size, field, first)
 
     return [
@@ -167,19 +172,24 @@ def _blocks(content: LabelContent, width: float, m: Measure) -> list[_Block]:
 
 def _header(content: LabelContent, width: float, m: Measure) -> list[_Block]:
     text_width = width - m.barcode_width - 4
+    name = m.face(content.pharmacy_name, m.bold)
+    address = f"{content.pharmacy_address} · {unbroken(content.pharmacy_phone)}"
+    address_font = m.face(address, m.regular)
+    rx = f"Rx {content.rx_number}"
     return [
-        _Block(m.wrap(content.pharmacy_name, m.bold, DETAIL_SIZE, text_width), m.bold,
+        _Block(m.wrap(content.pharmacy_name, name, DETAIL_SIZE, text_width), name,
                DETAIL_SIZE, None),
-        _Block(m.wrap(f"{content.pharmacy_address} · {unbroken(content.pharmacy_phone)}", m.regular,
-                      SMALLEST, text_width), m.regular, SMALLEST, None),
-        _Block([f"Rx {content.rx_number}"], m.bold, 8.0, "rx_number"),
+        _Block(m.wrap(address, address_font, SMALLEST, text_width), address_font, SMALLEST,
+               None),
+        _Block([rx], m.face(rx, m.bold), 8.0, "rx_number"),
     ]
 
 
 def _continuation(content: LabelContent, width: float, m: Measure) -> list[_Block]:
     """The auxiliary label's heading: which prescription and patient it belongs to."""
     text = f"Auxiliary label · Rx {content.rx_number} · {content.patient} (continued)"
-    return [_Block(m.wrap(text, m.bold, 8.0, width), m.bold, 8.0, "patient.name")]
+    font = m.face(text, m.bold)
+    return [_Block(m.wrap(text, font, 8.0, width), font, 8.0, "patient.name")]
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +242,7 @@ def _barcode(rx_number: str) -> Code128:
 
 def _pdf_measure(barcode: Code128) -> Measure:
     regular, bold = register()
-    return Measure(wrap, regular, bold, barcode.width, BAR_HEIGHT)
+    return Measure(wrap, regular, bold, barcode.width, BAR_HEIGHT, font_for)
 
 
 def _lines(c: canvas.Canvas, blocks: list[_Block], left: float, y: float) -> float:
@@ -286,6 +296,7 @@ def build_labels(items: Sequence[tuple[Order, Plan, Dispensing | None]],
     stock = STOCKS[profile.label.stock]
     layouts = []
     for order, plan, dispensing in items:
+        check(order, profile)
         content = label_content(order, plan, profile.pharmacy, dispensing)
         barcode = _barcode(content.rx_number)
         layouts += [(layout, barcode) for layout in

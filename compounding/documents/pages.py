@@ -6,6 +6,7 @@ from typing import Any
 
 from reportlab.pdfgen import canvas
 
+from .fallback import font_for
 from .fonts import register
 
 
@@ -28,7 +29,7 @@ def numbered_canvas(footer: str, margin: float) -> type[canvas.Canvas]:
             for number, state in enumerate(self._pages, start=1):
                 self.__dict__.update(state)
                 width = self._pagesize[0]
-                self.setFont(regular, 7.5)
+                self.setFont(font_for(footer, regular), 7.5)
                 self.drawString(margin, margin / 2, footer)
                 self.drawRightString(width - margin, margin / 2, f"page {number} of {total}")
                 super().showPage()

@@ -10,7 +10,7 @@ import io
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
-from typing import cast
+from typing import Any, cast
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
@@ -38,8 +38,10 @@ from ..lots import lot_number
 from ..plan import Worked, plan_of
 from ..profile import Profile
 from .escaping import esc
+from .fallback import needs_fallback
 from .fonts import register
 from .pages import numbered_canvas
+from .printable import check
 
 FORMULA_REFERENCE = "LDN-CAPS-MCC version 1 (domain.md §3)"
 CONTAINER = "Tight, light-resistant container (amber vial with child-resistant closure)"
@@ -92,7 +94,8 @@ def _grid(rows: list[list[object]], widths: list[float], header: bool = True) ->
             if isinstance(cell, _Cell):
                 font = bold if cell.bold else regular
                 room = widths[c] - 2 * CELL_PADDING
-                if "\n" not in cell.text and stringWidth(cell.text, font, CELL_SIZE) <= room:
+                if ("\n" not in cell.text and not needs_fallback(cell.text, cell.bold)
+                        and stringWidth(cell.text, font, CELL_SIZE) <= room):
                     if cell.bold:
                         style.append(("FONTNAME", (c, r), (c, r), bold))
                     cell = cell.text
@@ -377,8 +380,11 @@ class _Worksheet:
                               signatures])]
 
 
-def build(sheet: _Worksheet, profile: Profile) -> bytes:
-    """The PDF of a worksheet or record; invariant mode: same input, same bytes."""
+def build(sheet: _Worksheet, profile: Profile, bench: Any = None) -> bytes:
+    """The PDF of a worksheet or record; invariant mode: same input, same bytes. Refused
+    (``CHARACTER_NOT_PRINTABLE``) before anything is drawn when no font here prints a
+    character of the order, the pharmacy's details or the ``bench`` entry."""
+    check(sheet.order, profile, bench)
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer, pagesize=letter, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,

@@ -1,0 +1,56 @@
+"""Refuse, before anything is drawn, a document with a character no font here can print.
+
+Every string of the order, of the pharmacy's details and of the bench entry is looked at; a
+character that neither the shipped DejaVu nor an installed Noto Sans CJK has
+(:func:`.fallback.missing`) is refused with ``CHARACTER_NOT_PRINTABLE``, naming the field, so a
+label never carries a patient's name as empty boxes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..errors import ErrorDetail, OrderError
+from ..models import Order
+from ..profile import Profile
+from . import fallback
+
+
+def strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """Every string in ``value`` (JSON-like) with its API v1 path (``patient.name``,
+    ``concurrent_medications[0].text``)."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from strings(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from strings(item, f"{path}[{index}]")
+
+
+def _describe(chars: str) -> str:
+    return ", ".join(f"“{c}” (U+{ord(c):04X})" for c in chars)
+
+
+def check(order: Order, profile: Profile, bench: Any = None) -> None:
+    """:class:`OrderError` naming every field with a character that cannot be printed."""
+    fields = [*strings(order.model_dump(mode="json")),
+              *strings(profile.pharmacy.model_dump(mode="json"), "profile.pharmacy")]
+    if bench is not None:
+        fields += strings(bench.model_dump(mode="json"), "bench")
+    hint = ("" if fallback.installed() else "; installing Debian's fonts-noto-cjk adds Chinese, "
+            "Japanese and Korean")
+    errors = []
+    for field, text in fields:
+        lacking = fallback.missing(text)
+        if lacking:
+            them = "it" if len(lacking) == 1 else "them"
+            errors.append(ErrorDetail(
+                "CHARACTER_NOT_PRINTABLE", field,
+                f"{_describe(lacking[:5])} cannot be printed: no font on this workbench has "
+                f"{them}. Leave {them} out, or ask the administrator to install a font that "
+                f"has {them}{hint}."))
+    if errors:
+        raise OrderError(errors)
