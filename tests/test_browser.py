@@ -8,6 +8,7 @@ acknowledges it, and downloads both PDFs. Never skipped: Chromium is installed b
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -93,6 +94,20 @@ def opened_pdf(page: Page, link: str) -> bytes:
     return response.body()
 
 
+ORDER_FIELDS = {
+    "Strength per capsule": "4.5", "Capsules to dispense": "30", "Rx number": "100987",
+    "Patient name": "Jane Q. Public", "Prescriber": "Dr. A. Example",
+    "Concurrent medications": "Percocet 5/325 mg", "Measured average tablet weight (W)": "250",
+    "Pack stat (F): filler alone per capsule": "130",
+}
+
+
+def fill_order(page: Page, changes: dict[str, str] | None = None) -> None:
+    """Type an order into the form, field by label: :data:`ORDER_FIELDS` with ``changes``."""
+    for label, value in {**ORDER_FIELDS, **(changes or {})}.items():
+        page.get_by_label(label, exact=label in ("Prescriber", "Overage")).fill(value)
+
+
 def sign_in(page: Page, server: str, username: str) -> None:
     page.goto(server + "/")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
@@ -109,15 +124,10 @@ def test_two_people_compound_and_release(server, browser_page, tmp_path):
     sign_in(page, server, "tech")
     expect(page.get_by_role("heading", name="Low-dose naltrexone capsules")).to_be_visible()
 
-    page.get_by_label("Strength per capsule").fill("4.5")
-    page.get_by_label("Capsules to dispense").fill("30")
-    page.get_by_label("Rx number").fill("100987")
-    page.get_by_label("Patient name").fill("Łukasz Wójcik")
-    page.get_by_label("Prescriber", exact=True).fill("Dr. A. Example")
-    page.get_by_label("Concurrent medications").fill("Percocet 5/325 mg\nsertraline 50 mg")
-    page.get_by_label("Overage", exact=True).fill("2")
+    fill_order(page, {"Patient name": "Łukasz Wójcik", "Overage": "2",
+                      "Concurrent medications": "Percocet 5/325 mg\nsertraline 50 mg",
+                      "Measured average tablet weight (W)": ""})
     page.get_by_label("Overage given as").select_option("capsules")
-    page.get_by_label("Pack stat (F): filler alone per capsule").fill("130")
     # the measured tablet weight is forgotten: the error appears beside it, typed values stay
     button(page, "Preview the batch").click()
     weight = page.get_by_label("Measured average tablet weight (W)")
@@ -176,14 +186,17 @@ def test_two_people_compound_and_release(server, browser_page, tmp_path):
     verify = page.locator("fieldset", has_text="Pharmacist verification")
     verify.get_by_label("Your password, to sign").fill("not the password at all")
     button(page, "Sign the verification").click()
-    expect(page.get_by_role("alert")).to_contain_text("SIGNATURE_FAILED")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Signature: the password is not right, or the account is locked")
+    expect(page.get_by_role("alert")).not_to_contain_text("SIGNATURE_FAILED")
     verify = page.locator("fieldset", has_text="Pharmacist verification")
     verify.get_by_label("Your password, to sign").fill(PASSWORD)
     button(page, "Sign the verification").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("verified")
     signatures = page.locator("ul.signatures")
     expect(signatures).to_contain_text("R. Okafor, PharmD (licence RPH-10234): approved batch")
-    expect(signatures).to_contain_text("acknowledged OPIOID_COADMINISTRATION")
+    expect(signatures).to_contain_text("acknowledged “Opioid coadministration” "
+                                       "(Concurrent medications, line 1)")
 
     tag = opened_pdf(page, "Print label (PDF)")
     assert "Łukasz Wójcik" in pdf.text(tag) and "Riverside Compounding Pharmacy" in pdf.text(tag)
@@ -231,3 +244,57 @@ def test_a_mistyped_count_is_refused_not_shortened(server, browser_page):
     expect(quantity).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#quantity-error")).to_contain_text("must be a whole number")
     expect(quantity).to_have_attribute("inputmode", "numeric")
+
+
+def _order_in_form(page: Page, server: str, lot: str = "") -> None:
+    page.goto(server + "/")
+    fill_order(page, {"Strength per capsule": "1.5", "Patient name": "Ana Souza",
+                      "Concurrent medications": "", "Batch lot number": lot})
+
+
+@pytest.mark.parametrize("typed", ["", "LDN-2026-77"])
+def test_one_lot_number_from_preview_to_record(server, browser_page, typed):
+    # the preview showed a temporary lot that differed from the record's
+    page = browser_page
+    page.context.clear_cookies()
+    sign_in(page, server, "tech")
+    _order_in_form(page, server, typed)
+    button(page, "Preview the batch").click()
+    heading = page.locator("#preview-title")
+    if typed:
+        expect(heading).to_have_text(f"Batch plan: lot {typed}")
+    else:
+        expect(heading).to_have_text("Batch plan")
+        expect(page.get_by_text("The lot number is given when the batch is kept.")).to_be_visible()
+    button(page, "Create batch record and worksheet").click()
+    lot = page.get_by_role("heading", level=1).inner_text().split()[1]
+    if typed:
+        assert lot == typed
+    else:
+        assert re.fullmatch(r"\d{8}-\d{3}", lot)
+    assert f"Lot number {lot}" in pdf.text(opened_pdf(page, "Print worksheet (PDF)"))
+    button(page, "Sign out").click()
+
+
+def test_scrap_asks_to_confirm_without_script(server, browser_page):
+    # scrap looked like a save and ended the batch at once; the browser runs no script here
+    page = browser_page
+    page.context.clear_cookies()
+    sign_in(page, server, "rph")
+    _order_in_form(page, server)
+    button(page, "Create batch record and worksheet").click()
+    status = page.locator("h1 .status")
+    expect(status).to_have_text("printed")
+    button(page, "Scrap this batch…").click()
+    confirm = page.locator("fieldset.danger-zone")
+    expect(confirm).to_contain_text("This cannot be undone.")
+    expect(status).to_have_text("printed")
+    page.get_by_role("link", name="Keep the batch").click()
+    expect(status).to_have_text("printed")
+    expect(page.get_by_role("button", name=re.compile("permanently"))).to_have_count(0)
+    button(page, "Scrap this batch…").click()
+    confirm.get_by_label("Reason").fill("Spilled on the bench")
+    confirm.get_by_label("Your password, to sign").fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("permanently")).click()
+    expect(status).to_have_text("scrapped")
+    button(page, "Sign out").click()

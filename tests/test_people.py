@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from compounding import clock
-from records.accounts import password_problem
+from compounding.records.accounts import password_problem
 
 from .people import PASSWORD, csrf, login, signature
 from .test_records import BENCH, ORDER
@@ -122,7 +122,7 @@ def test_signatures_and_label_prints_are_in_the_audit_trail(app, client, pharmac
 
 def test_setup_link_once(tmp_path):
     from compounding.profile import DEFAULT_PROFILE
-    from web import create_app
+    from compounding.web import create_app
 
     from .people import HASHER, KEY
 
@@ -140,7 +140,8 @@ def test_setup_link_once(tmp_path):
     refused = browser.post(page, data={**form, "csrf_token": csrf(browser, page)})
     assert refused.status_code == 422
     text = refused.get_data(as_text=True)
-    assert "pharmacy.time_zone" in text and "password" not in re.findall(r'value="([^"]*)"',
+    assert 'href="#pharmacy-time_zone">Pharmacy time zone</a>' in text
+    assert "pharmacy.time_zone" not in text and "password" not in re.findall(r'value="([^"]*)"',
                                                                             text)
     form.update({"pharmacy-time_zone": "America/Chicago",
                  "password": "violet anchor drifting softly"})

@@ -144,8 +144,8 @@ def test_label_only_for_a_verified_acknowledged_batch(client, pharmacist):
         "password": PASSWORD}).status_code == 303
     page = pharmacist.get(f"/records/{lot}").get_data(as_text=True)
     assert "R. Okafor, PharmD</strong> (licence RPH-10234): approved batch" in page
-    assert ("R. Okafor, PharmD</strong> (licence RPH-10234): acknowledged "
-            "OPIOID_COADMINISTRATION:concurrent_medications[0]") in page
+    assert ("R. Okafor, PharmD</strong> (licence RPH-10234): acknowledged “Opioid "
+            "coadministration” (Concurrent medications, line 1)") in page
     label = pharmacist.get(f"/records/{lot}/label.pdf")
     assert label.status_code == 200 and "Jane Q. Public" in pdf.text(label.data)
 

@@ -17,12 +17,13 @@ from compounding.derivation import explain
 from compounding.errors import CompoundingError, ErrorDetail
 from compounding.models import Order
 from compounding.plan import plan_of, work_out
-from records.store import RequestKey
+from compounding.records.store import RequestKey
 
 from .auth import audit, principal
-from .formdata import CHOICES, CONTROLS, DEFAULTS, form_field, to_order
+from .formdata import CHOICES, CONTROLS, DEFAULTS, LABELS, form_field, to_order
 from .security import csrf_valid
 from .signing import author
+from .wording import for_person
 
 bp = Blueprint("form", __name__)
 
@@ -32,25 +33,27 @@ SEVERITIES = ("critical", "warning", "info")
 def _page(values: dict[str, str], status: int = 200, **context: object):
     """The form; ``submission`` is this order entry's one-time key, kept through previews so
     that a double submit or a Back-and-resubmit of "Create" finds the batch it made."""
-    return render_template("form.html", values=values, choices=CHOICES,
+    return render_template("form.html", values=values, choices=CHOICES, labels=LABELS,
                            severities=SEVERITIES, submission=secrets.token_urlsafe(18),
                            **context), status
 
 
 def _linked(errors: list[ErrorDetail], order: dict) -> list[tuple[ErrorDetail, str | None]]:
-    """Each error with the id of the input it belongs beside, or ``None`` when no input of
-    the form holds it (the pharmacy's profile, say): the summary links only to what exists."""
+    """Each error, as the form says it, with the id of the input it belongs beside, or
+    ``None`` when no input of the form holds it (the pharmacy's profile, say): the summary
+    links only to what exists."""
     found = []
     for error in errors:
         control = form_field(error.field, order)
-        found.append((error, control if control in CONTROLS else None))
+        found.append((for_person(error, control), control if control in CONTROLS else None))
     return found
 
 
 def _fields(errors: list[ErrorDetail], order: dict) -> dict[str, list[ErrorDetail]]:
     by_field: dict[str, list[ErrorDetail]] = defaultdict(list)
     for error in errors:
-        by_field[form_field(error.field, order)].append(error)
+        control = form_field(error.field, order)
+        by_field[control].append(for_person(error, control))
     return by_field
 
 

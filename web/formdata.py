@@ -47,6 +47,49 @@ CHOICES: dict[str, list[tuple[str, str]]] = {
                                                  if f.release_effect == "none" for g in f.grades],
     "overage_kind": [("percent", "% of the quantity"), ("capsules", "capsules")],
 }
+LABELS = {
+    "strength_basis": "Strength written",
+    "quantity": "Capsules to dispense",
+    "doses_per_day": "Doses a day",
+    "directions": "Directions",
+    "refills": "Refills",
+    "rx_number": "Rx number",
+    "compounded_on": "Compounding date",
+    "patient.name": "Patient name",
+    "patient.date_of_birth": "Date of birth",
+    "patient.weight": "Body weight",
+    "patient.conditions": "Conditions",
+    "patient.allergies": "Allergies",
+    "prescriber.name": "Prescriber",
+    "prescriber.npi": "Prescriber NPI",
+    "concurrent_medications": "Concurrent medications",
+    "method": "Method",
+    "capsule.size": "Capsule size",
+    "capsule.shell": "Capsule shell",
+    "capsule.lot": "Capsule shell lot",
+    "capsule.expiry": "Capsule shell expiry",
+    "lot_number": "Batch lot number",
+    "source.product": "Product",
+    "source.strength": "Strength per tablet",
+    "source.average_tablet_weight": "Measured average tablet weight (W)",
+    "source.manufacturer": "Manufacturer",
+    "source.ndc": "NDC",
+    "source.lot": "Tablet lot",
+    "source.expiry": "Tablet expiry",
+    "source.excipients": "Tablet excipients",
+    "filler.name": "Filler",
+    "filler.grade": "Grade",
+    "filler.pack_stat": "Pack stat (F): filler alone per capsule",
+    "filler.density": "Filler density",
+    "density_factor": "Density factor (DF)",
+    "filler.lot": "Filler lot",
+    "filler.expiry": "Filler expiry",
+    "strength": "Strength per capsule",
+    "overage_value": "Overage",
+    "strength_unit": "Strength unit",
+    "overage_kind": "Overage given as",
+}
+"""Each control's label, as the form shows it and as an error names its field."""
 DEFAULTS = {
     "strength_unit": "mg", "strength_basis": "hydrochloride", "quantity": "30",
     "doses_per_day": "1", "overage_kind": "percent", "overage_value": "5",
@@ -70,6 +113,19 @@ def _put(order: dict[str, Any], path: str, value: Any) -> None:
     node[leaf] = value
 
 
+_HAS_UNIT = re.compile(r"[0-9.]\s*[^\W\d_]", re.UNICODE)
+
+
+def with_unit(typed: str, unit: str) -> str:
+    """What was typed in a field with a unit beside it, as a quantity: the unit added to a bare
+    number, kept when one was typed ("0.25 g" in a field in mg is 250 mg, not "0.25 g mg").
+
+    >>> with_unit("250", "mg"), with_unit("250 mg", "mg"), with_unit("0.25g", "mg")
+    ('250 mg', '250 mg', '0.25g')
+    """
+    return typed if _HAS_UNIT.search(typed) else f"{typed} {unit}"
+
+
 def _number(text: str) -> int | float | str:
     """A typed number as JSON would carry it; anything else stays text for the core to refuse."""
     if re.fullmatch(r"[+-]?[0-9]{1,19}", text):
@@ -88,7 +144,7 @@ def to_order(form: MultiDict[str, str]) -> dict[str, Any]:
         order["strength"] = f"{value['strength']} {value.get('strength_unit') or 'mg'}"
     for name, unit in UNITS.items():
         if value.get(name):
-            _put(order, name, f"{value[name]} {unit}")
+            _put(order, name, with_unit(value[name], unit))
     for name in TEXT:
         if value.get(name):
             _put(order, name, value[name])

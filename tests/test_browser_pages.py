@@ -1,0 +1,223 @@
+"""Every page state in a real browser: axe-core finds nothing, nothing scrolls sideways at
+375 px, the button bar never hides the focused field, and every error-summary link lands on
+its field.
+
+Chromium (Debian's) is driven by Playwright against ``compounding serve``. The pages serve no
+script; this browser context runs one to measure them (axe-core 4.x, from the
+axe-playwright-python package, and bounding boxes), with the page's CSP bypassed for that.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from .people import PASSWORD
+from .service import await_health, free_port
+from .test_browser import CHROMIUM, FLAGS, button, fill_order, server  # noqa: F401
+
+AXE = (files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+NARROW = {"width": 375, "height": 740}
+WIDE = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(scope="module")
+def page(server) -> Iterator[Page]:  # noqa: F811
+    assert Path(CHROMIUM).exists(), "Chromium is missing: bash tests/install-deps"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        context = browser.new_context(bypass_csp=True, viewport=WIDE)
+        yield context.new_page()
+        browser.close()
+
+
+def violations(page: Page) -> list[str]:
+    page.evaluate(AXE)
+    found = page.evaluate("options => axe.run(document, options).then(r => r.violations)",
+                          {"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    return [f"{v['id']}: {v['help']} — {[n['target'] for n in v['nodes']][:5]}" for v in found]
+
+
+def sideways(page: Page) -> list[str]:
+    """Elements reaching past the viewport's right edge at the current width."""
+    return page.evaluate("""() => {
+        const width = document.documentElement.clientWidth, out = [];
+        if (document.documentElement.scrollWidth > width)
+            out.push('page scrolls to ' + document.documentElement.scrollWidth + ' px');
+        for (const e of document.querySelectorAll('body *')) {
+            const r = e.getBoundingClientRect();
+            if (r.width && r.right > width + 1 && getComputedStyle(e).position !== 'fixed')
+                out.push(e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className + ' → ' +
+                         Math.round(r.right));
+        }
+        return out.slice(0, 10);
+    }""")
+
+
+def check_state(page: Page, name: str, problems: dict[str, list[str]]) -> None:
+    found = violations(page)
+    page.set_viewport_size(NARROW)
+    found += sideways(page)
+    found += violations(page)
+    page.set_viewport_size(WIDE)
+    if found:
+        problems[name] = found
+
+
+def sign_in(page: Page, server: str, who: str) -> None:  # noqa: F811
+    page.context.clear_cookies()
+    page.goto(server + "/login")
+    page.get_by_label("Username").fill(who)
+    page.get_by_label("Password").fill(PASSWORD)
+    button(page, "Sign in").click()
+    expect(page.get_by_text("Signed in:")).to_be_visible()
+
+
+def test_every_page_state_passes_axe_and_fits_375_px(server, page):  # noqa: F811
+    problems: dict[str, list[str]] = {}
+    page.context.clear_cookies()
+    page.goto(server + "/login")
+    check_state(page, "sign-in", problems)
+    page.get_by_label("Username").fill("tech")
+    page.get_by_label("Password").fill("wrong")
+    button(page, "Sign in").click()
+    check_state(page, "sign-in refused", problems)
+
+    sign_in(page, server, "tech")
+    check_state(page, "order form", problems)
+    fill_order(page, {"Measured average tablet weight (W)": "25O"})
+    page.get_by_label("Capsules to dispense").fill("3O")
+    button(page, "Preview the batch").click()
+    check_state(page, "order form with errors", problems)
+    fill_order(page)
+    button(page, "Preview the batch").click()
+    expect(page.locator("#preview")).to_be_visible()
+    check_state(page, "preview with findings", problems)
+    button(page, "Create batch record and worksheet").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("printed")
+    lot = page.get_by_role("heading", level=1).inner_text().split()[1]
+    check_state(page, "record, printed", problems)
+    page.get_by_label("Capsules made").fill("thirty")
+    button(page, "Save bench results").click()
+    check_state(page, "record, bench errors", problems)
+    page.goto(f"{server}/records")
+    check_state(page, "records", problems)
+    page.goto(f"{server}/records?compounded_from=2026-13-40")
+    check_state(page, "records, search errors", problems)
+    page.goto(f"{server}/no/such/page")
+    check_state(page, "not found", problems)
+
+    sign_in(page, server, "rph")
+    page.goto(f"{server}/records/{lot}")
+    check_state(page, "record, pharmacist", problems)
+    button(page, "Scrap this batch…").click()
+    check_state(page, "record, scrap confirmation", problems)
+
+    sign_in(page, server, "admin")
+    for path in ("/admin/users", "/admin/tokens", "/admin/audit"):
+        page.goto(server + path)
+        check_state(page, path, problems)
+    assert not problems, "\n".join(f"{state}: {found}" for state, found in problems.items())
+
+
+def test_the_button_bar_never_hides_the_focused_field(server, page):  # noqa: F811
+    sign_in(page, server, "tech")
+    page.set_viewport_size(NARROW)
+    try:
+        page.goto(server + "/")
+        hidden = []
+        for _ in range(120):
+            page.keyboard.press("Tab")
+            found = page.evaluate("""() => {
+                const e = document.activeElement, bar = document.querySelector('.actions');
+                if (!e || e === document.body || bar.contains(e)) return null;
+                const r = e.getBoundingClientRect(), b = bar.getBoundingClientRect();
+                const under = r.bottom > b.top && r.top < b.bottom;
+                const off = r.top >= innerHeight || r.bottom <= 0;  // not in view at all
+                return (under || off) ? (e.id || e.name || e.textContent) : '';
+            }""")
+            if found is None and page.evaluate(
+                    "document.activeElement.textContent") == "Batch records":
+                break
+            if found:
+                hidden.append(found)
+        assert not hidden, f"focused behind the button bar: {hidden}"
+    finally:
+        page.set_viewport_size(WIDE)
+
+
+def test_every_error_summary_link_lands_on_its_field(server, page):  # noqa: F811
+    sign_in(page, server, "tech")
+    page.set_viewport_size(NARROW)
+    try:
+        page.goto(server + "/")
+        fill_order(page, {"Measured average tablet weight (W)": ""})
+        page.get_by_label("Capsules to dispense").fill("3O")
+        page.get_by_label("Filler density").fill("dense")
+        button(page, "Preview the batch").click()
+        links = page.locator(".alert a")
+        assert links.count() >= 3
+        for index in range(links.count()):
+            link = links.nth(index)
+            target = link.get_attribute("href").removeprefix("#")
+            link.click()
+            landed = page.evaluate("""id => {
+                const e = document.getElementById(id), bar = document.querySelector('.actions');
+                if (!e) return 'missing';
+                const r = e.getBoundingClientRect(), b = bar.getBoundingClientRect();
+                if (r.top < 0 || r.bottom > b.top) return 'out of view: ' + r.top + '..' + r.bottom;
+                return document.querySelector(':target') === e ? 'ok' : 'not the target';
+            }""", target)
+            assert landed == "ok", f"{target}: {landed}"
+    finally:
+        page.set_viewport_size(WIDE)
+
+
+@pytest.fixture(scope="module")
+def first_start(tmp_path_factory) -> Iterator[str]:
+    """A server with no one in it yet: the setup link it prints."""
+    folder = tmp_path_factory.mktemp("first-start")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPOUNDING_")}
+    env.update(COMPOUNDING_DATA_DIR=str(folder / "data"), COMPOUNDING_PORT=str(port))
+    log = (folder / "serve.log").open("wb")
+    process = subprocess.Popen([sys.executable, "-m", "compounding", "serve"], env=env,
+                               stdout=log, stderr=subprocess.STDOUT)
+    try:
+        await_health(port, process, (folder / "serve.log").read_text)
+        link = re.search(r"http://\S+/setup/\S+", (folder / "serve.log").read_text())
+        assert link, (folder / "serve.log").read_text()
+        yield link.group(0)
+    finally:
+        process.terminate()
+        process.wait(10)
+        log.close()
+
+
+def test_the_first_start_pages_pass_axe_and_fit_375_px(first_start, page):
+    problems: dict[str, list[str]] = {}
+    page.context.clear_cookies()
+    page.goto(first_start)
+    check_state(page, "setup", problems)
+    for label, value in (("Pharmacy name", "Riverside"), ("Address", "12 Mill St"),
+                         ("Phone", "(217) 555-0142"), ("Time zone", "Mars/Olympus"),
+                         ("Username", "admin"), ("Name as printed", "A. Admin"),
+                         ("Password", "short")):
+        page.get_by_label(label, exact=True).fill(value)
+    button(page, "Create the administrator").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    check_state(page, "setup with errors", problems)
+    links = page.locator(".alert a")
+    for index in range(links.count()):
+        target = links.nth(index).get_attribute("href").removeprefix("#")
+        assert page.locator(f"[id='{target}']").count() == 1, target
+    assert not problems, "\n".join(f"{state}: {found}" for state, found in problems.items())
