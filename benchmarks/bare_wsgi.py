@@ -13,7 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from waitress import serve
 
-from web.server import SERVER_SETTINGS
+from compounding.web.server import SERVER_SETTINGS
 
 BODY = b'{"ok": true}'
 

@@ -80,7 +80,7 @@ class Browser:
 def main() -> int:
     from sqlalchemy import create_engine
 
-    from records import Accounts, Store
+    from compounding.records import Accounts, Store
 
     hasher = PasswordHasher()
     print(f"argon2id cost: time {hasher.time_cost}, memory {hasher.memory_cost} KiB, "

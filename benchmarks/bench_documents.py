@@ -105,8 +105,8 @@ def full_record() -> bool:
 
     from argon2 import PasswordHasher
 
-    from records import Author
-    from web import create_app
+    from compounding.records import Author
+    from compounding.web import create_app
 
     print("\na full record: 33 capsule weights, 20 corrections, acknowledged, verified")
     folder = tempfile.mkdtemp()

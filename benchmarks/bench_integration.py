@@ -26,10 +26,10 @@ from compounding.fhir import order_from_medication_request
 from compounding.labeling import label_content
 from compounding.orders import parse_order
 from compounding.plan import plan_order
+from compounding.web.fhir_api import _checked
 from tests.helpers import make_order
 from tests.test_fhir import REQUEST
 from tests.test_label import LABELLED, PROFILE
-from web.fhir_api import _checked
 
 PHARMACY = {"capsule": {"size": "3"}, "source": {"average_tablet_weight": "250 mg"},
             "filler": {"pack_stat": "130 mg"}, "compounded_on": "2026-11-22"}

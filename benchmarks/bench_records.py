@@ -39,9 +39,9 @@ from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
 from compounding.profile import DEFAULT_PROFILE
-from records import Accounts, Author, Store
-from records.schema import batch_lots, batches, revisions
-from records.store import patient_key
+from compounding.records import Accounts, Author, Store
+from compounding.records.schema import batch_lots, batches, revisions
+from compounding.records.store import patient_key
 
 ROOT = Path(__file__).resolve().parent.parent
 ORDER = json.loads((ROOT / "samples" / "usual-4.5mg.order.json").read_text(encoding="utf-8"))

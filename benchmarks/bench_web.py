@@ -59,7 +59,7 @@ def _token(url: str) -> str:
     """A user and a token with the plan scope in the benchmark's database."""
     from sqlalchemy import create_engine
 
-    from records import Accounts, Store
+    from compounding.records import Accounts, Store
 
     Store.open(url, b"bench").engine.dispose()  # the schema
     people = Accounts(create_engine(url))

@@ -39,8 +39,10 @@ commands:
                                    propose the brand names and synonyms of an RxNorm release
                                    for the medication table, as a diff to review and apply
 
-The records database is COMPOUNDING_DATABASE_URL (e.g. postgresql+psycopg://user@host/db), or
---database URL, else a SQLite file in the instance folder.
+The service settings are COMPOUNDING_* environment variables (README.md, "Service settings");
+a flag wins over its variable. The records database is --database URL or
+COMPOUNDING_DATABASE_URL (e.g. postgresql+psycopg://user@host/db), else a SQLite file in
+COMPOUNDING_DATA_DIR (default: the per-user data folder).
 
 The pharmacy profile (name, address, balance, label stock, pack stats) is read from --profile
 FILE or the COMPOUNDING_PROFILE environment variable; see samples/pharmacy.toml. Without one,
@@ -127,37 +129,41 @@ def _cmd_document(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: Tex
 def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     import logging
 
-    from web import create_app
-    from web.server import run, trusted_hosts
+    from compounding.web import create_app
+    from compounding.web.server import run, trusted_hosts
 
-    if args.profile:
-        os.environ["COMPOUNDING_PROFILE"] = args.profile
-    hosts = trusted_hosts(args.host)
+    from .service_settings import load
+
     try:
-        app = create_app({"TRUSTED_HOSTS": hosts})
+        settings = load(host=args.host, port=args.port, threads=args.threads,
+                        profile=args.profile)
+        hosts = trusted_hosts(settings.host, settings.trusted_hosts)
+        app = create_app({"TRUSTED_HOSTS": hosts}, settings=settings)
     except CompoundingError as exc:
         return _fail(err, exc)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    out.write(f"Compounding workbench on http://{args.host}:{args.port}/ (Ctrl-C stops it)\n"
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    out.write(f"Compounding workbench on http://{settings.host}:{settings.port}/ "
+              f"(Ctrl-C stops it)\n"
               f"It answers to the host names {', '.join(hosts)} "
               f"(COMPOUNDING_TRUSTED_HOSTS sets them).\n")
     setup = app.extensions.get("setup_token")
     if setup:
-        host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+        host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
         out.write(f"No one can sign in yet. Open this link once to record the pharmacy's "
                   f"details and create the first administrator:\n"
-                  f"  http://{host}:{args.port}/setup/{setup}\n")
+                  f"  http://{host}:{settings.port}/setup/{setup}\n")
     out.flush()
-    run(app, args.host, args.port, args.threads)
+    run(app, settings.host, settings.port, settings.threads, settings.trusted_proxy)
     return EXIT_OK
 
 
 def _records(name: str) -> Callable[..., int]:
-    """A command of :mod:`records.commands`, imported only when it runs (``plan`` starts
+    """A command of :mod:`compounding.records.commands`, imported only when it runs (``plan`` starts
     without the database layer)."""
 
     def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
-        from records import commands
+        from compounding.records import commands
 
         return getattr(commands, name)(args, out, err, stdin)
 
@@ -235,9 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
         "serve", help="serve the web form and the HTTP API (waitress)",
         description="Serve the web form and the HTTP API on a production WSGI server. It "
                     "listens on loopback unless told otherwise.")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port (8000)")
-    serve.add_argument("--threads", type=int, default=8, help="worker threads (8)")
+    serve.add_argument("--host", help="address to listen on (COMPOUNDING_HOST, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (COMPOUNDING_PORT, 8000)")
+    serve.add_argument("--threads", type=int, help="worker threads (COMPOUNDING_THREADS, 8)")
     serve.add_argument("--profile", metavar="FILE", help="pharmacy profile (TOML)")
     serve.set_defaults(run=_cmd_serve)
     db = commands.add_parser("db", help="the records database",
@@ -304,7 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     for command in (db, export, load, users, tokens, audit):
         command.add_argument("--database", metavar="URL",
                              help="database URL (default: COMPOUNDING_DATABASE_URL or the "
-                                  "SQLite file in the instance folder)")
+                                  "SQLite file in COMPOUNDING_DATA_DIR)")
     return parser
 
 

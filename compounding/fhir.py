@@ -14,7 +14,7 @@ Out: a batch record becomes a MedicationDispense with a contained Medication: na
 capsule and the filler, the batch lot and, as its expiration, the beyond-use date.
 
 Plain dictionaries in and out; the optional ``[fhir]`` extra (``fhir.resources``) checks the
-structure of what comes in (:mod:`web.fhir_api`) and, in the tests, of what goes out.
+structure of what comes in (:mod:`compounding.web.fhir_api`) and, in the tests, of what goes out.
 """
 
 from __future__ import annotations

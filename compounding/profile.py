@@ -94,6 +94,23 @@ class Profile(_Section):
     records: Records = Records()
     pack_stats: dict[CapsuleSizeName, Mass] = Field(default_factory=dict)
 
+    def with_pharmacy(self, pharmacy: Pharmacy) -> Profile:
+        """This profile with other pharmacy details (a new object, so its settings follow).
+        Built from the sections themselves, not from a dump: a dump writes fractions as text
+        (pydantic 2.14), which the quantity types do not read back."""
+        return Profile.model_validate({**{name: getattr(self, name)
+                                          for name in type(self).model_fields},
+                                       "pharmacy": pharmacy})
+
+    def in_zone(self, time_zone: str | None) -> Profile:
+        """This profile with the pharmacy's time zone set to ``time_zone`` (a new object;
+        ``None`` keeps it)."""
+        if time_zone is None:
+            return self
+        return self.with_pharmacy(Pharmacy.model_validate(
+            {**{name: getattr(self.pharmacy, name) for name in Pharmacy.model_fields},
+             "time_zone": time_zone}))
+
     @cached_property
     def settings(self) -> Settings:
         return Settings(
@@ -103,10 +120,10 @@ class Profile(_Section):
             balance_capacity=self.balance.capacity,
             capsules_to_weigh=self.calculation.capsules_to_weigh,
             beyond_use_days=self.calculation.beyond_use_days,
-            **self.calculation.model_dump(include={
+            **{name: getattr(self.calculation, name) for name in (
                 "crushing_loss_percent", "surplus_capsules", "surplus_percent",
                 "fill_density_min", "fill_density_max", "density_factor_min",
-                "density_factor_max"}),
+                "density_factor_max")},
             pack_stats=dict(self.pack_stats),
             time_zone=self.pharmacy.time_zone,
         )

@@ -42,6 +42,13 @@ RULES: tuple[Rule, ...] = (
     Rule("QUERY_PARAMETER_UNKNOWN", "error", None,
          "A query parameter the endpoint does not take (HTTP 400): a misspelt filter never "
          "widens a search.", "API v1.1"),
+    Rule("CHARACTER_NOT_PRINTABLE", "error", None,
+         "A worksheet or label would need a character that no font of the workbench (DejaVu, "
+         "or an installed Noto Sans CJK) can print; the field is named, nothing is printed.",
+         "domain.md §13"),
+    Rule("SETTING_INVALID", "error", None,
+         "A service setting (a COMPOUNDING_* variable or its flag) is invalid: the service "
+         "does not start (exit status 2).", "security.md"),
     Rule("FHIR_NOT_INSTALLED", "error", None,
          "A FHIR endpoint on an installation without the [fhir] extra (HTTP 501).",
          "API v1.1"),

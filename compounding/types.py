@@ -9,11 +9,18 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date
 from fractions import Fraction
 from typing import Annotated, Any
 
-from pydantic import PlainSerializer, PlainValidator, ValidationInfo, WithJsonSchema
+from pydantic import (
+    PlainSerializer,
+    PlainValidator,
+    SerializationInfo,
+    ValidationInfo,
+    WithJsonSchema,
+)
 from pydantic_core import PydanticCustomError
 
 from .lot_grammar import BATCH_LOT, COMPONENT_LOT_MAX, normal_lot
@@ -44,6 +51,16 @@ def _quantity_schema(dimension: Dimension) -> dict[str, Any]:
     }
 
 
+def _exact_serializer(to_json: Callable[[Fraction], Any]) -> PlainSerializer:
+    """JSON through ``to_json``; in Python the fraction itself (pydantic 2.14 would give its
+    text, ``"1/5"``, which no validator here reads as a number)."""
+
+    def serialize(value: Fraction, info: SerializationInfo) -> Any:
+        return to_json(value) if info.mode_is_json() else value
+
+    return PlainSerializer(serialize, when_used="always")
+
+
 def _positive(dimension: Dimension):
     def validate(value: Any) -> Fraction:
         if isinstance(value, Fraction):
@@ -64,7 +81,7 @@ def _quantity_type(dimension: Dimension) -> Any:
     return Annotated[
         Fraction,
         PlainValidator(_positive(dimension)),
-        PlainSerializer(lambda m: as_json(m, dimension), when_used="json"),
+        _exact_serializer(lambda m: as_json(m, dimension)),
         WithJsonSchema(_quantity_schema(dimension)),
     ]
 
@@ -83,7 +100,7 @@ def _output_type(dimension: Dimension) -> Any:
     return Annotated[
         Fraction,
         PlainValidator(validate),
-        PlainSerializer(lambda m: as_json(m, dimension), when_used="json"),
+        _exact_serializer(lambda m: as_json(m, dimension)),
         WithJsonSchema({"type": "object", "required": ["value", "unit"],
                         "additionalProperties": False,
                         "properties": {"value": {"type": "number"},
@@ -124,7 +141,7 @@ def _number_type(minimum: int, maximum: int, allow_minimum: bool) -> Any:
     return Annotated[
         Fraction,
         PlainValidator(_number(Fraction(minimum), Fraction(maximum), allow_minimum)),
-        PlainSerializer(lambda n: float(n), when_used="json"),
+        _exact_serializer(float),
         WithJsonSchema({"type": "number", "minimum" if allow_minimum else "exclusiveMinimum":
                         minimum, "maximum": maximum}),
     ]

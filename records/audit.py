@@ -3,7 +3,7 @@
 Every sign-in and its failures, every read of a patient's record or search result, every create,
 change, signature, label print, export and import, every user and token change is one event,
 kept with the server's time. Events are append-only (a database trigger refuses changes and
-deletes) and chained like the records' history (:mod:`records.chain`): the chain's last link is
+deletes) and chained like the records' history (:mod:`.chain`): the chain's last link is
 kept in ``chain_heads`` and moved in the event's own transaction, so a removed or altered event
 breaks the chain. Patient data may appear here (what was searched for) and nowhere else.
 """

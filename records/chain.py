@@ -24,13 +24,11 @@ KEY_FILE = "chain.key"
 GENESIS = "0" * 64
 
 
-def load_key(folder: str | os.PathLike[str] | None) -> bytes:
-    """``COMPOUNDING_CHAIN_KEY``, else the key file in ``folder`` (made 0600 when missing)."""
-    given = os.environ.get("COMPOUNDING_CHAIN_KEY")
+def load_key(folder: str | os.PathLike[str], given: str | None = None) -> bytes:
+    """``given`` (``COMPOUNDING_CHAIN_KEY``), else the key file in ``folder`` (made 0600 when
+    missing)."""
     if given:
         return given.encode()
-    if folder is None:
-        raise RuntimeError("no chain key: set COMPOUNDING_CHAIN_KEY")
     path = Path(folder) / KEY_FILE
     if not path.exists():
         Path(folder).mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -25,18 +25,14 @@ from .store import Store
 EXIT_OK, EXIT_FAULT, EXIT_INVALID = 0, 1, 2
 
 
-def _folder() -> str:
-    """The web app's instance folder, where the SQLite file and the chain key live."""
-    from flask import Flask
-
-    return Flask("web").instance_path
-
-
 def open_store(args: argparse.Namespace) -> Store:
-    from .db import default_url
+    """The records of the service settings (``--database`` wins over
+    ``COMPOUNDING_DATABASE_URL``), with the chain key of the same settings."""
+    from compounding.service_settings import load
 
-    folder = _folder()
-    return Store.open(args.database or default_url(folder), load_key(folder))
+    settings = load(database_url=args.database)
+    key = settings.chain_key.get_secret_value() if settings.chain_key else None
+    return Store.open(settings.records_url(), load_key(settings.data_dir, key))
 
 
 def _fail(err: TextIO, exc: CompoundingError) -> int:
@@ -96,7 +92,7 @@ def export(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) ->
 
 
 def _export_log(args: argparse.Namespace, store: Any, out: TextIO, err: TextIO) -> int:
-    """``export --csv``: the compounding log (:mod:`records.log`)."""
+    """``export --csv``: the compounding log (:mod:`compounding.records.log`)."""
     from datetime import date
 
     from .log import log_csv

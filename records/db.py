@@ -1,7 +1,8 @@
 """The database connection: SQLite by default (a file, WAL mode), PostgreSQL by URL.
 
 ``COMPOUNDING_DATABASE_URL`` selects the database (``postgresql+psycopg://user@host/db``);
-without it, a SQLite file in the instance folder is created on first use. SQLite runs in WAL
+without it, a SQLite file in the data directory is created on first use
+(:meth:`compounding.service_settings.ServiceSettings.records_url`). SQLite runs in WAL
 mode with ``synchronous=FULL`` (a committed record survives a crash or power loss). A write
 transaction (a connection with the execution option ``writes=True``, see :func:`writer`)
 begins ``IMMEDIATE``, so concurrent writers queue for the lock instead of failing halfway, and a
@@ -15,24 +16,12 @@ the server names no patient. A SQLite file the workbench creates is 0600 in a 07
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 
-SQLITE_FILE = "compounding.sqlite3"
 BUSY_TIMEOUT_S = 30
 CONNECT_TIMEOUT_S = 5
 POOL_SIZE = 16  # connections kept open: at least the server's threads, so none is reopened
-
-
-def default_url(instance_path: str | os.PathLike[str]) -> str:
-    """``COMPOUNDING_DATABASE_URL``, or the SQLite file in ``instance_path``."""
-    url = os.environ.get("COMPOUNDING_DATABASE_URL")
-    if url:
-        return url
-    folder = Path(instance_path)
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return f"sqlite:///{folder / SQLITE_FILE}"
 
 
 def _private_file(url: str) -> None:

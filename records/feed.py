@@ -1,6 +1,6 @@
 """The change feed: what happened to which batch, in order, for pharmacy systems that poll
 (``GET /api/v1/events?after=SEQ``). One row is written with each revision (in the revision's
-own transaction, :mod:`records.store`) and with each dispensing label printed."""
+own transaction, :mod:`compounding.records.store`) and with each dispensing label printed."""
 
 from __future__ import annotations
 

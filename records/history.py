@@ -1,4 +1,4 @@
-"""Does a batch's history hold together? Its chain checked two ways (:mod:`records.chain`).
+"""Does a batch's history hold together? Its chain checked two ways (:mod:`.chain`).
 
 :func:`link_problem` runs on every read, at no cost that grows with the history: the batch's
 head (status, revision) is its last revision's, the revisions are numbered without a gap, each

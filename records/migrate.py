@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 
 from .db import writer
 
-SCRIPTS = "records:migrations"
+SCRIPTS = "compounding.records:migrations"
 
 
 def upgrade(engine: Engine, chain_key: bytes, target: str = "head") -> None:

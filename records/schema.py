@@ -10,7 +10,7 @@ one row the health check writes. ``users`` and ``api_tokens``: who may sign in, 
 and scopes. ``audit_events``: who read or did what, when, from where, hash-chained
 (``chain_heads`` holds the chain's last link). ``pharmacy_settings``: the pharmacy's name,
 address, phone and time zone as set up on first start. Each revision carries its author's user id
-and the keyed SHA-256 of its content and of the revision before it (:mod:`records.chain`).
+and the keyed SHA-256 of its content and of the revision before it (:mod:`.chain`).
 Database triggers (migrations 0001-0003) refuse any change to a written revision, an audit event
 or a batch's recorded content, and any delete.
 """

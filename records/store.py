@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any, NamedTuple, TypeVar
@@ -117,10 +117,13 @@ class Store:
         self.engine = engine
         self.key = key
         self._writes = writer(engine)
+        self.checks: list[Callable[[Order, Profile], None]] = []
+        """Run on every order before it is kept; each raises to refuse it (the web app adds
+        the documents' check that every character can be printed)."""
 
     @classmethod
     def open(cls, url: str, key: bytes, *, migrate: bool = True) -> Store:
-        """The store of ``url``, its history chained under ``key`` (:mod:`records.chain`)."""
+        """The store of ``url``, its history chained under ``key`` (:mod:`.chain`)."""
         store = cls(make_engine(url), key)
         if migrate:
             upgrade(store.engine, key)
@@ -178,6 +181,8 @@ class Store:
         canonical = Order.model_validate_json(
             order.model_copy(update={"compounded_on": on}).model_dump_json())
         plan = plan_of(work_out(canonical, profile.settings))  # invalid orders stop here
+        for check in self.checks:
+            check(canonical, profile)
         name = canonical.patient.name if canonical.patient else None
         now = clock.now()
         if request is not None:
@@ -291,7 +296,7 @@ class Store:
         label_printed(self._writes, lot, user_id)
 
     def events(self, after: int = 0, limit: int = 100) -> tuple[list[Event], int]:
-        """The change feed after ``after`` (:func:`records.feed.read_events`)."""
+        """The change feed after ``after`` (:func:`compounding.records.feed.read_events`)."""
         return read_events(self.engine, after, limit)
 
     def search(self, *, patient: str | None = None, rx_number: str | None = None,
@@ -524,7 +529,7 @@ class Store:
 
     def import_records(self, records: Iterator[Mapping[str, Any]]) -> int:
         """Insert exported records as they were (lots, times, revisions, authors), each after
-        replaying it (:mod:`records.replay`); returns how many. A record that does not add up
+        replaying it (:mod:`.replay`); returns how many. A record that does not add up
         (``IMPORT_REFUSED``) or whose lot is already here is an error, and nothing of it is
         written."""
         count = 0

@@ -24,7 +24,7 @@ def app(tmp_path):
     from pathlib import Path
 
     from compounding.profile import load_profile
-    from web import create_app
+    from compounding.web import create_app
 
     from .people import HASHER, KEY, seed
 
@@ -67,7 +67,7 @@ def database_url(request, tmp_path):
 
 @pytest.fixture
 def store(database_url):
-    from records import Store
+    from compounding.records import Store
 
     from .people import KEY
 

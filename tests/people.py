@@ -8,7 +8,7 @@ import re
 
 from argon2 import PasswordHasher
 
-from records import Accounts, Author
+from compounding.records import Accounts, Author
 
 KEY = b"the chain key of the tests, never of a pharmacy"
 HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)

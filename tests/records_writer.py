@@ -10,7 +10,7 @@ import itertools
 import sys
 
 from compounding.profile import DEFAULT_PROFILE
-from records import Store
+from compounding.records import Store
 
 from .helpers import LOTS_USED, make_order
 from .people import KEY, TECH

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ TOKEN: dict[str, str] = {}
 
 def people(database_url: str) -> str:
     """The tests' people in ``database_url`` and a token with every scope; the token's text."""
-    from records import Accounts, Store
+    from compounding.records import Accounts, Store
 
     from .people import HASHER, KEY, seed
 
@@ -46,6 +46,22 @@ def people(database_url: str) -> str:
 
 def auth() -> dict[str, str]:
     return {"Authorization": f"Bearer {TOKEN['text']}"}
+
+
+def await_health(port: int, server: subprocess.Popen, said: Callable[[], str],
+                 timeout: float = 30) -> None:
+    """Wait until ``/healthz`` on ``port`` answers 200; ``RuntimeError`` with what the server
+    ``said`` when it stops or does not answer in ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if request(port, "GET", "/healthz")[0] == 200:
+                return
+        except OSError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the server did not start: {said()}")
+        time.sleep(0.1)
 
 
 @contextmanager
@@ -66,18 +82,12 @@ def serving(database_url: str, *, threads: int = 4) -> Iterator[int]:
         [sys.executable, "-c", "from compounding.cli import main; raise SystemExit(main())",
          "serve", "--port", str(port), "--threads", str(threads)],
         env=env, stdout=subprocess.DEVNULL, stderr=log)
+    def said() -> str:
+        log.seek(0)
+        return repr(log.read()[-2000:])
+
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if request(port, "GET", "/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                raise RuntimeError(f"the server did not start: {log.read()[-2000:]!r}")
-            time.sleep(0.1)
+        await_health(port, server, said)
         yield port
     finally:
         server.terminate()

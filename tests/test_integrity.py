@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from compounding import OrderError
-from records import AuditLog
+from compounding.records import AuditLog
 
 from .people import KEY, RPH, TECH, login
 from .test_cli import run
@@ -115,7 +115,7 @@ def test_the_audit_trail_is_chained(store):
 
 
 def test_db_verify_exits_non_zero_at_a_broken_link(tmp_path):
-    from records import Store
+    from compounding.records import Store
 
     url = f"sqlite:///{tmp_path / f'{uuid.uuid4().hex}.sqlite3'}"
     store = Store.open(url, KEY)

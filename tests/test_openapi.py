@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 from openapi_spec_validator import validate
 
-from web.openapi import openapi
+from compounding.web.openapi import openapi
 
 from .helpers import make_order
 from .service import TOKEN, serving
@@ -93,7 +93,7 @@ def generated(tmp_path_factory):
 
 
 def test_a_generated_client_runs_the_whole_workflow(generated, tmp_path):
-    from records import Accounts, Store
+    from compounding.records import Accounts, Store
 
     from .people import HASHER, KEY, PASSWORD
 

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from compounding import OrderError
 from compounding.documents import label_pdf, worksheet_pdf
 from compounding.profile import load_profile
-from records import Conflict, RecordNotFound
+from compounding.records import Conflict, RecordNotFound
 
 from . import pdf
 from .helpers import LOTS_USED, make_order
@@ -259,7 +259,7 @@ def test_records_are_append_only_in_the_database(store, statement):
 
 
 def test_export_import_round_trip(store, tmp_path):
-    from records import Store
+    from compounding.records import Store
 
     first = store.create(ORDER, PROFILE, TECH).lot_number
     store.enter_bench(first, BENCH, TECH)
@@ -296,7 +296,7 @@ def _exported(store):
         "head-not-history"])
 def test_import_refuses_a_record_that_does_not_add_up(store, tmp_path, tamper, problem):
     # `compounding import` accepted a verified status with no bench entry and a made-up plan
-    from records import Store
+    from compounding.records import Store
 
     record = _exported(store)
     tamper(record)

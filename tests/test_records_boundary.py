@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import insert
 
 from compounding import OrderError
-from records import Conflict
-from records.schema import batches
-from records.store import RequestKey
+from compounding.records import Conflict
+from compounding.records.schema import batches
+from compounding.records.store import RequestKey
 
 from .people import TECH
 from .test_records import BENCH, ORDER, PROFILE
@@ -151,10 +151,10 @@ def test_migration_0002_normalises_kept_lots_and_keeps_the_triggers(database_url
     from sqlalchemy import select, text, update
     from sqlalchemy.exc import DBAPIError
 
-    from records import Store
-    from records.db import make_engine
-    from records.migrate import upgrade
-    from records.schema import batch_lots
+    from compounding.records import Store
+    from compounding.records.db import make_engine
+    from compounding.records.migrate import upgrade
+    from compounding.records.schema import batch_lots
 
     from .people import KEY
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from compounding.profile import DEFAULT_PROFILE
-from records import Store
+from compounding.records import Store
 
 from .databases import fresh_postgres
 from .helpers import assert_error_body

@@ -14,8 +14,8 @@ from pathlib import Path
 from sqlalchemy import func, select, text
 
 from compounding.profile import DEFAULT_PROFILE
-from records import Store
-from records.schema import batch_lots, batches, lot_counters, revisions
+from compounding.records import Store
+from compounding.records.schema import batch_lots, batches, lot_counters, revisions
 
 from .helpers import make_order
 from .people import TECH

@@ -11,8 +11,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from compounding.profile import DEFAULT_PROFILE
-from records import Accounts, AuditLog, Store
-from records.roles import grant_application_role
+from compounding.records import Accounts, AuditLog, Store
+from compounding.records.roles import grant_application_role
 
 from .databases import fresh_postgres
 from .people import HASHER, KEY, RPH, TECH

@@ -15,7 +15,8 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from records.schema import batches
+import compounding.web.api
+from compounding.records.schema import batches
 
 from .databases import fresh_postgres
 from .people import PASSWORD
@@ -284,7 +285,7 @@ def tiny_disk(tmp_path):
 def _app(url: str):
     """The app on ``url``, and a browser signed in as the technician."""
     from compounding.profile import DEFAULT_PROFILE
-    from web import create_app
+    from compounding.web import create_app
 
     from .people import HASHER, KEY, login, seed
 
@@ -298,9 +299,8 @@ def _app(url: str):
 
 def test_health_says_503_on_a_full_disk(tiny_disk, monkeypatch):
     # /healthz answered OK on a full disk
-    import web.health
 
-    monkeypatch.setattr(web.health, "WRITE_CHECK_S", 0)
+    monkeypatch.setattr(compounding.web.health, "WRITE_CHECK_S", 0)
     app, client = _app(f"sqlite:///{tiny_disk / 'records.sqlite3'}")
     assert client.get("/healthz").status_code == 200
     with open(tiny_disk / "filler.bin", "wb") as handle:  # fill it to the last byte
@@ -321,9 +321,8 @@ def test_health_says_503_on_a_full_disk(tiny_disk, monkeypatch):
 def test_health_says_503_on_a_read_only_database(tiny_disk, monkeypatch):
     import subprocess
 
-    import web.health
 
-    monkeypatch.setattr(web.health, "WRITE_CHECK_S", 0)
+    monkeypatch.setattr(compounding.web.health, "WRITE_CHECK_S", 0)
     app, client = _app(f"sqlite:///{tiny_disk / 'records.sqlite3'}")
     assert client.post("/api/v1/worksheet", json=ORDER).status_code == 201
     app.extensions["records"].engine.dispose()
@@ -338,9 +337,8 @@ def test_health_says_503_on_a_read_only_database(tiny_disk, monkeypatch):
 
 
 def test_health_says_503_on_a_read_only_postgresql(monkeypatch):
-    import web.health
 
-    monkeypatch.setattr(web.health, "WRITE_CHECK_S", 0)
+    monkeypatch.setattr(compounding.web.health, "WRITE_CHECK_S", 0)
     with fresh_postgres() as url:
         app, client = _app(url)
         assert client.get("/healthz").status_code == 200

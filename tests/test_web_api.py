@@ -9,7 +9,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from web.openapi import openapi
+import compounding.web.api
+from compounding.web.openapi import openapi
 
 from . import pdf
 from .helpers import assert_error_body, make_order
@@ -131,12 +132,11 @@ def test_unknown_page_404_as_html_for_browsers(client):
 
 
 def test_fault_is_500_in_the_shape_and_logged(client, monkeypatch, caplog):
-    import web.api
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(web.api, "plan_order", broken)
+    monkeypatch.setattr(compounding.web.api, "plan_order", broken)
     errors = check_error(client.post("/api/v1/plan", json=make_order()), 500)
     assert errors[0]["code"] == "INTERNAL_ERROR" and "boom" not in errors[0]["message"]
     assert "internal error" in caplog.text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from fractions import Fraction
 from pathlib import Path
@@ -11,7 +10,8 @@ from typing import Any
 from flask import Flask
 
 from compounding.display import GRAMS_FROM, show
-from compounding.profile import DEFAULT_PROFILE, load_profile
+from compounding.profile import DEFAULT_PROFILE, Profile, load_profile
+from compounding.service_settings import ServiceSettings, load
 
 from .server import LOOPBACK_HOSTS
 
@@ -34,49 +34,68 @@ def amount(mass: Fraction) -> str:
     return f"{show(mass, 3)} mg"
 
 
-def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """The Flask application. ``config`` keys: ``PROFILE`` (a :class:`Profile`), ``SECRET_KEY``,
-    ``DATABASE_URL``, ``TRUSTED_HOSTS`` (default: the loopback names), ``CHAIN_KEY`` (the key of
-    the records' chain, default ``COMPOUNDING_CHAIN_KEY`` or ``chain.key`` in the instance
-    folder), ``PASSWORD_HASHER`` (an argon2 ``PasswordHasher``; default: the library's cost)
-    and any Flask setting; otherwise ``COMPOUNDING_PROFILE`` (a TOML path),
-    ``COMPOUNDING_SECRET_KEY`` and ``COMPOUNDING_DATABASE_URL`` from the environment, else
-    defaults: the records live in a SQLite file in the instance folder, made on first start."""
+def _profile(settings: ServiceSettings) -> Profile:
+    """The profile file of the settings (or the defaults), in their time zone if they set one."""
+    profile = (load_profile(settings.profile.read_text(encoding="utf-8"))
+               if settings.profile else DEFAULT_PROFILE)
+    return profile.in_zone(settings.time_zone)
+
+
+def create_app(config: dict[str, Any] | None = None,
+               settings: ServiceSettings | None = None) -> Flask:
+    """The Flask application. ``settings`` are the service settings (default: read from the
+    ``COMPOUNDING_*`` variables, :mod:`compounding.service_settings`). ``config`` keys win over
+    them: ``PROFILE`` (a :class:`Profile`), ``SECRET_KEY``, ``DATABASE_URL``, ``TRUSTED_HOSTS``
+    (default: the loopback names), ``CHAIN_KEY`` (the key of the records' chain),
+    ``PASSWORD_HASHER`` (an argon2 ``PasswordHasher``; default: the library's cost) and any
+    Flask setting. By default the records live in a SQLite file in the data directory, and the
+    chain key in ``chain.key`` beside it, both made on first start."""
+    settings = settings or load()
     app = Flask(__name__, template_folder=_template_folder())
-    profile_path = os.environ.get("COMPOUNDING_PROFILE")
     app.config.update(
-        SECRET_KEY=os.environ.get("COMPOUNDING_SECRET_KEY") or secrets.token_hex(32),
+        SECRET_KEY=(settings.secret_key.get_secret_value() if settings.secret_key
+                    else secrets.token_hex(32)),
         MAX_CONTENT_LENGTH=MAX_BODY,
         MAX_FORM_MEMORY_SIZE=MAX_BODY,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PROFILE=(load_profile(Path(profile_path).read_text(encoding="utf-8"))
-                 if profile_path else DEFAULT_PROFILE),
         JSON_SORT_KEYS=False,
         TRUSTED_HOSTS=LOOPBACK_HOSTS,
     )
     app.config.update(config or {})
+    if "PROFILE" not in app.config:
+        app.config["PROFILE"] = _profile(settings)
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    from records import Accounts, AuditLog, Store
-    from records.chain import load_key
-    from records.db import default_url
+    from compounding.records import Accounts, AuditLog, Store
+    from compounding.records.chain import load_key
 
     from .health import Health
     from .setup_page import with_pharmacy
 
-    url = app.config.get("DATABASE_URL") or default_url(app.instance_path)
-    key = app.config.get("CHAIN_KEY") or load_key(app.instance_path)
+    url = app.config.get("DATABASE_URL") or settings.records_url()
+    key = app.config.get("CHAIN_KEY") or load_key(
+        settings.data_dir, settings.chain_key.get_secret_value() if settings.chain_key else None)
     store = Store.open(url, key)
+    from compounding.documents.printable import check
+
+    store.checks.append(check)  # a record is kept only if its worksheet and label can print
+    app.extensions["settings"] = settings
     app.extensions["records"] = store
     app.extensions["health"] = Health(store)
     app.extensions["accounts"] = Accounts(store.engine, app.config.get("PASSWORD_HASHER"))
     app.extensions["audit"] = AuditLog(store.engine, key)
     pharmacy = store.pharmacy()
-    if pharmacy is not None:
-        app.config["PROFILE"] = with_pharmacy(app.config["PROFILE"], pharmacy)
+    if pharmacy is not None:  # the pharmacy's own details; the service's time zone still wins
+        app.config["PROFILE"] = with_pharmacy(app.config["PROFILE"], pharmacy).in_zone(
+            settings.time_zone)
     if app.extensions["accounts"].count() == 0:
         app.extensions["setup_token"] = secrets.token_urlsafe(24)
     app.jinja_env.filters["amount"] = amount
+    from .wording import field_name, plain_code, plain_text
+
+    app.jinja_env.filters["field_name"] = field_name
+    app.jinja_env.filters["plain_code"] = plain_code
+    app.jinja_env.filters["plain_text"] = plain_text
 
     from . import (
         access_log,

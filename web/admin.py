@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from compounding.errors import CompoundingError, ErrorDetail
-from records import User
+from compounding.records import User
 
 from .auth import accounts, audit_log
 from .auth import audit as log_event

@@ -38,7 +38,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 
 from compounding import clock
 from compounding.errors import CompoundingError, ErrorDetail
-from records import Accounts, AuditLog, Token, User
+from compounding.records import Accounts, AuditLog, Token, User
 
 IDLE = timedelta(minutes=15)
 PUBLIC = frozenset({"static", "api.healthz", "api.openapi_json", "auth.login", "auth.logout",
@@ -95,7 +95,7 @@ login_manager = LoginManager()
 
 
 class SessionUser(UserMixin):
-    """A :class:`records.User` as Flask-Login holds it."""
+    """A :class:`compounding.records.User` as Flask-Login holds it."""
 
     def __init__(self, user: User) -> None:
         self.user = user

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from records import Store
+from compounding.records import Store
 
 WRITE_CHECK_S = 2.0
 MIN_FREE_BYTES = 16 * 1024 * 1024

@@ -20,7 +20,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from compounding.errors import ErrorDetail, OrderError
 from compounding.orders import MalformedOrder
-from records.log import log_csv
+from compounding.records.log import log_csv
 
 from .auth import audit
 from .records_api import (
@@ -110,7 +110,7 @@ def _day(name: str) -> date | None:
 @bp.get("/log.csv")
 def log() -> Response:
     """The compounding log of the batches made from ``date_from`` to ``date_to`` (inclusive),
-    at most :data:`records.log.LOG_LIMIT` lines, oldest first."""
+    at most :data:`compounding.records.log.LOG_LIMIT` lines, oldest first."""
     start, end = _day("date_from"), _day("date_to")
     text = log_csv(store(), start, end)
     audit("log_export", None, date_from=str(start), date_to=str(end))

@@ -20,8 +20,8 @@ from compounding.display import show
 from compounding.findings import Acknowledgement
 from compounding.labeling import LabelContent
 from compounding.models import Order, Plan
+from compounding.records.models import Event, Record, Revision, Summary
 from compounding.rules import RULES
-from records.models import Event, Record, Revision, Summary
 
 REF = "#/components/schemas/{model}"
 MODELS = (Order, Plan, Record, Revision, Summary, Event, BenchEntry, Correction, Verification,

@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 
 from compounding import clock
 from compounding.errors import CompoundingError, ErrorDetail
-from records import Record
+from compounding.records import Record
 
 from .auth import audit
 from .records_api import (

@@ -19,8 +19,8 @@ from compounding.documents.zpl import label_zpl
 from compounding.errors import ErrorDetail, OrderError
 from compounding.labeling import content_json, label_content
 from compounding.plan import plan_order
-from records import Record, RecordNotFound, Store
-from records.store import RequestKey
+from compounding.records import Record, RecordNotFound, Store
+from compounding.records.store import RequestKey
 
 from .auth import audit, principal
 from .signing import api_signature, author

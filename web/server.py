@@ -11,7 +11,6 @@ ceiling), and closes a connection idle for :data:`CHANNEL_TIMEOUT_S` seconds
 from __future__ import annotations
 
 import ipaddress
-import os
 from typing import Any
 
 CHANNEL_TIMEOUT_S = 30
@@ -28,13 +27,11 @@ SERVER_SETTINGS: dict[str, Any] = {
 LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "::1", "[::1]"]
 
 
-def trusted_hosts(bind_host: str) -> list[str]:
-    """Host names the service answers to: ``COMPOUNDING_TRUSTED_HOSTS`` (comma-separated), else
+def trusted_hosts(bind_host: str, configured: list[str] | None = None) -> list[str]:
+    """Host names the service answers to: ``configured`` (``COMPOUNDING_TRUSTED_HOSTS``), else
     the loopback names and, when it listens on one particular address, that address."""
-    configured = [h.strip() for h in os.environ.get("COMPOUNDING_TRUSTED_HOSTS", "").split(",")
-                  if h.strip()]
     if configured:
-        return configured
+        return list(configured)
     hosts = list(LOOPBACK_HOSTS)
     try:
         address = ipaddress.ip_address(bind_host)
@@ -45,8 +42,18 @@ def trusted_hosts(bind_host: str) -> list[str]:
     return hosts
 
 
-def run(app: Any, host: str, port: int, threads: int) -> None:
-    """Serve ``app`` until interrupted."""
+PROXY_HEADERS = {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"}
+
+
+def run(app: Any, host: str, port: int, threads: int, trusted_proxy: str | None = None) -> None:
+    """Serve ``app`` until interrupted. Behind ``trusted_proxy`` (an address, or ``*``), the
+    proxy's forwarded client address, scheme and host are believed: a request that came to the
+    proxy over TLS is secure (its session cookie too), and its host name is checked against the
+    trusted hosts."""
     from waitress import serve
 
-    serve(app, host=host, port=port, threads=threads, **SERVER_SETTINGS)
+    proxy: dict[str, Any] = {}
+    if trusted_proxy:
+        proxy = {"trusted_proxy": trusted_proxy, "trusted_proxy_count": 1,
+                 "trusted_proxy_headers": PROXY_HEADERS}
+    serve(app, host=host, port=port, threads=threads, **SERVER_SETTINGS, **proxy)

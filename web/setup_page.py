@@ -21,7 +21,7 @@ PHARMACY_FIELDS = ("name", "address", "phone", "time_zone")
 
 def with_pharmacy(profile: Profile, pharmacy: Pharmacy) -> Profile:
     """``profile`` with the pharmacy's details as set up (a new object: settings follow)."""
-    return Profile.model_validate({**profile.model_dump(), "pharmacy": pharmacy.model_dump()})
+    return profile.with_pharmacy(pharmacy)
 
 
 def first_start():
@@ -50,7 +50,8 @@ def first_start():
         return render_template("setup.html", values=values, errors=errors), 422
     store = current_app.extensions["records"]
     store.save_pharmacy(pharmacy)
-    current_app.config["PROFILE"] = with_pharmacy(current_app.config["PROFILE"], pharmacy)
+    current_app.config["PROFILE"] = with_pharmacy(current_app.config["PROFILE"], pharmacy).in_zone(
+        current_app.extensions["settings"].time_zone)
     current_app.extensions.pop("setup_token", None)
     audit_log().record("setup", user_id=user.id, target=user.username,
                        detail={"roles": roles, "pharmacy": pharmacy.model_dump()},

@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from compounding.errors import ErrorDetail
-from records import Author, User
-from records.accounts import username_key
+from compounding.records import Author, User
+from compounding.records.accounts import username_key
 
 from .auth import PHARMACIST, Denied, accounts, audit, principal
 

@@ -1,10 +1,10 @@
-"""Alembic environment: run by :func:`records.migrate.upgrade` on a connection it supplies."""
+"""Alembic environment: run by :func:`..migrate.upgrade` on a connection it supplies."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from records.schema import metadata
+from compounding.records.schema import metadata
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=metadata,

@@ -7,7 +7,7 @@ history.
   revisions kept so far keep their typed ``author`` names as they were, with ``signed_in`` 0:
   unauthenticated history, shown as such.
 - ``revisions`` gain ``prev_hash`` and ``hash``: every batch's history kept so far is chained
-  here (:mod:`records.chain`); the append-only trigger is lifted for that one rewrite.
+  here (:mod:`compounding.records.chain`); the append-only trigger is lifted for that one rewrite.
 
 Revision ID: 0003
 Revises: 0002
@@ -21,7 +21,7 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 from alembic import context, op
 
-from records.chain import batch_digest, revision_digest
+from compounding.records.chain import batch_digest, revision_digest
 
 revision = "0003"
 down_revision = "0002"
