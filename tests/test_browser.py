@@ -16,7 +16,9 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
@@ -68,14 +70,22 @@ def server(tmp_path_factory) -> Iterator[str]:
         log.close()
 
 
-@pytest.fixture(scope="module")
-def browser_page(server) -> Iterator[Page]:
+@contextmanager
+def chromium_page(**context: Any) -> Iterator[Page]:
+    """A page of Debian's Chromium, in a new context with ``context``'s options."""
     assert Path(CHROMIUM).exists(), "Chromium is missing: bash tests/install-deps"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        context = browser.new_context(accept_downloads=True, java_script_enabled=False)
-        yield context.new_page()
-        browser.close()
+        try:
+            yield browser.new_context(**context).new_page()
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def browser_page(server) -> Iterator[Page]:
+    with chromium_page(accept_downloads=True, java_script_enabled=False) as page:
+        yield page
 
 
 def button(page: Page, name: str):

@@ -15,14 +15,13 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from importlib.resources import files
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from .people import PASSWORD
 from .service import await_health, free_port
-from .test_browser import CHROMIUM, FLAGS, button, fill_order, server  # noqa: F401
+from .test_browser import button, chromium_page, fill_order, server  # noqa: F401
 
 AXE = (files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
@@ -32,12 +31,8 @@ WIDE = {"width": 1280, "height": 900}
 
 @pytest.fixture(scope="module")
 def page(server) -> Iterator[Page]:  # noqa: F811
-    assert Path(CHROMIUM).exists(), "Chromium is missing: bash tests/install-deps"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        context = browser.new_context(bypass_csp=True, viewport=WIDE)
-        yield context.new_page()
-        browser.close()
+    with chromium_page(bypass_csp=True, viewport=WIDE) as page:
+        yield page
 
 
 def violations(page: Page) -> list[str]:
