@@ -88,8 +88,29 @@ def _fallback_chars() -> frozenset[int]:
     return covered or frozenset()
 
 
+@cache
+def _latin_1_only() -> bool:
+    """Whether both weights of DejaVu draw every printable character below U+0100."""
+    both = _shipped(False) & _shipped(True)
+    return all(code in both for code in (*range(0x20, 0x7F), *range(0xA0, 0x100)))
+
+
+@cache
+def _both_shipped() -> frozenset[int]:
+    return _shipped(False) & _shipped(True)
+
+
+def _plain(text: str) -> bool:
+    """Text of printable Latin-1 only: drawn by DejaVu, known without a look-up per character
+    (the common case, and the one every label and worksheet meets dozens of times)."""
+    return text.isascii() and text.isprintable() and _latin_1_only()
+
+
+@lru_cache(maxsize=4096)
 def needs_fallback(text: str, bold: bool = False) -> bool:
     """Whether DejaVu lacks a character of ``text``."""
+    if _plain(text):
+        return False
     shipped = _shipped(bold)
     return any(ord(c) not in shipped and not _drawn_anyway(c) for c in text)
 
@@ -97,7 +118,9 @@ def needs_fallback(text: str, bold: bool = False) -> bool:
 def missing(text: str) -> str:
     """The characters of ``text`` that neither DejaVu nor an installed Noto CJK can draw, each
     once, in order."""
-    both = _shipped(False) & _shipped(True)
+    if _plain(text):
+        return ""
+    both = _both_shipped()
     found: list[str] = []
     for char in text:
         if ord(char) in both or _drawn_anyway(char) or char in found:

@@ -29,7 +29,7 @@ from ..models import Order, Plan
 from ..profile import Profile
 from .fallback import font_for
 from .fonts import register
-from .printable import check
+from .printable import check_label
 
 PAD = 5.0  # [pt]
 LEADING = 1.15  # line height ÷ type size
@@ -296,7 +296,7 @@ def build_labels(items: Sequence[tuple[Order, Plan, Dispensing | None]],
     stock = STOCKS[profile.label.stock]
     layouts = []
     for order, plan, dispensing in items:
-        check(order, profile)
+        check_label(order, profile)
         content = label_content(order, plan, profile.pharmacy, dispensing)
         barcode = _barcode(content.rx_number)
         layouts += [(layout, barcode) for layout in

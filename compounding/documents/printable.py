@@ -8,7 +8,7 @@ label never carries a patient's name as empty boxes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..errors import ErrorDetail, OrderError
@@ -35,16 +35,35 @@ def _describe(chars: str) -> str:
 
 
 def check(order: Order, profile: Profile, bench: Any = None) -> None:
-    """:class:`OrderError` naming every field with a character that cannot be printed."""
+    """:class:`OrderError` naming every field of the order, the pharmacy's details and the
+    ``bench`` entry with a character that cannot be printed (the worksheet prints them all)."""
     fields = [*strings(order.model_dump(mode="json")),
               *strings(profile.pharmacy.model_dump(mode="json"), "profile.pharmacy")]
     if bench is not None:
         fields += strings(bench.model_dump(mode="json"), "bench")
+    refuse(fields)
+
+
+def check_label(order: Order, profile: Profile) -> None:
+    """The same for what a label prints: the patient, directions, prescriber, Rx and lot
+    numbers and the pharmacy's details (a label is made hundreds at a time: no dump)."""
+    pharmacy = profile.pharmacy
+    refuse([("patient.name", order.patient.name if order.patient else None),
+            ("directions", order.directions),
+            ("prescriber.name", order.prescriber.name if order.prescriber else None),
+            ("rx_number", order.rx_number), ("lot_number", order.lot_number),
+            ("profile.pharmacy.name", pharmacy.name),
+            ("profile.pharmacy.address", pharmacy.address),
+            ("profile.pharmacy.phone", pharmacy.phone)])
+
+
+def refuse(fields: Iterable[tuple[str, str | None]]) -> None:
+    """:class:`OrderError` naming each field whose text has a character no font here has."""
     hint = ("" if fallback.installed() else "; installing Debian's fonts-noto-cjk adds Chinese, "
             "Japanese and Korean")
     errors = []
     for field, text in fields:
-        lacking = fallback.missing(text)
+        lacking = fallback.missing(text) if text else ""
         if lacking:
             them = "it" if len(lacking) == 1 else "them"
             errors.append(ErrorDetail(
