@@ -120,6 +120,9 @@ class Store:
         self.checks: list[Callable[[Order, Profile], None]] = []
         """Run on every order before it is kept; each raises to refuse it (the web app adds
         the documents' check that every character can be printed)."""
+        self.bench_checks: list[Callable[[BenchEntry, str], None]] = []
+        """The same for a bench entry, with the path its fields are named under ("" for a
+        bench entry, ``bench`` inside a correction)."""
 
     @classmethod
     def open(cls, url: str, key: bytes, *, migrate: bool = True) -> Store:
@@ -450,6 +453,8 @@ class Store:
                     expected: int | None = None) -> Record:
         """Record what was done at the bench; capsules out of range are flagged."""
         entry = _parse(BenchEntry, entry)
+        for check in self.bench_checks:
+            check(entry, "")
         data = _reconciled(entry, self.get(lot))
         return self._append(lot, "bench", expected, author, None, data,
                             lots=_bench_lots(entry))
@@ -458,6 +463,8 @@ class Store:
                 expected: int | None = None) -> Record:
         """A corrected bench entry, as a new revision saying who and why."""
         correction = _parse(Correction, correction)
+        for check in self.bench_checks:
+            check(correction.bench, "bench")
         data = _reconciled(correction.bench, self.get(lot))
         return self._append(lot, "correction", expected, author, correction.reason,
                             data, lots=_bench_lots(correction.bench))

@@ -97,3 +97,14 @@ def test_the_api_refuses_before_keeping_a_record(client):
     chinese = {**ORDER, "patient": {**ORDER["patient"], "name": "张伟"}}
     made = client.post("/api/v1/worksheet", json=chinese)
     assert made.status_code == 201 and "张伟" in pdf.text(made.data)
+
+
+def test_a_bench_entry_no_font_can_print_is_refused(client):
+    from .test_records import BENCH
+
+    lot = client.post("/api/v1/worksheet", json=ORDER).headers["X-Lot-Number"]
+    errors = check_error(client.post(f"/api/v1/records/{lot}/bench",
+                                     json={**BENCH, "source_lot": "N456-𓀀"}), 422)
+    assert [(e["code"], e["field"]) for e in errors] == [("CHARACTER_NOT_PRINTABLE",
+                                                          "source_lot")]
+    assert client.get(f"/api/v1/records/{lot}").get_json()["status"] == "printed"

@@ -76,9 +76,10 @@ def create_app(config: dict[str, Any] | None = None,
     key = app.config.get("CHAIN_KEY") or load_key(
         settings.data_dir, settings.chain_key.get_secret_value() if settings.chain_key else None)
     store = Store.open(url, key)
-    from compounding.documents.printable import check
+    from compounding.documents.printable import check, check_bench
 
     store.checks.append(check)  # a record is kept only if its worksheet and label can print
+    store.bench_checks.append(check_bench)
     app.extensions["settings"] = settings
     app.extensions["records"] = store
     app.extensions["health"] = Health(store)

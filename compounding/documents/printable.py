@@ -44,6 +44,12 @@ def check(order: Order, profile: Profile, bench: Any = None) -> None:
     refuse(fields)
 
 
+def check_bench(entry: Any, prefix: str = "") -> None:
+    """The same for a bench entry (printed on the executed record), its fields named under
+    ``prefix``."""
+    refuse(strings(entry.model_dump(mode="json"), prefix))
+
+
 def check_label(order: Order, profile: Profile) -> None:
     """The same for what a label prints: the patient, directions, prescriber, Rx and lot
     numbers and the pharmacy's details (a label is made hundreds at a time: no dump)."""
