@@ -74,3 +74,13 @@ def store(database_url):
     opened = Store.open(database_url, KEY)
     yield opened
     opened.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The address of a real ``compounding serve`` with the tests' people, for the browser."""
+    from .service import serving
+
+    folder = tmp_path_factory.mktemp("server")
+    with serving(f"sqlite:///{folder / 'records.sqlite3'}") as port:
+        yield f"http://127.0.0.1:{port}"

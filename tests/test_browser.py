@@ -7,14 +7,8 @@ acknowledges it, and downloads both PDFs. Never skipped: Chromium is installed b
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,50 +18,11 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from . import pdf
-from .people import KEY, PASSWORD
-from .service import people
+from .people import PASSWORD
 
-SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[str]:
-    port = free_port()
-    exe = shutil.which("compounding")
-    command = [exe] if exe else [sys.executable, "-m", "compounding.cli"]
-    folder = tmp_path_factory.mktemp("server")
-    url = f"sqlite:///{folder / 'records.sqlite3'}"
-    people(url)
-    env = {**os.environ, "COMPOUNDING_PROFILE": str(SAMPLES / "pharmacy.toml"),
-           "COMPOUNDING_DATABASE_URL": url, "COMPOUNDING_CHAIN_KEY": KEY.decode()}
-    log = (folder / "server.log").open("wb")
-    process = subprocess.Popen([*command, "serve", "--port", str(port)], env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("the server did not start")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
 
 
 @contextmanager

@@ -19,9 +19,9 @@ from importlib.resources import files
 import pytest
 from playwright.sync_api import Page, expect
 
-from .people import PASSWORD
 from .service import await_health, free_port
-from .test_browser import button, chromium_page, fill_order, server  # noqa: F401
+from .test_browser import button, chromium_page, fill_order
+from .test_browser import sign_in as sign_in_signed_out
 
 AXE = (files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
@@ -30,7 +30,7 @@ WIDE = {"width": 1280, "height": 900}
 
 
 @pytest.fixture(scope="module")
-def page(server) -> Iterator[Page]:  # noqa: F811
+def page(server) -> Iterator[Page]:
     with chromium_page(bypass_csp=True, viewport=WIDE) as page:
         yield page
 
@@ -68,16 +68,12 @@ def check_state(page: Page, name: str, problems: dict[str, list[str]]) -> None:
         problems[name] = found
 
 
-def sign_in(page: Page, server: str, who: str) -> None:  # noqa: F811
+def sign_in(page: Page, server: str, who: str) -> None:
     page.context.clear_cookies()
-    page.goto(server + "/login")
-    page.get_by_label("Username").fill(who)
-    page.get_by_label("Password").fill(PASSWORD)
-    button(page, "Sign in").click()
-    expect(page.get_by_text("Signed in:")).to_be_visible()
+    sign_in_signed_out(page, server, who)
 
 
-def test_every_page_state_passes_axe_and_fits_375_px(server, page):  # noqa: F811
+def test_every_page_state_passes_axe_and_fits_375_px(server, page):
     problems: dict[str, list[str]] = {}
     page.context.clear_cookies()
     page.goto(server + "/login")
@@ -124,7 +120,7 @@ def test_every_page_state_passes_axe_and_fits_375_px(server, page):  # noqa: F81
     assert not problems, "\n".join(f"{state}: {found}" for state, found in problems.items())
 
 
-def test_the_button_bar_never_hides_the_focused_field(server, page):  # noqa: F811
+def test_the_button_bar_never_hides_the_focused_field(server, page):
     sign_in(page, server, "tech")
     page.set_viewport_size(NARROW)
     try:
@@ -150,7 +146,7 @@ def test_the_button_bar_never_hides_the_focused_field(server, page):  # noqa: F8
         page.set_viewport_size(WIDE)
 
 
-def test_every_error_summary_link_lands_on_its_field(server, page):  # noqa: F811
+def test_every_error_summary_link_lands_on_its_field(server, page):
     sign_in(page, server, "tech")
     page.set_viewport_size(NARROW)
     try:

@@ -17,7 +17,7 @@ from compounding.web.wording import field_name
 
 from .people import login
 from .test_records import BENCH, ORDER
-from .test_web_form import FORM, post, token
+from .test_web_form import post, token
 
 CODE = re.compile(r"\b[A-Z]{2,}(?:_[A-Z0-9]+)+\b")
 PATH = re.compile(r"\b[a-z]+(?:_[a-z]+)*\.[a-z]+(?:_[a-z]+)+\b|\b[a-z_]+\.[a-z_]+\[\d+\]|\w\[\d+\]")
@@ -85,8 +85,6 @@ def test_the_preview_with_findings_is_plain(client):
 
 
 def test_record_pages_are_plain(app, client):
-    from compounding.web.formdata import DEFAULTS  # noqa: F401  (the form's own defaults)
-
     made = client.post("/api/v1/worksheet", json=ORDER)
     lot = made.headers["X-Lot-Number"]
     assert_plain(client.get(f"/records/{lot}").get_data(as_text=True))
@@ -123,4 +121,3 @@ def test_the_api_keeps_codes_and_paths(client):
     response = client.post("/api/v1/plan", json={**ORDER, "quantity": "3O"})
     assert response.status_code == 422
     assert response.get_json()["errors"][0]["field"] == "quantity"
-    assert FORM  # the form's fixture order is the API's
