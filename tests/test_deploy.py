@@ -213,3 +213,33 @@ def test_the_image_builds():
                            "compounding-workbench:test", str(ROOT)], capture_output=True,
                           text=True)
     assert done.returncode == 0, done.stderr[-3000:]
+
+
+def test_the_health_check_asks_the_address_it_listens_on(monkeypatch):
+    # a service listening on ::1 only was asked on 127.0.0.1, and reported unhealthy
+    import socket
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    class V6(HTTPServer):
+        address_family = socket.AF_INET6
+
+    class Healthy(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = V6(("::1", 0), Healthy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("COMPOUNDING_HOST", "::1")
+        monkeypatch.setenv("COMPOUNDING_PORT", str(server.server_address[1]))
+        done = subprocess.run([sys.executable, "-m", "compounding.web.healthcheck"],
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -108,3 +108,16 @@ def test_a_bench_entry_no_font_can_print_is_refused(client):
     assert [(e["code"], e["field"]) for e in errors] == [("CHARACTER_NOT_PRINTABLE",
                                                           "source_lot")]
     assert client.get(f"/api/v1/records/{lot}").get_json()["status"] == "printed"
+
+
+def test_the_subsets_kept_are_bounded(monkeypatch):
+    # every new name used to keep its subset in reportlab's registry for the life of the process
+    from reportlab.pdfbase import pdfmetrics
+
+    monkeypatch.setattr(fallback, "FAMILIES", 4)
+    fallback.font_for("张伟", "DejaVuSans")
+    for surname in "王李刘陈杨黄赵吴周":
+        fallback.font_for(f"{surname}芳", "DejaVuSans")
+    noto = [name for name in pdfmetrics.getRegisteredFontNames() if name.startswith("NotoCJK")]
+    assert len(noto) <= 2 * 4 and len(fallback._families) == 4
+    assert "张伟" in pdf.text(label_pdf(_order("张伟"), PROFILE))  # forgotten, then made again

@@ -144,3 +144,11 @@ def test_the_services_time_zone_wins_over_the_profile_and_the_setup(monkeypatch,
     assert again.config["PROFILE"].pharmacy.time_zone == "America/Chicago"
     monkeypatch.delenv("COMPOUNDING_TIME_ZONE")
     assert create_app(config).config["PROFILE"].pharmacy.time_zone == "Asia/Tokyo"
+
+
+def test_a_profile_that_is_not_a_file_is_named(monkeypatch, tmp_path):
+    # a missing profile file stopped serve with INTERNAL_ERROR, naming nothing
+    monkeypatch.setenv("COMPOUNDING_PROFILE", str(tmp_path / "pharmacy.toml"))
+    err = io.StringIO()
+    assert main(["serve"], out=io.StringIO(), err=err) == EXIT_INVALID
+    assert json.loads(err.getvalue())["errors"][0]["field"] == "COMPOUNDING_PROFILE"

@@ -11,7 +11,7 @@ import http.client
 import sys
 
 from compounding.errors import CompoundingError
-from compounding.service_settings import LOOPBACK_NAMES, load
+from compounding.service_settings import load
 
 TIMEOUT_S = 5
 
@@ -22,8 +22,9 @@ def main() -> int:
     except CompoundingError as exc:
         sys.stderr.write(f"{exc}\n")
         return 1
-    address = "127.0.0.1" if settings.host in ("0.0.0.0", "::", *LOOPBACK_NAMES) \
-        else settings.host
+    # the address it listens on; any address: this machine's IPv4 loopback
+    address = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "localhost") \
+        else settings.host.strip("[]")
     host = settings.trusted_hosts[0] if settings.trusted_hosts else "localhost"
     connection = http.client.HTTPConnection(address, settings.port, timeout=TIMEOUT_S)
     try:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+from compounding.service_settings import LOOPBACK_NAMES
+
 CHANNEL_TIMEOUT_S = 30
 SERVER_SETTINGS: dict[str, Any] = {
     "connection_limit": 1000,  # sockets, not threads; each costs a few KB
@@ -24,7 +26,7 @@ SERVER_SETTINGS: dict[str, Any] = {
     "clear_untrusted_proxy_headers": True,
     "ident": "compounding",
 }
-LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "::1", "[::1]"]
+LOOPBACK_HOSTS = list(LOOPBACK_NAMES)
 
 
 def trusted_hosts(bind_host: str, configured: list[str] | None = None) -> list[str]:

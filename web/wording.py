@@ -57,10 +57,15 @@ _QUANTITY_CODES = frozenset({"INVALID_QUANTITY", "INVALID_VALUE", "WRONG_DIMENSI
 def for_person(error: ErrorDetail, control: str | None) -> ErrorDetail:
     """``error`` as the form says it: a number typed into a field with its unit beside it is
     asked for as a number ("3O" is not "a unit this workbench reads", it is not a number)."""
-    unit = UNITS.get(control or "") or ("mg" if control == "strength" else None)
-    if unit is None or error.code not in _QUANTITY_CODES:
+    if error.code not in _QUANTITY_CODES:
         return error
-    number, other = _EXAMPLES.get(unit, ("1", f"1 {unit}"))
+    if control == "strength":
+        return ErrorDetail(error.code, error.field, "Enter a number, like 4.5, and choose its "
+                                                    "unit (mg or mcg) beside it.")
+    unit = UNITS.get(control or "")
+    if unit is None:
+        return error
+    number, other = _EXAMPLES[unit]
     return ErrorDetail(error.code, error.field,
                        f"Enter a number, like {number} (in {unit}, as beside the field), or a "
                        f"number with its unit, like {other}.")

@@ -7,7 +7,8 @@ kana, the Simplified Chinese face otherwise. Noto CJK has PostScript (CFF) outli
 reportlab cannot embed; :func:`font_for` subsets the face to the text's characters with
 fontTools, converts the outlines to TrueType quadratics (fontTools' cu2qu, at most 1 font unit
 off: 1/1000 of the type size) and registers the result, once per set of characters (the face
-is opened once and read lazily; a set drawn before costs nothing). :func:`missing` names the
+is opened once and read lazily; a set drawn before costs nothing; the 1 024 sets used last are
+kept, about 3 KB each). :func:`missing` names the
 characters that no font can draw, so that a document refuses them instead of printing empty
 boxes.
 """
@@ -18,6 +19,8 @@ import hashlib
 import io
 import threading
 import unicodedata
+from collections import OrderedDict
+from collections.abc import Iterable
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -185,14 +188,34 @@ def _truetype(bold: bool, index: int, chars: frozenset[str], name: str) -> bytes
     return out.getvalue()
 
 
-@lru_cache(maxsize=512)
+FAMILIES = 1024  # subsets kept registered, least recently used first out: about 3 KB each
+_families: OrderedDict[frozenset[str], str] = OrderedDict()
+
+
+def _forget(names: Iterable[str]) -> None:
+    """Take fonts out of reportlab's registry (it has no public way): without this, every new
+    name printed would keep its subset for the life of the process."""
+    from reportlab.lib import fonts
+
+    for name in names:
+        for registry, key in ((pdfmetrics._fonts, name), (pdfmetrics._dynFaceNames, name),
+                              (fonts._ps2tt_map, name.lower())):
+            registry.pop(key, None)
+        for bold, italic in ((0, 0), (0, 1), (1, 0), (1, 1)):
+            fonts._tt2ps_map.pop((name.lower(), bold, italic), None)
+
+
 def _family(chars: frozenset[str]) -> str:
     """A registered regular and bold Noto CJK pair for ``chars``: the regular font's name,
-    mapped as a family so that ``<b>`` finds the bold one."""
-    script = _script(chars)
-    digest = hashlib.sha256(f"{script}:{''.join(sorted(chars))}".encode()).hexdigest()[:12]
-    names = {False: f"NotoCJK{script}-{digest}", True: f"NotoCJK{script}-{digest}-Bold"}
+    mapped as a family so that ``<b>`` finds the bold one. At most :data:`FAMILIES` are kept;
+    the one used longest ago is forgotten first."""
     with _lock:
+        if chars in _families:
+            _families.move_to_end(chars)
+            return _families[chars]
+        script = _script(chars)
+        digest = hashlib.sha256(f"{script}:{''.join(sorted(chars))}".encode()).hexdigest()[:12]
+        names = {False: f"NotoCJK{script}-{digest}", True: f"NotoCJK{script}-{digest}-Bold"}
         for bold, name in names.items():
             faces = _faces(bold)
             if not faces:
@@ -202,7 +225,11 @@ def _family(chars: frozenset[str]) -> str:
         for italic in (0, 1):
             addMapping(names[False], 0, italic, names[False])
             addMapping(names[False], 1, italic, names[True])
-    return names[False]
+        _families[chars] = names[False]
+        while len(_families) > FAMILIES:
+            _, old = _families.popitem(last=False)
+            _forget((old, f"{old}-Bold"))
+        return names[False]
 
 
 def font_for(text: str, font: str) -> str:
