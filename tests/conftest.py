@@ -19,8 +19,25 @@ def errors_of():
     return run
 
 
+COMPOUNDING_DAY = "2026-11-22T10:00:00-06:00"
+"""The moment the in-process records and web tests run at: 10:00 in the sample pharmacy's
+zone (America/Chicago) on the day their orders are compounded (``compounded_on`` 2026-11-22).
+Their dates (lot expiries, BUDs, lot numbers) are written for that day, so the clock is set to
+it (time-machine; it keeps running from there) rather than read from the machine: they pass on
+any day and in any time zone (domain.md §20)."""
+
+
 @pytest.fixture
-def app(tmp_path):
+def compounding_day():
+    """The clock set to :data:`COMPOUNDING_DAY` for the test; the real clock afterwards."""
+    import time_machine
+
+    with time_machine.travel(COMPOUNDING_DAY, tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def app(tmp_path, compounding_day):
     from pathlib import Path
 
     from compounding.profile import load_profile
@@ -66,7 +83,7 @@ def database_url(request, tmp_path):
 
 
 @pytest.fixture
-def store(database_url):
+def store(database_url, compounding_day):
     from compounding.records import Store
 
     from .people import KEY

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from . import pdf
+from . import days, pdf
 from .people import PASSWORD
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -30,7 +30,8 @@ def chromium_page(**context: Any) -> Iterator[Page]:
     """A page of Debian's Chromium, in a new context with ``context``'s options."""
     assert Path(CHROMIUM).exists(), "Chromium is missing: bash tests/install-deps"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS,
+                                             env=days.real_clock_environment())
         try:
             yield browser.new_context(**context).new_page()
         finally:
@@ -125,16 +126,26 @@ def test_two_people_compound_and_release(server, browser_page, tmp_path):
     # every component's lot and expiry is required (domain.md §12): forgotten, then given
     button(page, "Save bench results").click()
     expect(page.get_by_label("Tablet lot used")).to_have_attribute("aria-invalid", "true")
-    for label, value in (("Tablet lot used", "N456"), ("Tablet expiry", "2028-01"),
-                         ("Filler lot used", "M789"), ("Filler expiry", "2026-12-01"),
-                         ("Capsule shell lot used", "C321"), ("Capsule shell expiry", "2029-01")):
+    # a filler lot that expired yesterday is refused beside its field
+    yesterday = days.in_days(-1).isoformat()
+    for label, value in (("Tablet lot used", "N456"), ("Tablet expiry", days.month_in_years(2)),
+                         ("Filler lot used", "M789"), ("Filler expiry", yesterday),
+                         ("Capsule shell lot used", "C321"),
+                         ("Capsule shell expiry", days.month_in_years(3))):
         page.get_by_label(label).fill(value)
+    button(page, "Save bench results").click()
+    expect(page.get_by_label("Filler expiry")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("ul.field-errors", has_text=f"expired on {yesterday}")).to_be_visible()
+    expect(page.get_by_label("Filler expiry")).to_have_value(yesterday)
+    # one that expires in 10 days cuts the BUD, and the label carries its expiry
+    filler_expiry = days.in_days(10).isoformat()
+    page.get_by_label("Filler expiry").fill(filler_expiry)
     button(page, "Save bench results").click()
     checked = page.locator("table.findings-table").last
     expect(checked).to_contain_text("Capsule 3 weighs 150 mg")
-    expect(checked).to_contain_text("The label carries 2026-12-01")
+    expect(checked).to_contain_text(f"The label carries {filler_expiry}")
     expect(page.locator("table.bench-results")).to_contain_text(
-        "filler lot used expires 2026-12-01")
+        f"filler lot used expires {filler_expiry}")
     expect(page.locator("ol.capsule-weights li.out-of-range")).to_have_count(1)
     expect(page.locator("table.history")).to_contain_text("T. Tech")
     # the technician has no verification to sign
@@ -165,7 +176,7 @@ def test_two_people_compound_and_release(server, browser_page, tmp_path):
 
     tag = opened_pdf(page, "Print label (PDF)")
     assert "Łukasz Wójcik" in pdf.text(tag) and "Riverside Compounding Pharmacy" in pdf.text(tag)
-    assert "Discard after 2026-12-01" in pdf.text(tag) and "PROOF" not in pdf.text(tag)
+    assert f"Discard after {filler_expiry}" in pdf.text(tag) and "PROOF" not in pdf.text(tag)
     record = pdf.text(opened_pdf(page, "Print the executed record (PDF)"))
     assert "R. Okafor, PharmD RPH-10234 approved batch" in record and "3 150 OUT OF RANGE" in record
     [image] = pdf.render(tag, tmp_path, dpi=300)
@@ -262,4 +273,49 @@ def test_scrap_asks_to_confirm_without_script(server, browser_page):
     confirm.get_by_label("Your password, to sign").fill(PASSWORD)
     page.get_by_role("button", name=re.compile("permanently")).click()
     expect(status).to_have_text("scrapped")
+    button(page, "Sign out").click()
+
+
+def test_a_failed_rejection_comes_back_as_a_rejection(server, browser_page):
+    # Reject with no reason came back showing Approve; signing again approved the batch, with
+    # the rejection's reason as the approval's
+    page = browser_page
+    page.context.clear_cookies()
+    sign_in(page, server, "tech")
+    page.goto(server + "/")
+    fill_order(page, {"Concurrent medications": "", "Patient name": "Rui Costa"})
+    button(page, "Create batch record and worksheet").click()
+    lot = page.get_by_role("heading", level=1).inner_text().split()[1]
+    for label, value in (("Tablet powder, actual", "748"), ("Filler, actual", "3581"),
+                         ("Capsules made", "33"),
+                         ("Capsule net weights (mg), one per capsule", "130 " * 10),
+                         ("Tablet lot used", "N456"), ("Tablet expiry", days.month_in_years(2)),
+                         ("Filler lot used", "M789"), ("Filler expiry", days.month_in_years(2)),
+                         ("Capsule shell lot used", "C321"),
+                         ("Capsule shell expiry", days.month_in_years(3))):
+        page.get_by_label(label, exact=True).fill(value)
+    button(page, "Save bench results").click()
+    status = page.locator("h1 .status")
+    expect(status).to_have_text("compounded")
+    button(page, "Sign out").click()
+
+    sign_in(page, server, "rph")
+    page.goto(f"{server}/records/{lot}")
+    verify = page.locator("fieldset", has_text="Pharmacist verification")
+    verify.get_by_label("Decision").select_option("reject")
+    verify.get_by_label("Your password, to sign").fill(PASSWORD)
+    button(page, "Sign the verification").click()
+    verify = page.locator("fieldset", has_text="Pharmacist verification")
+    expect(verify.get_by_label("Decision")).to_have_value("reject")
+    expect(verify.get_by_label("Reason (required to reject)")).to_have_attribute(
+        "aria-invalid", "true")
+    # no other form on the page is marked for the verification's error
+    expect(page.locator("[aria-invalid='true']")).to_have_count(1)
+    expect(status).to_have_text("compounded")
+    verify.get_by_label("Reason (required to reject)").fill("Capsules cracked in the machine")
+    verify.get_by_label("Your password, to sign").fill(PASSWORD)
+    button(page, "Sign the verification").click()
+    expect(status).to_have_text("rejected")
+    expect(page.locator("ul.signatures")).to_contain_text("rejected batch")
+    expect(page.locator("ul.signatures")).not_to_contain_text("approved batch")
     button(page, "Sign out").click()

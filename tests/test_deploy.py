@@ -27,6 +27,7 @@ import yaml
 from compounding.service_settings import ServiceSettings, variable
 
 from .databases import fresh_postgres
+from .days import shifted_clock
 from .service import ROOT, free_port
 
 DEPLOY = ROOT / "deploy"
@@ -138,6 +139,7 @@ def _https(port: int, path: str, host: str, ca: ssl.SSLContext) -> tuple[int, di
 
 
 @pytest.mark.skipif(shutil.which("caddy") is None, reason="caddy comes from tests/install-deps")
+@shifted_clock
 def test_the_container_start_up_serves_over_tls_behind_caddy(tmp_path):
     caddy_https, app_port = free_port(), free_port()
     site = "localhost"

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from .days import shifted_clock
 from .service import ROOT, await_health, free_port, request
 
 
@@ -31,14 +32,26 @@ def built(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def installed(built, tmp_path_factory) -> Path:
-    """A clean venv with the wheel installed; its ``bin`` folder."""
+    """A clean venv with the service's locked dependencies (``requirements/service.lock``,
+    hashes required, as the container image installs them) and the wheel; its ``bin`` folder.
+    The wheel's own requirements must then be met by the lock: pip installs nothing more."""
     folder = tmp_path_factory.mktemp("venv")
     venv.create(folder, with_pip=True)
     bin_ = folder / "bin"
-    subprocess.run([str(bin_ / "python"), "-m", "pip", "install", "-q",
-                    "--disable-pip-version-check", str(built["wheel"])],
+    pip = [str(bin_ / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    subprocess.run([*pip, "--require-hashes", "-r", str(ROOT / "requirements" / "service.lock")],
                    check=True, capture_output=True)
+    before = _packages(bin_)
+    subprocess.run([*pip, str(built["wheel"])], check=True, capture_output=True)
+    assert set(_packages(bin_)) - set(before) == {"compounding-workbench"}
     return bin_
+
+
+def _packages(bin_: Path) -> list[str]:
+    listed = subprocess.run([str(bin_ / "python"), "-m", "pip", "list", "--format=json",
+                             "--disable-pip-version-check"],
+                            check=True, capture_output=True, text=True).stdout
+    return [package["name"].lower() for package in json.loads(listed)]
 
 
 def test_everything_installs_under_one_namespace(built):
@@ -66,6 +79,7 @@ def test_the_sdist_carries_the_samples_and_the_deployment_kit(built):
         assert f"{root}/{expected}" in names
 
 
+@shifted_clock
 def test_the_installed_wheel_runs_and_serves(installed, tmp_path):
     version = subprocess.run([str(installed / "compounding"), "--version"], check=True,
                              capture_output=True, text=True, cwd=tmp_path)

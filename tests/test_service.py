@@ -19,6 +19,7 @@ import compounding.web.api
 from compounding.records.schema import batches
 
 from .databases import fresh_postgres
+from .days import shifted_clock
 from .people import PASSWORD
 from .service import auth, request, serving
 from .test_records import BENCH, ORDER
@@ -80,6 +81,7 @@ def _timed(port: int, *args, **kwargs) -> tuple[int, bytes, float]:
     return status, body, time.perf_counter() - start
 
 
+@shifted_clock
 def test_hostile_quantities_never_stall_the_service(tmp_path):
     # "4.5 mg**9**9**9" made pint compute 9**(9**9) holding the GIL: every worker and /healthz
     # stopped; "mg**9**9**7" stalled everything for ~3 s
@@ -123,6 +125,7 @@ def test_hostile_quantities_never_stall_the_service(tmp_path):
         assert slowest < 1.0, slowest
 
 
+@shifted_clock
 def test_slow_connections_do_not_lock_others_out(tmp_path):
     # 110 slow connections (headers sent a byte at a time, or a body that never comes)
     # locked everyone out until they closed

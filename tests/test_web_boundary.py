@@ -97,6 +97,36 @@ def test_a_request_for_another_host_is_refused(client, host):
     assert client.get("/healthz", headers={"Host": "[::1]:8000"}).status_code == 200
 
 
+@pytest.mark.parametrize("host", ["[::1]", "[::1]:8000", "::1", "[0:0:0:0:0:0:0:1]:8000",
+                                  "localhost", "LOCALHOST:8000", "localhost.", "127.0.0.1:65535"])
+def test_loopback_hosts_are_answered_in_every_spelling(client, host):
+    # Werkzeug 3.1.9 cut trusted names at their first ":": [::1] and ::1 never matched
+    assert client.get("/healthz", headers={"Host": host}).status_code == 200
+
+
+@pytest.mark.parametrize("host", ["[::1]evil", "[::1]:99999", "[::1", "::1:8000", "[::1]:0",
+                                  "[::1]:", "[::2]:8000", "[::1]]:8000", "localhost:8000x",
+                                  "localhost:99999", "local host", "127.0.0.1@evil.example",
+                                  "evil.example#localhost", "[localhost]", ""])
+def test_hosts_that_only_look_like_loopback_are_refused(client, host):
+    errors = check_error(client.get("/healthz", headers={"Host": host}), 400)
+    assert [error["code"] for error in errors] == ["UNTRUSTED_HOST"]
+
+
+def test_a_configured_ipv6_host_is_answered(app):
+    from compounding.web import create_app
+
+    for named in ("2001:db8::20", "[2001:db8::20]", "[2001:0db8:0:0::20]"):
+        served = create_app({**app.config, "TRUSTED_HOSTS": [named, ".pharmacy.example"]})
+        browser = served.test_client()
+        for host in ("[2001:db8::20]:8443", "[2001:db8:0::20]", "2001:db8::20",
+                     "ldn.pharmacy.example", "pharmacy.example:443"):
+            assert browser.get("/healthz", headers={"Host": host}).status_code == 200, host
+        for host in ("[2001:db8::21]", "[::1]", "localhost", "evilpharmacy.example",
+                     "2001:db8::20:8443"):
+            assert browser.get("/healthz", headers={"Host": host}).status_code == 400, host
+
+
 def test_trusted_hosts_come_from_the_environment(monkeypatch):
     from compounding.service_settings import load
     from compounding.web.server import trusted_hosts

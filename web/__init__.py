@@ -106,6 +106,7 @@ def create_app(config: dict[str, Any] | None = None,
         errors,
         fhir_api,
         form,
+        hosts,
         integration_api,
         record_pages,
         records_api,
@@ -114,6 +115,7 @@ def create_app(config: dict[str, Any] | None = None,
 
     security.init_app(app)
     access_log.init_app(app)
+    hosts.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
     app.register_blueprint(admin.bp)

@@ -66,14 +66,18 @@ def search():
 
 
 def _page(lot: str, status: int = 200, errors: list[ErrorDetail] | None = None,
-          values: dict[str, str] | None = None, confirm_scrap: bool = False):
+          values: dict[str, str] | None = None, confirm_scrap: bool = False,
+          posted: str | None = None):
+    """The record's page; after a form of it failed, ``posted`` names that form (its ids'
+    prefix: ``bench-``, ``ack-``, ``verify-``, ``scrap-``) and only that form shows the
+    ``values`` it sent and the ``errors`` by field, exactly as they were sent."""
     record = store().get(lot)
     audit("read_record", record.lot_number)
     by_field: dict[str, list[ErrorDetail]] = {}
     for error in errors or []:
         by_field.setdefault(form_name(error.field), []).append(error)
     return render_template("record.html", record=record, errors=errors or [],
-                           field_errors=by_field, values=values or {},
+                           field_errors=by_field, values=values or {}, posted=posted,
                            # a signature refused at the confirmation shows it again
                            confirm_scrap=confirm_scrap or (values or {}).get("confirm") == "yes",
                            acknowledged={a.finding: a for a in record.acknowledgements}), status
@@ -131,17 +135,19 @@ def bench_entry(form: Any) -> dict[str, Any]:
     return entry
 
 
-def _step(lot: str, action: str, run: Callable[[Any, int | None], Record]):
-    """Check the form's token, run the step, go back to the record (errors shown there)."""
+def _step(lot: str, action: str, run: Callable[[Any, int | None], Record], posted: str):
+    """Check the form's token, run the step, go back to the record (errors shown there, in the
+    form ``posted``, with what it sent)."""
     form = request.form
     values = {k: v for k, v in form.items() if k not in ("csrf_token", "password")}
     if not csrf_valid(form.get("csrf_token")):
         return _page(lot, 400, [ErrorDetail("CSRF_FAILED", "form", "This form has expired; "
-                                            "check the values and submit again.")], values)
+                                            "check the values and submit again.")], values,
+                     posted=posted)
     try:
         record = run(form, whole_number(form.get("revision")))
     except CompoundingError as exc:
-        return _page(lot, exc.status, exc.errors, values)
+        return _page(lot, exc.status, exc.errors, values, posted=posted)
     data = record.revisions[-1].data or {}
     audit(action, record.lot_number, revision=record.revision,
           meaning=data.get("signature", {}).get("meaning"))
@@ -151,14 +157,14 @@ def _step(lot: str, action: str, run: Callable[[Any, int | None], Record]):
 @bp.post("/<lot>/bench")
 def bench(lot: str):
     return _step(lot, "bench", lambda form, expected: store().enter_bench(
-        lot, bench_entry(form), author(), expected))
+        lot, bench_entry(form), author(), expected), "bench-")
 
 
 @bp.post("/<lot>/correction")
 def correction(lot: str):
     return _step(lot, "correction", lambda form, expected: store().correct(
         lot, {"reason": form.get("reason", "").strip(), "bench": bench_entry(form)},
-        author(), expected))
+        author(), expected), "bench-")
 
 
 def _signed(form: Any) -> Any:
@@ -170,14 +176,14 @@ def verification(lot: str):
     allow = current_app.config["PROFILE"].records.allow_self_verification
     return _step(lot, "signature", lambda form, expected: store().verify(
         lot, {k: form.get(k, "").strip() or None for k in ("decision", "reason")},
-        _signed(form), expected=expected, allow_self_verification=allow))
+        _signed(form), expected=expected, allow_self_verification=allow), "verify-")
 
 
 @bp.post("/<lot>/acknowledgement")
 def acknowledgement(lot: str):
     return _step(lot, "signature", lambda form, expected: store().acknowledge(
         lot, {k: form.get(k, "").strip() for k in ("finding", "reason")}, _signed(form),
-        expected=expected))
+        expected=expected), "ack-")
 
 
 @bp.post("/<lot>/scrap")
@@ -190,7 +196,8 @@ def scrap(lot: str):
                                                 "check the values and submit again.")])
         return _page(lot, confirm_scrap=True)
     return _step(lot, "signature", lambda form, expected: store().scrap(
-        lot, {"reason": form.get("reason", "").strip()}, _signed(form), expected=expected))
+        lot, {"reason": form.get("reason", "").strip()}, _signed(form), expected=expected),
+        "scrap-")
 
 
 @bp.get("/<lot>/worksheet.pdf")
