@@ -161,7 +161,8 @@ def check_label_allowed(status: str, lot: str) -> None:
             f"verified it")])
 
 
-NOT_RELEASABLE = frozenset({"BENCH_STRENGTH_OUT_OF_RANGE", "BENCH_TABLETS_MISMATCH"})
+NOT_RELEASABLE = frozenset({"BENCH_STRENGTH_OUT_OF_RANGE", "BENCH_TABLETS_MISMATCH",
+                            "BENCH_WEIGHT_UNIFORMITY"})
 """Bench findings after which a batch can only be rejected or corrected (domain.md §12)."""
 
 

@@ -10,11 +10,11 @@ worked out again from the day of the bench work and those lots; the label carrie
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 
 from .bench import BenchEntry
-from .clock import day_of
+from .clock import day_of, today
 from .dating import Component, beyond_use
 from .display import show
 from .errors import ErrorDetail, OrderError
@@ -62,6 +62,60 @@ def outside_range(entry: BenchEntry, plan: Plan) -> list[bool]:
     limits on paper and in the check, domain.md §12)."""
     low, high = plan.fill_weight_min, plan.fill_weight_max
     return [not low <= w <= high for w in entry.capsule_weights]
+
+
+UNIFORMITY_LIMIT = Fraction(1, 10)
+"""More than this share of a weighed sample outside the QC range puts the whole batch in doubt
+(domain.md §21, default)."""
+RSD_LIMIT = Fraction(6)
+"""Relative standard deviation of the capsule weights above which the fill is uneven [%]
+(domain.md §21, default)."""
+
+
+def set_aside(entry: BenchEntry, plan: Plan) -> int:
+    """Capsules set aside: every capsule weighed outside the QC range (domain.md §21)."""
+    return sum(outside_range(entry, plan))
+
+
+def dispensable(entry: BenchEntry, plan: Plan) -> int:
+    """Capsules that may be dispensed: made − set aside (domain.md §21).
+
+    >>> from types import SimpleNamespace as S
+    >>> plan = S(fill_weight_min=117, fill_weight_max=143)
+    >>> dispensable(S(capsules_made=30, capsule_weights=[130] * 7 + [150, 110, 144]), plan)
+    27
+    """
+    return entry.capsules_made - set_aside(entry, plan)
+
+
+def weight_statistics(weights: list[Fraction]) -> tuple[float, float]:
+    """Mean [mg] and relative standard deviation [%] (sample, n − 1) of the capsule weights;
+    RSD 0 for a single weight (domain.md §21).
+
+    >>> [round(x, 3) for x in weight_statistics([Fraction(w) for w in (129, 131, 130, 130)])]
+    [130.0, 0.628]
+    """
+    mean = sum(weights, Fraction(0)) / len(weights)
+    if len(weights) < 2:
+        return float(mean), 0.0
+    variance = sum(((w - mean) ** 2 for w in weights), Fraction(0)) / (len(weights) - 1)
+    return float(mean), float(variance) ** 0.5 / float(mean) * 100
+
+
+def _weight_check(review: Review, entry: BenchEntry, plan: Plan) -> None:
+    """Uniformity of a weighed sample and the spread of the weights (domain.md §21)."""
+    weighed, outside = len(entry.capsule_weights), set_aside(entry, plan)
+    if weighed < entry.capsules_made and outside > weighed * UNIFORMITY_LIMIT:
+        review.finding("BENCH_WEIGHT_UNIFORMITY", "capsule_weights",
+                       f"{outside} of the {weighed} capsules weighed are outside the QC range "
+                       f"(more than 1 in 10): the unweighed {entry.capsules_made - weighed} are "
+                       f"in doubt. Weigh every capsule and set aside each outside the range "
+                       f"(a correction), or reject the batch.")
+    mean, rsd = weight_statistics(list(entry.capsule_weights))
+    if rsd > RSD_LIMIT:
+        review.finding("BENCH_WEIGHT_VARIATION", "capsule_weights",
+                       f"The capsule weights vary by {rsd:.1f} % (relative standard deviation, "
+                       f"mean {mean:.1f} mg), more than {RSD_LIMIT} %: check the fill.")
 
 
 def drug_in_blend(entry: BenchEntry, plan: Plan) -> Fraction:
@@ -113,18 +167,26 @@ def _trituration_missing(entry: BenchEntry, plan: Plan) -> list[ErrorDetail]:
     return errors
 
 
-def _impossible(entry: BenchEntry, plan: Plan, order: Order, day: date) -> list[ErrorDetail]:
+def _impossible(entry: BenchEntry, plan: Plan, order: Order, day: date,
+                now: date) -> list[ErrorDetail]:
     errors = []
+    if day > now:
+        errors.append(ErrorDetail(
+            "BENCH_DATE_IN_FUTURE", "compounded_at",
+            f"the bench work is dated {day.isoformat()}, after today ({now.isoformat()}) at "
+            f"the pharmacy: enter when it was done"))
     if entry.capsules_made > plan.capsules_to_fill:
         errors.append(ErrorDetail(
             "CAPSULES_EXCEED_BATCH", "capsules_made",
             f"{entry.capsules_made} capsules cannot come from a batch that fills "
             f"{plan.capsules_to_fill}"))
-    if entry.capsules_made < plan.capsules_dispensed:
+    aside = set_aside(entry, plan) if len(entry.capsule_weights) <= entry.capsules_made else 0
+    if entry.capsules_made - aside < plan.capsules_dispensed:
+        made = (f"{entry.capsules_made} capsules less the {aside} set aside outside the QC "
+                f"range" if aside else f"{entry.capsules_made} capsules")
         errors.append(ErrorDetail(
             "BENCH_SHORT", "capsules_made",
-            f"{entry.capsules_made} capsules cannot fill a prescription of "
-            f"{plan.capsules_dispensed}"))
+            f"{made} cannot fill a prescription of {plan.capsules_dispensed}"))
     if len(entry.capsule_weights) > entry.capsules_made:
         errors.append(ErrorDetail(
             "WEIGHTS_EXCEED_CAPSULES", "capsule_weights",
@@ -183,6 +245,12 @@ def _beyond_use(review: Review, entry: BenchEntry, plan: Plan, day: date,
                        f"The beyond-use date is {bud.isoformat()}, earlier than the "
                        f"{plan.beyond_use_date.isoformat()} planned: {rationale}. The label "
                        f"carries {bud.isoformat()}.")
+    if bud < day + timedelta(days=plan.days_supply):
+        review.finding("BUD_SHORTER_THAN_SUPPLY", "beyond_use_date",
+                       f"{plan.capsules_dispensed} capsules last {plan.days_supply} days from "
+                       f"{day.isoformat()}, past the beyond-use date {bud.isoformat()} of the "
+                       f"lots used: the patient would take capsules after it. Dispense fewer, "
+                       f"or tell the patient to discard the rest on that date.")
     return bud, rationale
 
 
@@ -197,7 +265,7 @@ def reconcile(entry: BenchEntry, plan: Plan, order: Order,
     BUD 2026-12-01 instead of 2027-05-21 (``BUD_SHORTENED_AT_BENCH``).
     """
     day = day_of(entry.compounded_at, settings.time_zone)
-    errors = _impossible(entry, plan, order, day)
+    errors = _impossible(entry, plan, order, day, today(settings.time_zone))
     if errors:
         raise OrderError(errors)
     low, high = plan.fill_weight_min, plan.fill_weight_max
@@ -218,6 +286,7 @@ def reconcile(entry: BenchEntry, plan: Plan, order: Order,
     strength = _strength_finding(entry, plan, made, ratio)
     if strength is not None:
         review.findings.append(strength)
+    _weight_check(review, entry, plan)
     bud, rationale = _beyond_use(review, entry, plan, day, settings.beyond_use_days)
     review.raise_errors()
     return Reconciliation(review.findings, made, ratio, day, bud, rationale)

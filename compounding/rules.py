@@ -269,7 +269,15 @@ RULES: tuple[Rule, ...] = (
     Rule("WEIGHTS_EXCEED_CAPSULES", "error", None,
          "More capsule weights than capsules made.", "domain.md §3"),
     Rule("BENCH_SHORT", "error", None,
-         "Fewer capsules made than the prescription's quantity.", "domain.md §12"),
+         "Fewer capsules dispensable (made, less those set aside outside the QC range) than "
+         "the prescription's quantity.", "domain.md §12, §21"),
+    Rule("BENCH_DATE_IN_FUTURE", "error", None,
+         "Bench work dated after the pharmacy's today.", "domain.md §12"),
+    Rule("BENCH_WEIGHT_UNIFORMITY", "finding", Severity.critical,
+         "More than 1 in 10 of a weighed sample outside the QC range: the batch can only be "
+         "rejected or corrected with a 100 % weight check.", "domain.md §21"),
+    Rule("BENCH_WEIGHT_VARIATION", "finding", Severity.warning,
+         "Relative standard deviation of the capsule weights above 6 %.", "domain.md §21"),
     Rule("BENCH_WEIGHTS_MISSING", "error", None,
          "Fewer capsule net weights than min(10, capsules made).", "domain.md §12"),
     Rule("BENCH_POWDER_EXCEEDS_TABLETS", "error", None,

@@ -56,3 +56,34 @@ def barcodes(image: Path) -> list[str]:
     done = subprocess.run(["zbarimg", "--quiet", "--raw", "-Sdisable", "-Scode128.enable",
                            str(image)], capture_output=True, text=True, timeout=60)
     return done.stdout.split()
+
+
+def words(pdf: bytes) -> list[list[tuple[str, float, float, float, float]]]:
+    """Each page's words with their boxes (text, x min, y min, x max, y max) [pt], by poppler's
+    ``pdftotext -bbox``: where a reader's eye finds each word."""
+    import re
+    from html import unescape
+
+    done = subprocess.run(["pdftotext", "-bbox", "-", "-"], input=pdf, capture_output=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    found: list[list[tuple[str, float, float, float, float]]] = []
+    for page in done.stdout.decode().split("<page ")[1:]:
+        found.append([(unescape(m[5]), float(m[1]), float(m[2]), float(m[3]), float(m[4]))
+                      for m in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)" '
+                                           r'xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+                                           page)])
+    return found
+
+
+def overlaps(pdf: bytes, slack: float = 0.5) -> list[tuple[int, str, str]]:
+    """Pairs of words that print over each other (boxes sharing more than ``slack`` [pt] each
+    way), by page number: text that overprints other text."""
+    clashes = []
+    for number, page in enumerate(words(pdf), start=1):
+        for i, (a, ax0, ay0, ax1, ay1) in enumerate(page):
+            for b, bx0, by0, bx1, by1 in page[i + 1:]:
+                if (min(ax1, bx1) - max(ax0, bx0) > slack
+                        and min(ay1, by1) - max(ay0, by0) > slack):
+                    clashes.append((number, a, b))
+    return clashes

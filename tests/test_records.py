@@ -27,7 +27,7 @@ ORDER = make_order(rx_number="100234", directions="Take 1 capsule by mouth at be
                    filler={"lot": "M789"})
 BENCH = {"tablets_used": 3, "tablet_powder_actual": "748 mg", "filler_actual": "3581 mg",
          "capsules_made": 33,
-         "capsule_weights": ["129 mg", "131 mg", "150 mg", "116.9 mg"] + ["130 mg"] * 6,
+         "capsule_weights": ["129 mg", "131 mg", "150 mg", "116.9 mg"] + ["130 mg"] * 29,
          "compounded_at": "2026-11-22T10:00:00+00:00", **LOTS_USED}
 
 

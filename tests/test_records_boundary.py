@@ -94,10 +94,11 @@ def test_recall_pages(store):
     assert first[0].patient == "Jane Q. Public"
 
 
-def test_expiry_is_judged_on_the_pharmacys_date(store):
+def test_expiry_is_judged_on_the_pharmacys_date(store, compounding_day):
     # bench work at 03:00 UTC on 30 Nov is 21:00 on 29 Nov in Chicago (the profile's zone): a
     # filler lot expiring 30 Nov is still in date there; judged on the UTC date it was refused
     lot = store.create(ORDER, PROFILE, TECH).lot_number
+    compounding_day.move_to("2026-11-30T09:00:00-06:00")  # entered later that morning
     entry = {**BENCH, "compounded_at": "2026-11-30T03:00:00+00:00",
              "filler_expiry": "2026-11-30"}
     assert store.enter_bench(lot, entry, TECH).status == "compounded"
@@ -105,6 +106,20 @@ def test_expiry_is_judged_on_the_pharmacys_date(store):
     with pytest.raises(OrderError) as caught:  # 07:00 UTC on 30 Nov is 01:00 in Chicago
         store.enter_bench(late, {**entry, "compounded_at": "2026-11-30T07:00:00+00:00"}, TECH)
     assert codes(caught) == {("COMPONENT_EXPIRED", "filler_expiry")}
+
+
+def test_bench_work_dated_after_today_is_refused(store, compounding_day):
+    # a bench entry dated 2027-03-01 for a batch made on 2026-12-03 printed "Filled 2027-03-01"
+    lot = store.create(ORDER, PROFILE, TECH).lot_number
+    compounding_day.move_to("2026-12-03T23:30:00-06:00")  # 05:30 UTC on 4 Dec
+    for moment in ("2027-03-01T10:00:00+00:00", "2026-12-04T07:00:00+00:00"):  # 4 Dec, 01:00
+        with pytest.raises(OrderError) as caught:
+            store.enter_bench(lot, {**BENCH, "compounded_at": moment}, TECH)
+        assert codes(caught) == {("BENCH_DATE_IN_FUTURE", "compounded_at")}
+    # 05:00 UTC on 4 Dec is still 3 Dec in Chicago, the pharmacy's today
+    record = store.enter_bench(lot, {**BENCH, "compounded_at": "2026-12-04T05:00:00+00:00"},
+                               TECH)
+    assert str(record.made.compounded_on) == "2026-12-03"
 
 
 def test_the_same_request_makes_one_batch(store):

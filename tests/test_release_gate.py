@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from fractions import Fraction
 from html.parser import HTMLParser
 
 import pytest
@@ -62,9 +63,10 @@ def test_the_bud_is_worked_out_again_from_the_lots_used(store):
     assert "Discard after 2026-12-01" in label and "2027-05-21" not in label
 
 
-def test_the_bud_counts_from_the_day_of_the_bench_work(store):
+def test_the_bud_counts_from_the_day_of_the_bench_work(store, compounding_day):
     # planned on 2026-11-22, made on 2026-11-25: 2026-11-25 + 180 days = 2027-05-24
     lot = store.create(ORDER, PROFILE, TECH).lot_number
+    compounding_day.move_to("2026-11-25T10:00:00-06:00")
     store.enter_bench(lot, {**BENCH, "compounded_at": "2026-11-25T09:30:00+00:00"}, TECH)
     record = approve(store, lot)
     assert str(record.beyond_use_date) == "2027-05-24"
@@ -100,6 +102,88 @@ def test_a_bench_critical_finding_is_acknowledged_by_its_id(store):
     with pytest.raises(OrderError) as caught:
         approve(store, lot)
     assert [e.code for e in caught.value.errors] == ["BATCH_NOT_RELEASABLE"]
+
+
+# -- the weight check (domain.md §21) -----------------------------------------------------------
+
+def test_ten_of_ten_out_of_range_is_refused_as_short(store):
+    # ten of ten weighed capsules outside 117-143 mg still released: each is set aside, and
+    # 33 made less 10 cannot fill 30
+    lot = store.create(ORDER, PROFILE, TECH).lot_number
+    with pytest.raises(OrderError) as caught:
+        store.enter_bench(lot, {**BENCH, "capsule_weights": ["150 mg"] * 10}, TECH)
+    assert [(e.code, e.field) for e in caught.value.errors] == [("BENCH_SHORT", "capsules_made")]
+
+
+def test_a_weighed_sample_out_of_range_holds_the_batch_back(store):
+    # 3 of 10 weighed outside the range (more than 1 in 10): the unweighed 23 are in doubt, a
+    # critical finding that no acknowledgement releases; 33 − 3 set aside still fill 30
+    lot = store.create(ORDER, PROFILE, TECH).lot_number
+    weights = ["150 mg", "110 mg", "150 mg"] + ["130 mg"] * 7
+    record = store.enter_bench(lot, {**BENCH, "capsule_weights": weights}, TECH)
+    [doubt] = [f for f in record.flags if f.code == "BENCH_WEIGHT_UNIFORMITY"]
+    assert doubt.severity.value == "critical" and doubt.field == "capsule_weights"
+    assert "3 of the 10 capsules weighed" in doubt.message
+    store.acknowledge(lot, {"finding": doubt.id, "reason": "looked fine"}, RPH, expected=2)
+    with pytest.raises(OrderError) as caught:
+        approve(store, lot)
+    assert [e.code for e in caught.value.errors] == ["BATCH_NOT_RELEASABLE"]
+
+
+@pytest.mark.parametrize(("weights", "critical"), [
+    (["116.9 mg"] + ["130 mg"] * 9, False),  # 1 in 10: at the limit, not past it
+    (["116.9 mg", "143.1 mg"] + ["130 mg"] * 8, True),  # 2 in 10
+    (["116.9 mg", "143.1 mg"] + ["130 mg"] * 31, False),  # every capsule weighed: set aside
+])
+def test_uniformity_is_judged_on_a_sample_only(store, weights, critical):
+    lot = store.create(ORDER, PROFILE, TECH).lot_number
+    record = store.enter_bench(lot, {**BENCH, "capsule_weights": weights}, TECH)
+    assert any(f.code == "BENCH_WEIGHT_UNIFORMITY" for f in record.flags) is critical
+
+
+def test_capsules_set_aside_are_not_dispensed(store):
+    # 30 made for 30, 3 outside the range: the label still read "Qty: 30"
+    order = {**ORDER, "overage": {"capsules": 0}}
+    lot = store.create(order, PROFILE, TECH).lot_number
+    weights = ["150 mg", "110 mg", "144 mg"] + ["130 mg"] * 27
+    with pytest.raises(OrderError) as caught:
+        store.enter_bench(lot, {**BENCH, "capsules_made": 30, "capsule_weights": weights}, TECH)
+    [short] = caught.value.errors
+    assert (short.code, short.field) == ("BENCH_SHORT", "capsules_made")
+    assert "less the 3 set aside" in short.message
+
+
+def test_an_uneven_fill_is_a_warning():
+    # mean 130 mg; squared deviations 400 + 0 + 400 + 100 + 100 + 5 × 0 = 1000; sample SD
+    # √(1000 ÷ 9) = 10.54 mg; RSD 10.54 ÷ 130 = 8.11 % (domain.md §21)
+    from compounding.reconciliation import weight_statistics
+
+    mean, rsd = weight_statistics([Fraction(w) for w in
+                                   (110, 130, 150, 120, 140, 130, 130, 130, 130, 130)])
+    assert mean == 130 and round(rsd, 2) == round((1000 / 9) ** 0.5 / 130 * 100, 2) == 8.11
+
+
+def test_an_uneven_fill_is_flagged_at_the_bench(store):
+    lot = store.create(ORDER, PROFILE, TECH).lot_number
+    # every capsule weighed, all inside 117-143 mg: 7 × (117, 143) and 19 × 130, mean 130 mg,
+    # sample SD √(14 × 13² ÷ 32) = 8.60 mg, RSD 6.6 % > 6 %
+    weights = ["117 mg", "143 mg"] * 7 + ["130 mg"] * 19
+    record = store.enter_bench(lot, {**BENCH, "capsule_weights": weights}, TECH)
+    [uneven] = [f for f in record.flags if f.code == "BENCH_WEIGHT_VARIATION"]
+    assert uneven.severity.value == "warning" and "6.6 %" in uneven.message
+
+
+def test_a_bud_cut_short_at_the_bench_warns_of_the_supply(store):
+    # a filler lot expiring 17 days after the bench work on a 30-day supply gave only the info
+    # BUD_SHORTENED_AT_BENCH; the plan itself warns of the same thing
+    lot = store.create(ORDER, PROFILE, TECH).lot_number
+    record = store.enter_bench(lot, {**BENCH, "filler_expiry": "2026-12-09"}, TECH)
+    codes = {f.code: f for f in record.flags}
+    assert "BUD_SHORTENED_AT_BENCH" in codes
+    supply = codes["BUD_SHORTER_THAN_SUPPLY"]
+    assert supply.field == "beyond_use_date" and supply.severity.value == "warning"
+    assert "30 capsules last 30 days from 2026-11-22, past the beyond-use date 2026-12-09" \
+        in supply.message
 
 
 # -- documents through the HTTP API ------------------------------------------------------------
@@ -228,3 +312,15 @@ def test_every_label_on_the_record_page_focuses_its_own_field(client, pharmacist
     found = ids_of(confirm.get_data(as_text=True))
     assert [i for i, n in found.ids.items() if n > 1] == []
     assert {"scrap-reason", "scrap-password"} <= set(found.ids)
+
+
+def test_no_text_prints_over_other_text(client, pharmacist, lot):
+    # the executed record's QC table printed "OUT OF RANGE" over the next capsule numbers
+    made(client, pharmacist, lot)
+    documents = {"worksheet": client.get(f"/api/v1/records/{lot}/worksheet").data,
+                 "executed record": client.get(f"/api/v1/records/{lot}/record").data,
+                 "label": pharmacist.get(f"/records/{lot}/label.pdf").data}
+    for name, document in documents.items():
+        assert document.startswith(b"%PDF"), name
+        assert pdf.words(document)[0], name
+        assert pdf.overlaps(document) == [], name

@@ -20,10 +20,17 @@ from ..display import count, show
 from ..execution import Executed
 from ..plan import Worked
 from ..profile import Profile
-from ..reconciliation import blend_mass, concentrations, drug_in_blend, outside_range
+from ..reconciliation import (
+    blend_mass,
+    concentrations,
+    drug_in_blend,
+    outside_range,
+    set_aside,
+    weight_statistics,
+)
 from .worksheet import _grid, _Worksheet, build
 
-WEIGHT_COLUMNS = 4
+WEIGHT_COLUMNS = 3  # each flag column holds “OUT OF RANGE” at 9 pt without reaching the next
 """Capsule weights print in this many column groups."""
 
 
@@ -112,10 +119,20 @@ class _Executed(_Worksheet):
                    f"{self.mg(low)} to {self.mg(high)} net; "
                    f"{count(len(cells), 'capsule')} weighed of {e.capsules_made} made.",
                    self.s.body),
+            self.p(self._spread(), self.s.body),
             Spacer(1, 3),
-            _grid(rows, [w * inch for w in (0.55, 0.6, 0.68) * WEIGHT_COLUMNS]),
+            _grid(rows, [w * inch for w in (0.55, 0.6, 0.95) * WEIGHT_COLUMNS]),
         ]
         return [*items, *self.strength()]
+
+    def _spread(self) -> str:
+        """Mean, relative standard deviation, capsules set aside and dispensable (§21)."""
+        e = self.x.bench
+        mean, rsd = weight_statistics(list(e.capsule_weights))
+        aside = set_aside(e, self.plan)
+        return (f"Mean net weight {mean:.1f} mg; relative standard deviation {rsd:.1f} %; "
+                f"{count(aside, 'capsule')} set aside outside the range; "
+                f"{e.capsules_made - aside} dispensable.")
 
     def strength(self) -> list[object]:
         e, made = self.x.bench, self.x.strength_made
