@@ -7,6 +7,7 @@ HPMC and pullulan shells. Default pack stats live with the filler that they were
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -44,7 +45,8 @@ class Shell:
 
 
 SHELLS: tuple[Shell, ...] = (
-    Shell("gelatin", ("gelatin", "hard gelatin", "gelatine"), False, VOLUME_SOURCE),
+    Shell("gelatin", ("gelatin", "hard gelatin", "gelatine", "coni snap", "conisnap"), False,
+          VOLUME_SOURCE),
     Shell("hpmc", ("hpmc", "hypromellose", "vegetarian", "vegetable", "veggie", "vcaps"), False,
           VOLUME_SOURCE),
     Shell("pullulan", ("pullulan", "plantcaps"), False, VOLUME_SOURCE),
@@ -62,6 +64,50 @@ def _norm(text: str) -> str:
 _SHELL_BY_NAME: dict[str, Shell] = {_norm(n): s for s in SHELLS for n in s.synonyms}
 
 
+COLOURS = frozenset({
+    "white", "clear", "transparent", "colourless", "colorless", "natural", "opaque", "light",
+    "dark", "blue", "navy", "red", "maroon", "pink", "orange", "yellow", "green", "lime",
+    "purple", "violet", "lilac", "brown", "caramel", "ivory", "black", "grey", "gray", "gold",
+    "silver", "swedish", "flesh",
+})
+"""Colour words a shell may carry (``gelatin, blue``): data for the label, not another shell."""
+_NOISE = frozenset({"plus", "hard", "capsule", "capsules", "shell", "shells", "two", "piece",
+                    "coloured", "colored", "color", "colour"})
+
+
+def _words_of(name: str) -> list[str]:
+    return re.findall(r"[a-z]+", name.lower().replace("-", " "))
+
+
+def shell_colour(name: str) -> str | None:
+    """The colour words of a shell's name, or ``None``: ``gelatin, light blue`` → ``light
+    blue``.
+
+    >>> shell_colour("gelatin, blue"), shell_colour("Vcaps Plus")
+    ('blue', None)
+    """
+    colours = [w for w in _words_of(name) if w in COLOURS]
+    return " ".join(colours) or None
+
+
 def find_shell(name: str) -> Shell | None:
-    """The shell named ``name`` (any synonym, any case), or ``None``."""
-    return _SHELL_BY_NAME.get(_norm(name))
+    """The shell named ``name`` (any synonym, any case), or ``None``. Colour words and the
+    words of a product line (``gelatin, blue``, ``Vcaps Plus``, ``Coni-Snap``) do not hide the
+    shell; a delayed-release name anywhere in it wins.
+
+    >>> [find_shell(n).name for n in ("gelatin, blue", "Vcaps Plus", "Coni-Snap", "HPMC white")]
+    ['gelatin', 'hpmc', 'gelatin', 'hpmc']
+    >>> find_shell("blue enteric-coated gelatin").name, find_shell("glass")
+    ('delayed release', None)
+    """
+    exact = _SHELL_BY_NAME.get(_norm(name))
+    if exact is not None:
+        return exact
+    text = " ".join(w for w in _words_of(name) if w not in COLOURS and w not in _NOISE)
+    if text in _SHELL_BY_NAME:
+        return _SHELL_BY_NAME[text]
+    for shell in sorted(SHELLS, key=lambda s: not s.delayed_release):
+        for synonym in shell.synonyms:
+            if re.search(rf"\b{re.escape(_norm(synonym).replace('-', ' '))}\b", text):
+                return shell
+    return None

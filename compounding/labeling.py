@@ -116,7 +116,7 @@ def label_content(order: Order, plan: Plan, pharmacy: Pharmacy,
         ])
     assert order.patient and order.patient.name and order.rx_number
     assert order.prescriber and order.prescriber.name
-    assert pharmacy.address and pharmacy.phone
+    assert pharmacy.name and pharmacy.address and pharmacy.phone
     cautions = [COMPOUNDED, OPIOID_WARNING, VIVID_DREAMS]
     if plan.contains_lactose:
         cautions.append(LACTOSE)

@@ -199,6 +199,11 @@ def _warnings(review: Review, field: str, text: str, reading: Reading) -> None:
                        f"for 7-10 days (2 weeks after methadone or buprenorphine).")
 
 
+DEPOTS = frozenset({"sublocade", "brixadi", "probuphine", "buvidal", "sixmo"})
+"""Buprenorphine depots and implants: months of release after the last dose (their US and EU
+labels)."""
+
+
 def _names(matches: list[Match]) -> str:
     return " and ".join(m.ingredient for m in matches)
 
@@ -208,6 +213,13 @@ def _opioid_message(text: str, matches: list[Match]) -> str:
             else "a partial opioid agonist" if all(m.term.kind == "partial_agonist"
                                                    for m in matches)
             else "an opioid agonist")
+    depots = sorted({m.term.term for m in matches if m.term.term.casefold() in DEPOTS})
+    if depots:
+        return (f"“{text}” is {' and '.join(depots)}, buprenorphine given as a depot injection "
+                f"or implant: it keeps releasing buprenorphine for months after the last dose, "
+                f"so the usual 2-week opioid-free wait does not apply and naltrexone can "
+                f"precipitate withdrawal long after. Check with the prescriber when the last "
+                f"dose was and whether naltrexone can start.")
     washout = ("at least 2 weeks (methadone or buprenorphine)"
                if any(m.ingredient in LONG_WASHOUT for m in matches) else "7-10 days")
     return (f"“{text}” contains {_names(matches)}, {what}: naltrexone blocks it and can "

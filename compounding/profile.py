@@ -29,10 +29,10 @@ class _Section(BaseModel):
 
 class Pharmacy(_Section):
     """Name, address and phone printed on every label and worksheet (a label is refused
-    while the address or phone is not set); the IANA time zone that decides the pharmacy's
-    dates (default UTC)."""
+    while any of them is not set: no label names a pharmacy that was never given); the IANA
+    time zone that decides the pharmacy's dates (default UTC)."""
 
-    name: Name = "Compounding Pharmacy"
+    name: Name | None = None
     address: Name | None = None
     phone: Name | None = None
     time_zone: TimeZoneName = "UTC"

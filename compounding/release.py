@@ -36,7 +36,7 @@ RELEASE_WORDS: dict[str, str] = {
     "slow release": "slow-release", "long acting": "long-acting", "depot": "a depot",
     "retard": "a retard form", "implant": "an implant", "pellet": "a pellet",
     "pellets": "a pellet", "gastro resistant": "gastro-resistant", "enteric": "enteric-coated",
-    "microspheres": "an extended-release injectable",
+    "microspheres": "an extended-release injectable", "lai": "a long-acting injectable",
 }
 # Words after "DR" that make it a title, not delayed release ("Dr. Reddy's").
 _DR_NAMES = frozenset({"reddy", "reddys"})
@@ -76,8 +76,21 @@ def _words(text: str) -> str:
     return f" {normalize(text)} "
 
 
+_POWDER = frozenset({"powder", "api", "bulk", "usp powder"})
+"""Words that make a source naltrexone HCl powder, not tablets (domain.md §16)."""
+
+
 def is_immediate(release: str) -> bool:
-    return normalize(release) in IMMEDIATE
+    """Whether ``release`` says immediate release, with nothing that says otherwise.
+
+    >>> [is_immediate(r) for r in ("IR", "immediate release film-coated", "immediate, ER")]
+    [True, True, False]
+    """
+    text = normalize(release)
+    if text in IMMEDIATE:
+        return True
+    first = text.split()[:2]
+    return (first[:1] == ["ir"] or first[:1] == ["immediate"]) and release_word(release) is None
 
 
 def check_release(review: Review, order: Order) -> FillerEntry | None:
@@ -125,6 +138,10 @@ def source_problem(product: str) -> str | None:
         if f" {marker} " in padded:
             return (f"“{product}” cannot be used: {why}. Use immediate-release naltrexone HCl "
                     f"50 mg tablets")
+    if _POWDER & set(words(product)):
+        return (f"“{product}” is naltrexone HCl powder, not tablets: this workbench plans "
+                f"capsules from immediate-release naltrexone HCl 50 mg tablets only, so a plan "
+                f"from it would be wrong")
     release = release_word(product)
     if release:
         return (f"“{product}” cannot be used: it is {release}, not immediate release. Use "

@@ -84,8 +84,9 @@ def test_label_refused_exit_3(tmp_path):
     assert_error_body(json.loads(done.stderr), 409)
 
 
-def test_a_label_needs_the_pharmacy_address_and_phone(tmp_path):
-    # the default profile printed "Address not set (pharmacy.toml)" on patient labels
+def test_a_label_needs_the_pharmacy_name_address_and_phone(tmp_path):
+    # the default profile printed "Address not set (pharmacy.toml)" on patient labels, and a
+    # profile without a name printed "Compounding Pharmacy"
     order = make_order(rx_number="1", directions="Take 1", patient={"name": "A"},
                        prescriber={"name": "Dr. B"})
     target = tmp_path / "label.pdf"
@@ -93,7 +94,8 @@ def test_a_label_needs_the_pharmacy_address_and_phone(tmp_path):
     assert done.returncode == 2 and not target.exists()
     errors = assert_error_body(json.loads(done.stderr), 422)
     assert [(e["code"], e["field"]) for e in errors] == [
-        ("FIELD_REQUIRED", "pharmacy.address"), ("FIELD_REQUIRED", "pharmacy.phone")]
+        ("FIELD_REQUIRED", "pharmacy.name"), ("FIELD_REQUIRED", "pharmacy.address"),
+        ("FIELD_REQUIRED", "pharmacy.phone")]
     assert "profile" in errors[0]["message"]
 
 

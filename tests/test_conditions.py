@@ -20,6 +20,13 @@ from .helpers import make_order
         ("Liver failure", "HEPATIC_FAILURE", "critical"),
         ("severe renal impairment", "RENAL_IMPAIRMENT", "warning"),
         ("on haemodialysis", "RENAL_IMPAIRMENT", "warning"),
+        # the liver failure naltrexone's labels contraindicate, however it is written
+        ("end-stage liver disease", "HEPATIC_FAILURE", "critical"),
+        ("Child-Pugh C cirrhosis", "HEPATIC_FAILURE", "critical"),
+        ("severe hepatic impairment", "HEPATIC_FAILURE", "critical"),
+        ("ESLD", "HEPATIC_FAILURE", "critical"),
+        ("nursing mother", "PREGNANCY_OR_BREASTFEEDING", "warning"),
+        ("is nursing her 3-month-old", "PREGNANCY_OR_BREASTFEEDING", "warning"),
     ],
 )
 def test_conditions_fire(condition, code, severity):
@@ -93,3 +100,10 @@ def test_galactosaemia_and_intolerance_name_the_source_of_lactose():
     assert [f.code for f in findings] == ["FILLER_LACTOSE", "LACTOSE_ALLERGY",
                                           "LACTOSE_INTOLERANCE"]
     assert all("the filler “MCC/lactose blend”" in f.message for f in findings[1:])
+
+
+@pytest.mark.parametrize("condition", ["nursing home resident", "retired nursing assistant",
+                                       "Child-Pugh B cirrhosis", "no severe liver disease"])
+def test_near_misses_raise_nothing(condition):
+    # "nursing home resident" raised a pregnancy warning
+    assert plan_order(make_order(patient={"conditions": [condition]})).findings == []

@@ -219,3 +219,14 @@ def test_a_bad_rxcui_names_the_field(errors_of):
     errors = errors_of(make_order(concurrent_medications=[{"text": "x", "rxcui": "12ab"}]))
     assert [e["field"] for e in errors] == ["concurrent_medications[0].rxcui"]
     assert "RXCUI" in errors[0]["message"]
+
+
+@pytest.mark.parametrize("medication", ["Sublocade 300 mg monthly", "Brixadi 96 mg weekly",
+                                        "Probuphine implant", "Buvidal 128 mg"])
+def test_a_buprenorphine_depot_is_not_told_two_weeks(medication):
+    # depots and implants got "opioid-free for at least 2 weeks"; their washout is months
+    [finding] = plan_order(make_order(concurrent_medications=[medication])).findings
+    assert (finding.code, finding.severity.value) == ("OPIOID_COADMINISTRATION", "critical")
+    assert "for months after the last dose" in finding.message
+    assert "2 weeks before" not in finding.message and "Check with the prescriber" in \
+        finding.message

@@ -249,7 +249,7 @@ def test_one_qc_range_on_paper_and_in_the_check():
     entry = BenchEntry.model_validate({
         "tablets_used": 3, "tablet_powder_actual": "750 mg", "filler_actual": "3375 mg",
         "capsules_made": 33, "capsule_weights": ["112.9 mg", "113 mg", "137 mg", "137.1 mg"]
-        + ["125 mg"] * 6, "compounded_at": "2026-11-22T10:00:00+00:00", **LOTS_USED})
+        + ["125 mg"] * 29, "compounded_at": "2026-11-22T10:00:00+00:00", **LOTS_USED})
     flagged = [f.field for f in check_bench(entry, plan, parse_order(order))]
     assert flagged == ["capsule_weights[0]", "capsule_weights[3]"]
     text = pdf.text(worksheet_pdf(order))

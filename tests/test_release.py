@@ -174,3 +174,33 @@ def test_a_blend_needs_its_own_pack_stat(errors_of):
     errors = errors_of(make_order(filler={"name": "MCC/lactose blend", "pack_stat": None}))
     assert [(e["code"], e["field"]) for e in errors] == [("FILL_BASIS_MISSING", "filler.pack_stat")]
     assert "blend" in errors[0]["message"]
+
+
+@pytest.mark.parametrize(("product", "why"), [
+    ("Naltrexone LAI", "long-acting injectable"),  # was planned as 50 mg tablets
+    ("Naltrexone HCl USP powder (API)", "powder, not tablets"),  # was "crush 3 tablets"
+    ("naltrexone hydrochloride bulk powder", "powder, not tablets"),
+])
+def test_sources_that_are_not_tablets_are_refused(errors_of, product, why):
+    order = make_order(source={"product": product, "average_tablet_weight": "250 mg"})
+    [error] = errors_of(order)
+    assert (error["code"], error["field"]) == ("SOURCE_NOT_IR_NALTREXONE", "source.product")
+    assert why in error["message"]
+
+
+@pytest.mark.parametrize("shell", ["gelatin, blue", "Vcaps Plus", "Coni-Snap",
+                                   "HPMC, light blue/white", "pullulan (clear)"])
+def test_shell_product_lines_and_colours_are_accepted(shell):
+    # refused as unknown shells; colour is data the label can use
+    from compounding.capsules import find_shell, shell_colour
+
+    plan = plan_order(make_order(capsule={"size": "3", "shell": shell}))
+    assert plan.tablets == 3
+    assert find_shell(shell) is not None
+    assert shell_colour("HPMC, light blue/white") == "light blue white"
+
+
+def test_immediate_release_may_say_more_about_the_tablet():
+    order = make_order(source={"average_tablet_weight": "250 mg",
+                               "release": "immediate release film-coated"})
+    assert plan_order(order).tablets == 3

@@ -307,7 +307,7 @@ def build_labels(items: Sequence[tuple[Order, Plan, Dispensing | None]],
     c = canvas.Canvas(buffer, pagesize=stock.page, invariant=1, pageCompression=0,
                       initialFontName=register()[0])
     c.setTitle("Patient label")
-    c.setAuthor(profile.pharmacy.name)
+    c.setAuthor(profile.pharmacy.name or "")
     per_page = len(stock.origins)
     for index, (layout, barcode) in enumerate(layouts):
         if index and index % per_page == 0:

@@ -148,9 +148,10 @@ class _Worksheet:
         pharmacy = self.profile.pharmacy
         table = self.pairs(self.header_rows())
         where = " · ".join(x for x in (pharmacy.name, pharmacy.address, pharmacy.phone) if x)
-        return [self.p(f"{self.title}: {drug_line(self.plan)}", self.s.title),
-                self.p(where, self.s.body),
-                Spacer(1, 6), table]
+        heading = [self.p(f"{self.title}: {drug_line(self.plan)}", self.s.title)]
+        if where:  # a profile may not name the pharmacy yet; its worksheet names no one
+            heading.append(self.p(where, self.s.body))
+        return [*heading, Spacer(1, 6), table]
 
     def header_rows(self) -> list[tuple[str, str]]:
         o = self.order
@@ -389,7 +390,7 @@ def build(sheet: _Worksheet, profile: Profile, bench: Any = None) -> bytes:
     document = SimpleDocTemplate(
         buffer, pagesize=letter, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
         bottomMargin=MARGIN, invariant=1, title=f"{sheet.title} {sheet.lot}",
-        author=profile.pharmacy.name, subject=drug_line(sheet.plan), creator=_package)
+        author=profile.pharmacy.name or "", subject=drug_line(sheet.plan), creator=_package)
     footer = (f"{sheet.title} · Lot {sheet.lot} · Rx {sheet.order.rx_number or '—'} · "
               f"{drug_line(sheet.plan)}")
     document.build(sheet.story(), canvasmaker=numbered_canvas(footer, MARGIN))
