@@ -123,15 +123,70 @@ def _strength(resource: Mapping[str, Any]) -> str:
                                     "\"naltrexone 4.5 mg capsule\"", "FIELD_REQUIRED")
 
 
-def _sig(resource: Mapping[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+# A capsule count: no unit, UCUM's unity or an annotation, SNOMED CT's "Capsule" unit of
+# presentation (732937005) or dose form (385049006), or the word itself.
+_CAPSULE_UNITS = frozenset({"", "1", "{capsule}", "{capsules}", "{cap}", "{caps}", "capsule",
+                            "capsules", "cap", "caps", "732937005", "385049006"})
+# UCUM mass units [mg per unit] (UCUM: "ug"; people also write mcg and µg)
+_MASS_UNITS = {"mg": Fraction(1), "ug": Fraction(1, 1000), "mcg": Fraction(1, 1000),
+               "µg": Fraction(1, 1000), "μg": Fraction(1, 1000), "g": Fraction(1000)}
+
+
+def _unit(quantity: Mapping[str, Any]) -> str:
+    """A Quantity's unit as compared: its UCUM ``code`` when given, else its ``unit`` text."""
+    return str(quantity.get("code") or quantity.get("unit") or "").strip().casefold()
+
+
+def _mg(text: str) -> Fraction | None:
+    """A strength such as ``1.5 mg`` or ``500 mcg`` in mg; ``None`` for anything else."""
+    parts = text.split()
+    try:
+        mg = Fraction(parts[0]) * _MASS_UNITS[parts[1].casefold()]
+    except (IndexError, KeyError, ValueError, ZeroDivisionError):
+        return None
+    return mg if mg > 0 else None
+
+
+def capsule_count(quantity: Mapping[str, Any], strength: str, path: str) -> Any:
+    """The capsules a FHIR Quantity stands for: a count as it is; a mass in UCUM units (mg, ug,
+    g) divided by the capsule ``strength``, which must give a whole number. Anything else is
+    refused with the FHIR ``path``.
+
+    >>> capsule_count({"value": 3, "unit": "mg", "system": "http://unitsofmeasure.org",
+    ...                "code": "mg"}, "1.5 mg", "doseQuantity")
+    2
+    >>> capsule_count({"value": 2, "unit": "capsule"}, "4.5 mg", "doseQuantity")
+    2
+    """
+    value, unit = quantity.get("value"), _unit(quantity)
+    if unit in _CAPSULE_UNITS:
+        return value
+    if unit in _MASS_UNITS and isinstance(value, int | float) and not isinstance(value, bool):
+        amount, each = Fraction(str(value)) * _MASS_UNITS[unit], _mg(strength)
+        if each is None:
+            raise _error(PATHS["strength"], f"the capsule strength “{strength}” is not a mass "
+                                            f"in mg or mcg, so a dose in mg cannot be counted")
+        capsules = amount / each
+        if capsules.denominator != 1 or capsules <= 0:
+            raise _error(path, f"{show(amount)} mg is not a whole number of {strength} "
+                               f"capsules: give the dose in capsules, or a dose the capsules "
+                               f"make")
+        return int(capsules)
+    raise _error(path, f"the unit “{quantity.get('unit') or quantity.get('code')}” is not a "
+                       f"number of capsules or a mass (mg): give capsules")
+
+
+def _sig(resource: Mapping[str, Any],
+         strength: str) -> tuple[dict[str, Any] | None, str | None]:
     dosages = resource.get("dosageInstruction") or []
     if not dosages:
         return None, None
     dosage, path = dosages[0], "MedicationRequest.dosageInstruction[0]"
     sig: dict[str, Any] = {}
-    dose = ((dosage.get("doseAndRate") or [{}])[0].get("doseQuantity") or {}).get("value")
-    if dose is not None:
-        sig["capsules_per_dose"] = dose
+    quantity = (dosage.get("doseAndRate") or [{}])[0].get("doseQuantity") or {}
+    if quantity.get("value") is not None:
+        sig["capsules_per_dose"] = capsule_count(
+            quantity, strength, f"{path}.doseAndRate[0].doseQuantity")
     timing = dosage.get("timing") or {}
     repeat = timing.get("repeat") or {}
     if repeat.get("frequency") is not None:
@@ -157,16 +212,21 @@ def order_from_medication_request(resource: Mapping[str, Any],
     if resource.get("intent") not in ("order", "original-order", "instance-order"):
         raise _error("MedicationRequest.intent", "must be an order (order, original-order or "
                                                  "instance-order), not a proposal or plan")
-    order: dict[str, Any] = {**pharmacy, "strength": _strength(resource)}
+    strength = _strength(resource)
+    order: dict[str, Any] = {**pharmacy, "strength": strength}
     quantity = ((resource.get("dispenseRequest") or {}).get("quantity") or {})
     if quantity.get("value") is None:
         raise _error(PATHS["quantity"], "how many capsules to dispense is required",
                      "FIELD_REQUIRED")
+    if _unit(quantity) not in _CAPSULE_UNITS:  # "1 bottle" is not 1 capsule
+        raise _error("MedicationRequest.dispenseRequest.quantity",
+                     f"the unit “{quantity.get('unit') or quantity.get('code')}” is not a "
+                     f"number of capsules: give how many capsules to dispense")
     order["quantity"] = quantity["value"]
     repeats = (resource.get("dispenseRequest") or {}).get("numberOfRepeatsAllowed")
     if repeats is not None:
         order["refills"] = repeats
-    sig, directions = _sig(resource)
+    sig, directions = _sig(resource, strength)
     if sig:
         order["sig"] = sig
     if directions:

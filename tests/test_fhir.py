@@ -145,3 +145,52 @@ def test_a_batch_just_printed_is_in_preparation(client):
                       ).get_json()["lot_number"]
     resource = client.get(f"/api/v1/records/{lot}/fhir").get_json()
     assert MedicationDispense.model_validate(resource).status == "preparation"
+
+
+def _request(strength_text, dose, quantity=None):
+    request = copy.deepcopy(REQUEST)
+    request["medicationCodeableConcept"] = {"text": f"Naltrexone HCl {strength_text} capsule"}
+    request["dosageInstruction"][0]["doseAndRate"] = [{"doseQuantity": dose}]
+    request["dosageInstruction"][0].pop("text")
+    if quantity is not None:
+        request["dispenseRequest"]["quantity"] = quantity
+    return request
+
+
+UCUM_MG = {"system": "http://unitsofmeasure.org", "code": "mg", "unit": "mg"}
+
+
+def test_a_dose_in_mg_is_counted_in_capsules(client):
+    # 3 mg of 1.5 mg capsules read as "Take 3 capsules", 4.5 mg a day with no finding;
+    # 1 mg of 0.5 mg capsules became 1 capsule
+    for strength_text, dose, capsules, daily in (("1.5 mg", 3, 2, 3), ("0.5 mg", 1, 2, 1),
+                                                 ("500 mcg", 1, 2, 1)):
+        answer = post(client, _request(strength_text, {"value": dose, **UCUM_MG}))
+        assert answer.status_code == 200, answer.data[:400]
+        body = answer.get_json()
+        assert body["order"]["sig"]["capsules_per_dose"] == capsules
+        assert body["plan"]["daily_dose"] == {"value": daily, "unit": "mg"}
+    dose = {"value": 1500, "system": "http://unitsofmeasure.org", "code": "ug", "unit": "mcg"}
+    answer = post(client, _request("1.5 mg", dose))
+    assert answer.get_json()["order"]["sig"]["capsules_per_dose"] == 1
+
+
+def test_a_dose_the_capsules_cannot_make_is_refused(client):
+    errors = check_error(post(client, _request("4.5 mg", {"value": 1.5, **UCUM_MG})), 422)
+    assert errors[0]["field"] == ("MedicationRequest.dosageInstruction[0].doseAndRate[0]"
+                                  ".doseQuantity")
+    assert "not a whole number of 4.5 mg capsules" in errors[0]["message"]
+    errors = check_error(post(client, _request("4.5 mg", {"value": 5, "unit": "mL"})), 422)
+    assert "not a number of capsules" in errors[0]["message"]
+
+
+def test_a_quantity_that_is_not_capsules_is_refused(client):
+    # dispenseRequest.quantity of 1 bottle became 1 capsule
+    request = _request("4.5 mg", {"value": 1, "unit": "capsule"},
+                       {"value": 1, "unit": "bottle"})
+    errors = check_error(post(client, request), 422)
+    assert errors[0]["field"] == "MedicationRequest.dispenseRequest.quantity"
+    request = _request("4.5 mg", {"value": 1, "unit": "capsule"},
+                       {"value": 30, "system": "http://snomed.info/sct", "code": "732937005",
+                        "unit": "Capsule"})
+    assert post(client, request).status_code == 200
