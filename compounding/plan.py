@@ -108,8 +108,7 @@ def work_out(order: Order | Mapping[str, Any], settings: Settings | None = None)
                      f"date of birth {birth.isoformat()} is after the compounding date")
         birth = None
     directions = resolve_directions(review, order)
-    sig = directions.sig
-    check_dose(review, strength=strength, doses_per_day=sig.doses_per_day, birth=birth,
+    check_dose(review, strength=strength, doses_per_day=directions.doses_per_day, birth=birth,
                weight=patient.weight if patient else None, on=on,
                daily_capsules=directions.daily_capsules, field=directions.field)
     bud, rationale = beyond_use(review, on, settings.beyond_use_days, [
@@ -117,13 +116,13 @@ def work_out(order: Order | Mapping[str, Any], settings: Settings | None = None)
         Component("filler lot", "filler.expiry", order.filler.expiry),
         Component("capsule shell lot", "capsule.expiry", order.capsule.expiry),
     ])
-    days_supply = order.quantity // directions.daily_capsules
+    days_supply = directions.days_supply(order.quantity)
     if bud < on + timedelta(days=days_supply):
         review.finding("BUD_SHORTER_THAN_SUPPLY", "quantity",
-                       f"{order.quantity} capsules at {directions.daily_capsules} a day last "
-                       f"{days_supply} days, past the beyond-use date {bud.isoformat()}: the "
-                       f"patient would take capsules after it. Dispense fewer, or tell the "
-                       f"patient to discard the rest on that date.")
+                       f"{order.quantity} capsules last {days_supply} days as directed "
+                       f"(at most {directions.daily_capsules} a day), past the beyond-use date "
+                       f"{bud.isoformat()}: the patient would take capsules after it. Dispense "
+                       f"fewer, or tell the patient to discard the rest on that date.")
     check_fill_inputs(review, order, settings)
     capacity = _capacity(review, order, settings, filler, strength)
     review.raise_errors()

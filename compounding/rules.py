@@ -143,10 +143,12 @@ RULES: tuple[Rule, ...] = (
          "Directions text and sig that disagree on the capsules per dose or doses per day.",
          "domain.md §10"),
     Rule("DIRECTIONS_UNREAD", "finding", Severity.warning,
-         "Directions that do not say plainly how many capsules and how often: the dose checks "
-         "assume the sig (1 capsule once daily unless given).", "domain.md §10"),
+         "Directions that do not say plainly how many capsules and how often, name an amount "
+         "that is not a whole number of capsules, or leave the rest \"as directed\": the dose "
+         "checks assume the sig (1 capsule once daily unless given).", "domain.md §10"),
     Rule("BUD_SHORTER_THAN_SUPPLY", "finding", Severity.warning,
-         "The capsules last past the beyond-use date at the prescribed daily amount.",
+         "The capsules last past the beyond-use date as directed (in the plan, or with the lots "
+         "used at the bench).",
          "domain.md §10; USP <795> (2023)"),
     Rule("DOSE_MULTIPLE_DAILY", "finding", Severity.warning,
          "More than one dose a day: LDN is taken once daily.",
