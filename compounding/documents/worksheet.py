@@ -253,7 +253,8 @@ class _Worksheet:
         start = b.trituration.aliquot if b.trituration else b.tablet_powder
         dilution = [[self.p(h, self.s.cell_bold) for h in ("Step", "Add filler",
                                                            "Mixture after step")]]
-        for d in geometric_dilution(start, b.filler_total):
+        mwq = self.profile.balance.minimum_weighable_quantity
+        for d in geometric_dilution(start, b.filler_total, mwq):
             dilution.append([self.p(str(d.number)), self.p(self.mg(d.filler)),
                              self.p(self.mg(d.mixture))])
         after = [
