@@ -9,6 +9,7 @@ data (:data:`TRANSITIONS`). The bench entry is checked against the plan in
 from __future__ import annotations
 
 from datetime import datetime
+from fractions import Fraction
 from typing import Literal
 
 from pydantic import (
@@ -65,6 +66,10 @@ class BenchEntry(_Entry):
     batch, whose filler is ``filler_actual``."""
 
     tablets_used: BenchCount
+    tablet_weights: list[Mass] = Field(default_factory=list, max_length=100)
+    """Whole tablets of the lot weighed one by one at the bench [mg] (10 by custom)."""
+    average_tablet_weight: Mass | None = None
+    """The measured average weight of a tablet of the lot [mg], when only the mean is kept."""
     tablet_powder_actual: Mass
     filler_actual: Mass
     capsules_made: BenchCount
@@ -81,6 +86,13 @@ class BenchEntry(_Entry):
     compounded_by: Name | None = None
     """A name typed at the bench before sign-in existed: kept in old records, refused now (the
     signed-in user is the author of every step)."""
+
+    def measured_tablet_weight(self) -> Fraction | None:
+        """W measured at the bench [mg]: the mean of the tablet weights, else the average
+        entered; ``None`` when the bench measured none (the order's W stands)."""
+        if self.tablet_weights:
+            return sum(self.tablet_weights, Fraction(0)) / len(self.tablet_weights)
+        return self.average_tablet_weight
 
     @field_validator(*COMPONENT_FIELDS)
     @classmethod

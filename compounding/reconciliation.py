@@ -43,11 +43,27 @@ class Reconciliation:
     beyond_use_rationale: str
 
 
-def concentrations(entry: BenchEntry, plan: Plan) -> list[Fraction]:
+def powder_strength(entry: BenchEntry, plan: Plan, order: Order | None = None) -> Fraction:
+    """Naltrexone in a mg of tablet powder [mg/mg]: S/W with W as measured at the bench, or,
+    when the bench measured none, d/p (= S/W with the order's W).
+
+    >>> from types import SimpleNamespace as S
+    >>> plan = S(strength=Fraction(9, 2), tablet_powder_per_capsule=Fraction(45, 2))
+    >>> entry = S(measured_tablet_weight=lambda: Fraction(260))
+    >>> powder_strength(entry, plan, S(source=S(strength=50))), powder_strength(entry, plan)
+    (Fraction(5, 26), Fraction(1, 5))
+    """
+    measured = entry.measured_tablet_weight()
+    if measured is not None and order is not None:
+        return order.source.strength / measured
+    return plan.strength / plan.tablet_powder_per_capsule
+
+
+def concentrations(entry: BenchEntry, plan: Plan, order: Order | None = None) -> list[Fraction]:
     """Each trituration's concentration as made [mg/g]: c₁ = P × S/W ÷ (P + F₁), then
     c₂ = A₁ × c₁ ÷ (A₁ + F₂), from the masses entered (domain.md §9, §12)."""
     found: list[Fraction] = []
-    drug = entry.tablet_powder_actual * plan.strength / plan.tablet_powder_per_capsule
+    drug = entry.tablet_powder_actual * powder_strength(entry, plan, order)
     taken = entry.tablet_powder_actual
     for index, stage in enumerate(entry.trituration):
         if index:
@@ -118,12 +134,12 @@ def _weight_check(review: Review, entry: BenchEntry, plan: Plan) -> None:
                        f"mean {mean:.1f} mg), more than {RSD_LIMIT} %: check the fill.")
 
 
-def drug_in_blend(entry: BenchEntry, plan: Plan) -> Fraction:
+def drug_in_blend(entry: BenchEntry, plan: Plan, order: Order | None = None) -> Fraction:
     """Drug in the blend [mg]: powder weighed × S/W, which is powder × d/p; for a trituration,
     the aliquot weighed × the last stage's concentration as made (domain.md §12)."""
     if plan.method == "trituration":
-        return (entry.aliquot_actual or 0) * concentrations(entry, plan)[-1] / MG_PER_G
-    return entry.tablet_powder_actual * plan.strength / plan.tablet_powder_per_capsule
+        return (entry.aliquot_actual or 0) * concentrations(entry, plan, order)[-1] / MG_PER_G
+    return entry.tablet_powder_actual * powder_strength(entry, plan, order)
 
 
 def blend_mass(entry: BenchEntry, plan: Plan) -> Fraction:
@@ -132,7 +148,7 @@ def blend_mass(entry: BenchEntry, plan: Plan) -> Fraction:
     return (start or 0) + entry.filler_actual
 
 
-def strength_made(entry: BenchEntry, plan: Plan) -> Fraction:
+def strength_made(entry: BenchEntry, plan: Plan, order: Order | None = None) -> Fraction:
     """The strength the bench made [mg per capsule] (domain.md §12): drug in the blend ÷ blend
     mass × mean capsule net weight, the drug being the powder weighed × S/W (= d/p).
 
@@ -140,7 +156,7 @@ def strength_made(entry: BenchEntry, plan: Plan) -> Fraction:
     drug in 748 + 3581 = 4329 mg of blend; capsules of 130 mg mean make 4.4925 mg (99.8 %).
     """
     mean = sum(entry.capsule_weights, Fraction(0)) / len(entry.capsule_weights)
-    return drug_in_blend(entry, plan) / blend_mass(entry, plan) * mean
+    return drug_in_blend(entry, plan, order) / blend_mass(entry, plan) * mean
 
 
 def _trituration_missing(entry: BenchEntry, plan: Plan) -> list[ErrorDetail]:
@@ -196,12 +212,13 @@ def _impossible(entry: BenchEntry, plan: Plan, order: Order, day: date,
         errors.append(ErrorDetail(
             "BENCH_WEIGHTS_MISSING", "capsule_weights",
             f"{len(entry.capsule_weights)} capsule weights: weigh at least {needed}"))
-    most = entry.tablets_used * order.source.average_tablet_weight * POWDER_MARGIN
+    weight = entry.measured_tablet_weight() or order.source.average_tablet_weight
+    most = entry.tablets_used * weight * POWDER_MARGIN
     if entry.tablet_powder_actual > most:
         errors.append(ErrorDetail(
             "BENCH_POWDER_EXCEEDS_TABLETS", "tablet_powder_actual",
             f"{show(entry.tablet_powder_actual)} mg of powder is more than "
-            f"{entry.tablets_used} tablets of {show(order.source.average_tablet_weight)} mg hold "
+            f"{entry.tablets_used} tablets of {show(weight)} mg hold "
             f"(at most {show(most)} mg with 2 % for the balance)"))
     errors += _trituration_missing(entry, plan)
     for field in ("source_expiry", "filler_expiry", "capsule_expiry"):
@@ -213,7 +230,7 @@ def _impossible(entry: BenchEntry, plan: Plan, order: Order, day: date,
     return errors
 
 
-def _strength_finding(entry: BenchEntry, plan: Plan, made: Fraction,
+def _strength_finding(entry: BenchEntry, plan: Plan, order: Order, made: Fraction,
                       ratio: Fraction) -> Finding | None:
     if not STRENGTH_LIMIT[0] <= ratio <= STRENGTH_LIMIT[1]:
         code = "BENCH_STRENGTH_OUT_OF_RANGE"
@@ -225,8 +242,9 @@ def _strength_finding(entry: BenchEntry, plan: Plan, made: Fraction,
     review = Review()
     review.finding(code, "tablet_powder_actual",
                    f"Strength made {show(made)} mg per capsule is {show(ratio * 100, 1)} % of "
-                   f"{show(plan.strength)} mg ({advice}): {show(drug_in_blend(entry, plan))} mg "
-                   f"of drug in {show(blend_mass(entry, plan))} mg of blend.")
+                   f"{show(plan.strength)} mg ({advice}): "
+                   f"{show(drug_in_blend(entry, plan, order))} mg of drug in "
+                   f"{show(blend_mass(entry, plan))} mg of blend.")
     return review.findings[0]
 
 
@@ -281,9 +299,9 @@ def reconcile(entry: BenchEntry, plan: Plan, order: Order,
                        f"{entry.tablets_used} tablets used where the plan crushes {plan.tablets}: "
                        f"the batch's strength is not the one planned. Correct the entry or "
                        f"reject the batch.")
-    made = strength_made(entry, plan)
+    made = strength_made(entry, plan, order)
     ratio = made / plan.strength
-    strength = _strength_finding(entry, plan, made, ratio)
+    strength = _strength_finding(entry, plan, order, made, ratio)
     if strength is not None:
         review.findings.append(strength)
     _weight_check(review, entry, plan)

@@ -324,3 +324,34 @@ def test_no_text_prints_over_other_text(client, pharmacist, lot):
         assert document.startswith(b"%PDF"), name
         assert pdf.words(document)[0], name
         assert pdf.overlaps(document) == [], name
+
+
+# -- the tablet weight measured at the bench (domain.md §12) -----------------------------------
+
+def test_a_heavier_lot_measured_at_the_bench_is_not_refused(store):
+    # 3 tablets of a 260 mg lot give 780 mg of powder: refused as more than 3 × 250 × 1.02 =
+    # 765 mg the order's W allows; with W measured, the limit is 3 × 260 × 1.02 = 795.6 mg
+    lot = store.create(ORDER, PROFILE, TECH).lot_number
+    entry = {**BENCH, "tablet_powder_actual": "780 mg"}
+    with pytest.raises(OrderError) as caught:
+        store.enter_bench(lot, entry, TECH)
+    assert caught.value.errors[0].code == "BENCH_POWDER_EXCEEDS_TABLETS"
+    record = store.enter_bench(lot, {**entry, "tablet_weights": ["260 mg"] * 10}, TECH)
+    assert record.status == "compounded"
+
+
+def test_the_strength_made_uses_the_measured_tablet_weight(store):
+    # a 225 mg lot read as 91.6 %: 675 mg of powder × 50/250 = 135 mg of drug. With W measured
+    # (mean of 224, 226 and 8 × 225 = 225 mg): 675 × 50 / 225 = 150 mg of drug in 675 + 3658
+    # = 4333 mg of blend; capsules of 130 mg mean: 150 / 4333 × 130 = 4.5003 mg (100.0 %)
+    lot = store.create(ORDER, PROFILE, TECH).lot_number
+    entry = {**BENCH, "tablet_powder_actual": "675 mg", "filler_actual": "3658 mg",
+             "capsule_weights": ["130 mg"] * 33}
+    measured = {**entry, "tablet_weights": ["224 mg", "226 mg"] + ["225 mg"] * 8}
+    record = store.enter_bench(lot, measured, TECH)
+    made = record.made.strength_mg
+    assert made == Fraction(150) / 4333 * 130 and round(float(made), 4) == 4.5003
+    assert not [f for f in record.flags if f.code.startswith("BENCH_STRENGTH")]
+    other = store.create(ORDER, PROFILE, TECH).lot_number
+    unmeasured = store.enter_bench(other, entry, TECH)
+    assert round(float(unmeasured.made.percent), 1) == 90.0

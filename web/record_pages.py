@@ -30,7 +30,8 @@ from .signing import author, signer
 
 bp = Blueprint("records", __name__, url_prefix="/records")
 
-BENCH_FIELDS = ("tablets_used", "tablet_powder_actual", "filler_actual", "capsules_made",
+BENCH_FIELDS = ("tablets_used", "tablet_weights", "tablet_powder_actual", "filler_actual",
+                "capsules_made",
                 "capsule_weights", "source_lot", "source_expiry", "filler_lot", "filler_expiry",
                 "capsule_lot", "capsule_expiry", "compounded_at")
 
@@ -116,6 +117,9 @@ def bench_entry(form: Any) -> dict[str, Any]:
             entry[name] = f"{value[name]} mg"
     entry["capsule_weights"] = [f"{w} mg" for w in value["capsule_weights"].replace(",", " ")
                                 .split()]
+    if value["tablet_weights"]:
+        entry["tablet_weights"] = [f"{w} mg" for w in
+                                   value["tablet_weights"].replace(",", " ").split()]
     for name in ("source_lot", "source_expiry", "filler_lot", "filler_expiry", "capsule_lot",
                  "capsule_expiry"):
         if value[name]:

@@ -139,16 +139,21 @@ class _Executed(_Worksheet):
         if made is None:
             return [self.p("Strength made: not worked out for this record (kept before bench "
                            "results were reconciled).", self.s.body)]
-        drug, blend = drug_in_blend(e, self.plan), blend_mass(e, self.plan)
+        drug, blend = drug_in_blend(e, self.plan, self.order), blend_mass(e, self.plan)
         mean = sum(e.capsule_weights, Fraction(0)) / len(e.capsule_weights)
         d, p = self.plan.strength, self.plan.tablet_powder_per_capsule
         if self.plan.method == "trituration":
-            made_c = concentrations(e, self.plan)
+            made_c = concentrations(e, self.plan, self.order)
             stages = "; ".join(f"c{i + 1} as made = {show(c)} mg/g"
                                for i, c in enumerate(made_c))
             drug_text = (f"{stages}; drug = {show(e.aliquot_actual or 0)} mg aliquot × "
                          f"{show(made_c[-1])} mg/g = {show(drug)} mg")
             start = e.aliquot_actual or 0
+        elif (measured := e.measured_tablet_weight()) is not None:
+            drug_text = (f"drug = {show(e.tablet_powder_actual)} mg powder × "
+                         f"{show(self.order.source.strength)} ÷ {show(measured)} (W measured at "
+                         f"the bench) = {show(drug)} mg")
+            start = e.tablet_powder_actual
         else:
             drug_text = (f"drug = {show(e.tablet_powder_actual)} mg powder × {show(d)} ÷ "
                          f"{show(p)} = {show(drug)} mg")

@@ -244,8 +244,10 @@ class _Worksheet:
         steps = [
             "Check each component against this record: identity, lot, expiry; record actual "
             "amounts and initial.",
-            f"Confirm the average tablet weight of this lot: weigh 10 tablets, divide by 10 "
-            f"(W used: {show(o.source.average_tablet_weight)} mg).",
+            f"Confirm the average tablet weight of this lot: weigh 10 tablets one by one "
+            f"(W used: {show(o.source.average_tablet_weight)} mg). Tablets: "
+            + " ".join(f"{i}. ______" for i in range(1, 11))
+            + " mg; mean W = ________ mg. Enter the weights with the bench results.",
             *self.preparation(),
             "Geometric dilution, in the mortar: add the filler in the amounts below, mixing "
             "thoroughly after each addition.",
