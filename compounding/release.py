@@ -105,7 +105,7 @@ def check_release(review: Review, order: Order) -> FillerEntry | None:
     if order.source.product is not None:
         _check_source(review, order.source.product, order.source.strength)
     _check_shell(review, order.capsule.shell)
-    return _check_filler(review, order.filler.name, order.filler.grade)
+    return _check_filler(review, order.filler.name, order.filler.grade, order.filler.pack_stat)
 
 
 _STRENGTH_IN_TEXT = re.compile(r"(?<![\w.])(\d{1,6}(?:\.\d{1,6})?)\s?(mg|mcg|µg|μg|ug|g)\b",
@@ -195,17 +195,25 @@ def _refuse(review: Review, entry: FillerEntry, field: str, name: str) -> bool:
     return False
 
 
-def _check_filler(review: Review, name: str, grade: str | None) -> FillerEntry | None:
+def _check_filler(review: Review, name: str, grade: str | None,
+                  pack_stat: Fraction | None = None) -> FillerEntry | None:
     release = release_word(name)
     if release:
         review.error("FILLER_RETARDS_RELEASE", "filler.name",
                      f"“{name}” is a {release} filler; LDN must be immediate release")
         return None
     named = fillers_named(name)
+    if not named and pack_stat is not None:  # calibrated here: the pharmacist vouches for it
+        review.finding("FILLER_UNLISTED", "filler.name",
+                       f"“{name}” is not in the filler table: confirm it is an "
+                       f"immediate-release diluent with no lactose or release-retarding "
+                       f"excipient before compounding (the pack stat given is used).")
+        return FillerEntry(name, (name,), (), "none", False, "the order's calibrated pack stat")
     if not named:
         known = ", ".join(f.name for f in FILLERS if f.release_effect == "none")
         review.error("FILLER_UNKNOWN", "filler.name",
-                     f"unknown filler “{name}”; fillers this pharmacy table knows: {known}")
+                     f"unknown filler “{name}”; fillers this pharmacy table knows: {known}, or "
+                     f"give its calibrated pack stat (filler.pack_stat)")
         return None
     if any([_refuse(review, entry, "filler.name", name) for entry in named]):
         return None

@@ -176,7 +176,11 @@ RULES: tuple[Rule, ...] = (
     Rule("FILLER_REDUCES_ABSORPTION", "error", None,
          "Calcium carbonate filler: it can reduce naltrexone absorption.",
          "Swidan, CRC Press chapter on LDN"),
-    Rule("FILLER_UNKNOWN", "error", None, "A filler that is not in the filler table.",
+    Rule("FILLER_UNLISTED", "finding", Severity.warning,
+         "A filler outside the table, given with its calibrated pack stat: the pharmacist "
+         "confirms it is an immediate-release diluent.", "domain.md §4"),
+    Rule("FILLER_UNKNOWN", "error", None,
+         "A filler that is not in the filler table, given without a pack stat.",
          "domain.md §4"),
     Rule("FILLER_GRADE_UNKNOWN", "finding", Severity.info,
          "A filler grade that the filler table does not list.", "domain.md §4"),

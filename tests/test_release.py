@@ -48,7 +48,8 @@ def test_source_ir_naltrexone_ok(product):
         ({"filler": {"name": "MCC + HPMC 35 %"}}, "FILLER_RETARDS_RELEASE", "filler.name"),
         ({"filler": {"grade": "Methocel K100M"}}, "FILLER_RETARDS_RELEASE", "filler.grade"),
         ({"filler": {"name": "calcium carbonate"}}, "FILLER_REDUCES_ABSORPTION", "filler.name"),
-        ({"filler": {"name": "corn starch"}}, "FILLER_UNKNOWN", "filler.name"),
+        ({"filler": {"name": "corn starch", "pack_stat": None}}, "FILLER_UNKNOWN",
+         "filler.name"),
         ({"capsule": {"shell": "enteric"}}, "SHELL_DELAYED_RELEASE", "capsule.shell"),
         ({"capsule": {"shell": "DRcaps"}}, "SHELL_DELAYED_RELEASE", "capsule.shell"),
         ({"capsule": {"shell": "acid-resistant"}}, "SHELL_DELAYED_RELEASE", "capsule.shell"),
@@ -204,3 +205,11 @@ def test_immediate_release_may_say_more_about_the_tablet():
     order = make_order(source={"average_tablet_weight": "250 mg",
                                "release": "immediate release film-coated"})
     assert plan_order(order).tablets == 3
+
+
+def test_a_filler_outside_the_table_with_its_pack_stat_is_a_warning():
+    # a calibrated filler the table does not list was refused; the pharmacist confirms it
+    plan = plan_order(make_order(filler={"name": "Prosolv SMCC 90", "pack_stat": "125 mg"}))
+    assert [(f.code, f.severity.value) for f in plan.findings] == [("FILLER_UNLISTED",
+                                                                    "warning")]
+    assert plan.fill_weight == 125 and "immediate-release" in plan.findings[0].message
