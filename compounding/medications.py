@@ -10,6 +10,8 @@ within two edits of an opioid's name is a near miss: ``OPIOID_POSSIBLE``, not si
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -97,11 +99,60 @@ def _read(text: str, rxcui: str | None) -> Reading:
     return _read_with(vocabulary(), text, rxcui)
 
 
+SHORT_FORMS: dict[str, str] = {
+    "oxycod": "oxycodone", "hydrocod": "hydrocodone", "hydromorph": "hydromorphone",
+    "oxymorph": "oxymorphone", "dhc": "dihydrocodeine", "bupe": "buprenorphine",
+    "bupren": "buprenorphine", "tapent": "tapentadol", "morphsulf": "morphine",
+}
+"""Pharmacy-system short forms of opioid ingredients, read wherever they stand ("Oxycod/APAP",
+"Hydrocod/APAP", "DHC"); "MSO4" (morphine sulfate) too."""
+SHORT_FORMS_IN_COMBINATION: dict[str, str] = {
+    "cod": "codeine", "bup": "buprenorphine", "nal": "naloxone", "morph": "morphine",
+    "fent": "fentanyl", "tram": "tramadol", "oxyc": "oxycodone", "bpn": "buprenorphine",
+}
+"""Short forms that are also words ("cod liver oil"): read only in a combination written the
+way pharmacy systems write one ("APAP/COD", "w/ Cod #3", "Bup/Nal", "ASA + Cod")."""
+_HC_PARTNERS = frozenset({"apap", "acetaminophen", "paracetamol", "ibu", "ibuprofen",
+                          "homatropine", "hom", "chlorpheniramine", "cpm", "guaifenesin"})
+""""HC" is hydrocodone beside one of these ("HC/APAP 5/325"); beside anything else it may be
+hydrocortisone ("HC/pramoxine")."""
+_COMBINATION = re.compile(r"/|\bw/|\bwith\b|\+|&|#\s*\d|\bno\.?\s*\d", re.IGNORECASE)
+
+
+def _expand(run: tuple[str, ...], text: str) -> tuple[str, ...]:
+    """The words with the short forms of opioid ingredients written out.
+
+    >>> _expand(("apap", "cod"), "APAP/COD"), _expand(("cod", "liver", "oil"), "cod liver oil")
+    (('apap', 'codeine'), ('cod', 'liver', 'oil'))
+    >>> _expand(("mso", "4", "er"), "MSO4 ER")
+    ('morphine', 'er')
+    """
+    combination = bool(_COMBINATION.search(text))
+    out: list[str] = []
+    skip = False
+    for i, word in enumerate(run):
+        if skip:
+            skip = False
+            continue
+        if word == "mso" and i + 1 < len(run) and run[i + 1] == "4":
+            out.append("morphine")
+            skip = True
+        elif word in SHORT_FORMS:
+            out.append(SHORT_FORMS[word])
+        elif word == "hc" and combination and _HC_PARTNERS & set(run):
+            out.append("hydrocodone")
+        elif combination and word in SHORT_FORMS_IN_COMBINATION:
+            out.append(SHORT_FORMS_IN_COMBINATION[word])
+        else:
+            out.append(word)
+    return tuple(out)
+
+
 def _read_with(table: Vocabulary, text: str, rxcui: str | None) -> Reading:
     found: dict[str, Match] = {}
     for term in table.by_rxcui.get(rxcui or "", ()):
         found.setdefault(term.ingredient, Match(term, term.term))
-    run = words(text)
+    run = _expand(words(text), text)
     covered = [False] * len(run)
     for start in range(len(run)):
         joined, longest = "", 0

@@ -230,3 +230,22 @@ def test_a_buprenorphine_depot_is_not_told_two_weeks(medication):
     assert "for months after the last dose" in finding.message
     assert "2 weeks before" not in finding.message and "Check with the prescriber" in \
         finding.message
+
+
+@pytest.mark.parametrize("medication", [
+    "APAP/COD 300/30", "Oxycod/APAP 5/325", "MSO4 15 mg ER", "Bup/Nal 8/2 SL film",
+    "w/ Cod #3", "Tylenol w/ Cod #3", "Hydrocod/APAP 10/325", "HC/APAP 5/325", "ASA + Cod 30",
+    "DHC 30 mg", "Migraleve Pink", "Tramulief SR 100 mg"])
+def test_pharmacy_system_short_forms_and_brands_are_read(medication):
+    # pharmacy-system abbreviations and UK brands were missed with no finding
+    [finding] = plan_order(make_order(concurrent_medications=[medication])).findings
+    assert (finding.code, finding.severity.value) == ("OPIOID_COADMINISTRATION", "critical")
+
+
+@pytest.mark.parametrize("medication", [
+    "cod liver oil 1 tsp", "HC/pramoxine 1% cream", "Solpadeine Headache", "Migraleve Yellow",
+    "Oxytrol patch", "Tessalon Perles 100 mg", "hydrocortisone 1% cream", "Nal 50"])
+def test_their_look_alikes_raise_nothing(medication):
+    # a paracetamol + caffeine brand whose line also has codeine was a false critical; an
+    # oxybutynin and a benzonatate brand were OPIOID_POSSIBLE
+    assert plan_order(make_order(concurrent_medications=[medication])).findings == []
