@@ -11,7 +11,6 @@ within two edits of an opioid's name is a near miss: ``OPIOID_POSSIBLE``, not si
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
