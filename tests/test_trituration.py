@@ -80,7 +80,7 @@ def test_0_001_mg_needs_two_stages():
     assert F(160) * F(2, 10) / 1000 == 32 * F(1, 1000)
     text = pdf.text(worksheet_pdf(make_order(strength="0.001 mg")))
     for step in ("Trituration 1 (200 mg/g)", "Trituration 2 (0.2 mg/g): weigh 120 mg of "
-                 "trituration 1", "Add 119.88 g of microcrystalline cellulose",
+                 "trituration 1", "A × 999 of filler, 119.88 g for exactly 120 mg",
                  "naltrexone HCl 0.2 mg/g, lot", "Weigh 160 mg of trituration 2 for this batch"):
         assert step in text, step
 

@@ -88,7 +88,11 @@ def test_trituration_and_density():
     # to say "Weigh out 80 mg of the powder", below the balance's 120 mg.
     text = pdf.text(worksheet_pdf(sample("very-low-0.5mg"), PROFILE))
     for item in ["Trituration 1 (100 mg/g): Crush 1 tablet", "Weigh all of the powder",
-                 "Add 250 mg of microcrystalline cellulose by geometric dilution, to 500 mg",
+                 # the filler follows the powder actually recovered: with 243 mg of the 250 mg,
+                 # 243 × (500 ÷ 250 − 1) = 243 mg of filler keeps 100 mg/g
+                 "P (the powder weighed) × (500 ÷ 250 − 1) = P × 1 of filler, 250 mg for "
+                 "exactly 250 mg, so that the trituration stays at 100 mg/g whatever P is",
+                 "P = ________ mg × 1 = filler ________ mg",
                  "“Trituration 1: naltrexone HCl 100 mg/g, lot",
                  "Weigh 160 mg of trituration 1 for this batch.", "A = N × d / c",
                  "F = density × volume × 1000", "0.45 g/mL × 0.3 mL × 1000", "DOSE_VERY_LOW",

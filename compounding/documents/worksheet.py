@@ -299,8 +299,16 @@ class _Worksheet:
             else:
                 head = (f"Trituration 2 ({show(s.concentration)} mg/g): weigh "
                         f"{self.mg(s.taken)} of trituration 1. ")
-            add = (f"Add {self.mg(s.filler)} of {o.filler.name} by geometric dilution, to "
-                   f"{self.mg(s.total)} in all; mix until uniform. " if s.filler else
+            start = b.tablet_powder if s.number == 1 else s.taken
+            weighed = "P (the powder weighed)" if s.number == 1 else "A (the amount weighed)"
+            ratio = s.total / start - 1
+            add = (f"Add {o.filler.name} by geometric dilution: {weighed} × "
+                   f"({show(s.total)} ÷ {show(start)} − 1) = {weighed[0]} × {show(ratio, 6)} "
+                   f"of filler, {self.mg(s.filler)} for exactly "
+                   f"{self.mg(start)}, so that the trituration stays at "
+                   f"{show(s.concentration)} mg/g whatever {weighed[0]} is. "
+                   f"{weighed[0]} = ________ mg × {show(ratio, 6)} = filler ________ mg; total "
+                   f"________ mg. Mix until uniform. " if s.filler else
                    "Add no filler: the powder itself is trituration 1. ")
             steps.append(head + add + label)
         steps += [f"Weigh {self.mg(t.aliquot)} of trituration {len(t.stages)} for this batch.",
