@@ -7,8 +7,9 @@ cannot satisfy the invariants, weighs A₁ of stage 1 and adds filler to M₂: c
 batch weighs the aliquot A = N·d/c of the last stage and adds filler to N·w, p, f and w being
 those of §3. Every weighing lies between the MWQ and the balance's capacity (a zero addition is
 no weighing); an aliquot takes at most 90 % of the trituration it comes from; each concentration
-is a value of the 1-2-5 series [mg/g]. Among feasible choices: the fewest stages, then the
-fewest tablets, then the highest concentrations. All masses exact [mg].
+is a value of the 1-2-5 series [mg/g]; a stage's total keeps 10 % of the capacity for the tare.
+Among feasible choices: those whose every stage dilutes at most 1:100 first, then the fewest
+stages, then the fewest tablets, then the highest concentrations. All masses exact [mg].
 
 The domain's 0.5 mg × 30 (+2) capsules, S = 50 mg, W = 250 mg, w = 130 mg, MWQ 120 mg: at
 200 mg/g (the powder itself) the aliquot would be 32 × 0.5 / 200 g = 80 mg, below the MWQ; at
@@ -26,6 +27,12 @@ from .batch import ceil
 MG_PER_G = 1000
 ALIQUOT_SHARE = Fraction(9, 10)
 """An aliquot takes at most 90 % of the trituration it comes from (domain.md §9)."""
+TARE_SHARE = Fraction(9, 10)
+"""A stage's total takes at most 90 % of the balance's capacity: the mortar or container's tare
+needs the rest (domain.md §9; issue of the release gate)."""
+GENTLE_RATIO = 100
+"""A stage that dilutes at most 1:100 (total ÷ what it starts from) mixes uniformly by geometric
+dilution; plans whose every stage does are preferred to those with a harsher stage."""
 MAX_TABLETS = 20
 """Stage 1 tries at most this many tablet counts above the fewest that could hold the drug."""
 
@@ -111,10 +118,12 @@ class _Search:
     """The search of domain.md §9, exact: every mass a fraction, every test a comparison."""
 
     def __init__(self, drug: Fraction, blend: Fraction, S: Fraction, W: Fraction,
-                 limits: Limits) -> None:
+                 limits: Limits, ratio: Fraction | None = None) -> None:
+        self.ratio = ratio  # the harshest dilution a stage may make (None: any)
         self.drug, self.blend = drug, blend
         self.S, self.W = S, W
-        self.mwq, self.capacity, self.step = limits.mwq, limits.capacity, limits.step
+        self.mwq, self.step = limits.mwq, limits.step
+        self.capacity = limits.capacity * TARE_SHARE  # for a stage's total, tare included
         self.most = min(blend, self.capacity)
         self.weighable = limits.weighable
         self.drug_g = drug * MG_PER_G
@@ -126,10 +135,13 @@ class _Search:
         total = drug * MG_PER_G / c
         return Stage(1, powder, drug, total - powder, total, c)
 
+    def gentle(self, stage: Stage) -> bool:
+        return self.ratio is None or stage.total <= self.ratio * stage.taken
+
     def stage_fits(self, stage: Stage) -> bool:
         return (self.weighable(stage.taken) and stage.filler >= 0
                 and self.weighable(stage.filler, addition=True)
-                and stage.total <= self.capacity)
+                and stage.total <= self.capacity and self.gentle(stage))
 
     def aliquot_fits(self, aliquot: Fraction) -> bool:
         """The batch's own tests of an aliquot, whatever stage it comes from."""
@@ -196,7 +208,8 @@ class _Search:
             least = max(self.mwq, aliquot / (ALIQUOT_SHARE * ratio), self.mwq / (ratio - 1))
             taken = ceil(least / self.step) * self.step
             total = taken * ratio
-            if taken > ALIQUOT_SHARE * first.total or total > self.capacity:
+            if (taken > ALIQUOT_SHARE * first.total or total > self.capacity
+                    or (self.ratio is not None and ratio > self.ratio)):
                 continue
             # by the choice of taken: taken ≥ MWQ, its filler taken × (ratio − 1) ≥ MWQ, the
             # aliquot ≤ 90 % of the total; taken ≤ 90 % of M₁ and total ≤ capacity just tested
@@ -216,5 +229,9 @@ def plan_trituration(*, drug_needed: Fraction, blend: Fraction, S: Fraction, W: 
     if blend - ALIQUOT_SHARE * limits.capacity > limits.capacity:
         return None
     fewest = max(1, ceil(drug_needed / (ALIQUOT_SHARE * S)))
-    search = _Search(drug_needed, blend, S, W, limits)
-    return search.one_stage(fewest) or search.two_stages(fewest)
+    for ratio in (Fraction(GENTLE_RATIO), None):  # stages of at most 1:100 first
+        search = _Search(drug_needed, blend, S, W, limits, ratio)
+        found = search.one_stage(fewest) or search.two_stages(fewest)
+        if found is not None:
+            return found
+    return None

@@ -67,22 +67,42 @@ def test_0_5_mg_times_60_by_trituration():
 
 def test_0_001_mg_needs_two_stages():
     # 0.001 mg × 30 + 2: N·d = 0.032 mg. One stage: A = 0.032 / c [g] ≥ 0.12 g needs
-    # c ≤ 0.267 mg/g, c = 0.2: M₁ = 50 / 0.2 g = 250 g, over the 120 g balance. Two stages:
-    # c₁ = 200 mg/g (250 mg of powder, no filler); c₂ = 0.2 mg/g, the highest whose aliquot
-    # (0.032 / 0.2 g = 160 mg) is weighable; A₁ = max(120, 160 / (0.9 × 1000), 120 / 999) =
-    # 120 mg, M₂ = 120 × 200 / 0.2 = 120 000 mg (the capacity), filler 119 880 mg.
+    # c ≤ 0.267 mg/g, c = 0.2: M₁ = 50 / 0.2 g = 250 g, over the 120 g balance. Two stages,
+    # each diluting at most 1:100 and each total within 90 % of 120 g = 108 g for the tare
+    # (it used to dilute 120 mg into 120 g, 1:1000 at the balance's full capacity): c₂ = 0.2
+    # mg/g, the highest whose aliquot (0.032 / 0.2 g = 160 mg) is weighable; 1:100 at most
+    # needs c₁ ≤ 100 × 0.267 = 26.7 mg/g: c₁ = 20 mg/g, 1 tablet's 250 mg of powder (50 mg of
+    # drug) to 50 / 20 g = 2500 mg (1:10). A₁ = max(120, 160 / (0.9 × 100), 120 / 99) = 120 mg,
+    # M₂ = 120 × 20 / 0.2 = 12 000 mg (1:100), filler 11 880 mg.
     plan = plan_order(make_order(strength="0.001 mg"))
     first, second = plan.trituration
-    assert (first.concentration, first.filler_added, first.aliquot) == (200, 0, 120)
+    assert (first.powder, first.filler_added, first.total, first.concentration,
+            first.aliquot) == (250, 2250, 2500, 20, 120)
     assert (second.powder, second.filler_added, second.total, second.concentration,
-            second.aliquot) == (120, 119_880, 120_000, 0.2, 160)
-    # mass balance: 120 mg × 200 mg/g = 24 mg in 120 g; 160 mg × 0.2 mg/g = 0.032 mg
-    assert F(160) * F(2, 10) / 1000 == 32 * F(1, 1000)
+            second.aliquot) == (120, 11_880, 12_000, 0.2, 160)
+    # mass balance: 120 mg × 20 mg/g = 2.4 mg in 12 g; 160 mg × 0.2 mg/g = 0.032 mg
+    assert F(120) * 20 / 12_000 == F(2, 10) and F(160) * F(2, 10) / 1000 == 32 * F(1, 1000)
     text = pdf.text(worksheet_pdf(make_order(strength="0.001 mg")))
-    for step in ("Trituration 1 (200 mg/g)", "Trituration 2 (0.2 mg/g): weigh 120 mg of "
-                 "trituration 1", "A × 999 of filler, 119.88 g for exactly 120 mg",
-                 "naltrexone HCl 0.2 mg/g, lot", "Weigh 160 mg of trituration 2 for this batch"):
+    for step in ("Trituration 1 (20 mg/g)", "Trituration 2 (0.2 mg/g): weigh 120 mg of "
+                 "trituration 1", "A × 99 of filler, 11.88 g for exactly 120 mg",
+                 "naltrexone HCl 0.2 mg/g, lot", "Weigh 160 mg of trituration 2 for this batch",
+                 # each stage's own geometric dilution: 250 mg doubling to 2500 mg; 120 mg
+                 # doubling (120, 240 ... 3840) and the rest, 4320 mg, to 12 g
+                 "Step Add filler Mixture after step 1 250 mg 500 mg 2 500 mg 1000 mg 3 "
+                 "1000 mg 2000 mg 4 500 mg 2500 mg",
+                 "6 3840 mg 7680 mg 7 4320 mg 12 g"):
         assert step in text, step
+
+
+def test_every_stage_keeps_room_for_the_tare_and_dilutes_gently_when_it_can():
+    # over a range of low strengths, every stage total is at most 108 g (90 % of 120 g), and
+    # wherever a plan of stages of at most 1:100 exists, the plan's stages are all such
+    for strength in ("0.001 mg", "0.002 mg", "0.005 mg", "0.01 mg", "0.05 mg", "0.1 mg",
+                     "0.25 mg", "0.5 mg"):
+        plan = plan_order(make_order(strength=strength))
+        for stage in plan.trituration or []:
+            assert stage.total <= 108_000, (strength, stage)
+            assert stage.total <= 100 * stage.powder, (strength, stage)
 
 
 def test_beyond_two_stages_is_an_error_suggesting_a_liquid():

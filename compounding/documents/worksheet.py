@@ -253,12 +253,12 @@ class _Worksheet:
             "thoroughly after each addition.",
         ]
         start = b.trituration.aliquot if b.trituration else b.tablet_powder
-        dilution = [[self.p(h, self.s.cell_bold) for h in ("Step", "Add filler",
-                                                           "Mixture after step")]]
-        mwq = self.profile.balance.minimum_weighable_quantity
-        for d in geometric_dilution(start, b.filler_total, mwq):
-            dilution.append([self.p(str(d.number)), self.p(self.mg(d.filler)),
-                             self.p(self.mg(d.mixture))])
+        dilution = self._dilution(start, b.filler_total)
+        # each trituration stage that adds filler gets its own table, after its step
+        stage_tables = {2 + i: self._dilution(
+            b.tablet_powder if stage.number == 1 else stage.taken, stage.filler)
+            for i, stage in enumerate(b.trituration.stages if b.trituration else ())
+            if stage.filler}
         after = [
             f"Fill {count(b.capsules_to_fill, 'capsule')} (size {o.capsule.size}), each with "
             f"{self.mg(b.fill_weight)} of blend (range {self.mg(b.fill_weight_min)} to "
@@ -268,12 +268,28 @@ class _Worksheet:
             f"container; label it.",
         ]
         items: list[object] = [self.p("Procedure", self.s.heading)]
-        items += [self.p(f"{i}. {t}", self.s.body) for i, t in enumerate(steps[:-1], 1)]
+        for i, t in enumerate(steps[:-1]):
+            paragraph = self.p(f"{i + 1}. {t}", self.s.body)
+            if i in stage_tables:
+                items.append(KeepTogether([paragraph, Spacer(1, 2), _grid(
+                    stage_tables[i], [0.6 * inch, 1.4 * inch, 1.6 * inch]), Spacer(1, 2)]))
+            else:
+                items.append(paragraph)
         items.append(KeepTogether([
             self.p(f"{len(steps)}. {steps[-1]}", self.s.body), Spacer(1, 2),
             _grid(dilution, [0.6 * inch, 1.4 * inch, 1.6 * inch]), Spacer(1, 2)]))
         items += [self.p(f"{i}. {t}", self.s.body) for i, t in enumerate(after, len(steps) + 1)]
         return items
+
+    def _dilution(self, start: Fraction, filler: Fraction) -> list[list[object]]:
+        """The geometric-dilution table of ``filler`` [mg] into ``start`` [mg]."""
+        rows: list[list[object]] = [[self.p(h, self.s.cell_bold) for h in (
+            "Step", "Add filler", "Mixture after step")]]
+        mwq = self.profile.balance.minimum_weighable_quantity
+        for d in geometric_dilution(start, filler, mwq):
+            rows.append([self.p(str(d.number)), self.p(self.mg(d.filler)),
+                         self.p(self.mg(d.mixture))])
+        return rows
 
     def preparation(self) -> list[str]:
         """The steps from the tablets to the two weighings the geometric dilution starts from."""
