@@ -52,9 +52,25 @@ class UnacknowledgedFindings(CompoundingError, ValueError):
     status = 409
 
 
+MAX_ERRORS = 50
+"""Errors listed in one answer at most; the rest are counted in a last ``TOO_MANY_ERRORS``, so
+that an answer stays small whatever the request (5 000 unknown keys answered 414 KB)."""
+
+
+def capped(errors: list[ErrorDetail]) -> list[ErrorDetail]:
+    """The first :data:`MAX_ERRORS` errors, and one that counts the others."""
+    if len(errors) <= MAX_ERRORS:
+        return errors
+    more = len(errors) - MAX_ERRORS
+    return [*errors[:MAX_ERRORS], ErrorDetail(
+        "TOO_MANY_ERRORS", "body", f"and {more} more error{'s' if more != 1 else ''} not "
+                                   f"listed: correct these first")]
+
+
 def error_body(status: int, errors: list[ErrorDetail]) -> dict[str, Any]:
-    """``{"ok": false, "status": ..., "errors": [{"code", "field", "message"}]}`` (API v1)."""
-    return {"ok": False, "status": status, "errors": [e.to_json() for e in errors]}
+    """``{"ok": false, "status": ..., "errors": [{"code", "field", "message"}]}`` (API v1), at
+    most :data:`MAX_ERRORS` listed."""
+    return {"ok": False, "status": status, "errors": [e.to_json() for e in capped(errors)]}
 
 
 EXIT_OK, EXIT_FAULT, EXIT_INVALID, EXIT_REFUSED, EXIT_NOT_FOUND = 0, 1, 2, 3, 4

@@ -249,3 +249,36 @@ def test_an_idempotency_key_is_the_callers_own(app, client, pharmacist):
     theirs = pharmacist.post("/api/v1/worksheet", json=ORDER, headers=headers)
     assert mine.status_code == theirs.status_code == 201
     assert mine.headers["X-Lot-Number"] != theirs.headers["X-Lot-Number"]
+
+
+def test_json_nested_too_deep_is_refused_before_parsing(client):
+    # a FHIR extension nested 200 deep gave 500 (RecursionError) and 620 lines of log
+    import copy
+    import json
+
+    from .test_fhir import PHARMACY, REQUEST
+
+    extension: dict = {"url": "http://example.org/e", "valueString": "v"}
+    for _ in range(200):
+        extension = {"url": "http://example.org/e", "extension": [extension]}
+    request = copy.deepcopy(REQUEST)
+    request["extension"] = [extension]
+    answer = client.post(f"/api/v1/fhir/MedicationRequest{PHARMACY}", data=json.dumps(request),
+                         content_type="application/fhir+json")
+    errors = check_error(answer, 400)
+    assert [(e["code"], e["field"]) for e in errors] == [("INVALID_JSON", "body")]
+    deep = {"strength": "4.5 mg", "x": json.loads("[" * 40 + "]" * 40)}
+    assert check_error(client.post("/api/v1/plan", json=deep), 400)[0]["code"] == "INVALID_JSON"
+    # strings full of brackets are not nesting
+    assert client.post("/api/v1/plan", json={**ORDER, "directions": "[" * 100}).status_code \
+        != 400
+
+
+def test_an_answer_lists_at_most_50_errors(client):
+    # 5 000 unknown keys answered 414 KB
+    answer = client.post("/api/v1/plan", json={"strength": "4.5 mg",
+                                               **{f"k{i}": 1 for i in range(5000)}})
+    errors = check_error(answer, 422)
+    assert len(errors) == 51 and len(answer.data) < 12_000
+    assert errors[-1]["code"] == "TOO_MANY_ERRORS" and "more errors not listed" in \
+        errors[-1]["message"]

@@ -108,6 +108,7 @@ def create_app(config: dict[str, Any] | None = None,
         form,
         hosts,
         integration_api,
+        nesting,
         record_pages,
         records_api,
         security,
@@ -116,6 +117,7 @@ def create_app(config: dict[str, Any] | None = None,
     security.init_app(app)
     access_log.init_app(app)
     hosts.init_app(app)
+    nesting.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
     app.register_blueprint(admin.bp)
