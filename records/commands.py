@@ -68,12 +68,14 @@ def db(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int
 
 @contextmanager
 def _output(path: str | None, out: TextIO) -> Iterator[TextIO]:
-    """``path`` made 0600 (patient data: security.md), or standard output."""
+    """``path`` made 0600 (patient data: security.md), or standard output. A file that was
+    already there is made 0600 too: ``O_CREAT`` sets the mode only of a file it creates."""
     if not path:
         yield out
         return
-    with os.fdopen(os.open(path, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600), "w",
-                   encoding="utf-8") as target:
+    descriptor = os.open(path, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+    os.fchmod(descriptor, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as target:
         yield target
 
 

@@ -106,3 +106,14 @@ def test_serve_prints_the_setup_link_on_first_start(tmp_path):
         server.terminate()
         server.wait(timeout=10)
         server.stdout.close()
+
+
+def test_an_export_over_an_existing_file_is_private(tmp_path):
+    # an export to an existing file kept that file's mode (0644): patient data for everyone
+    source = f"sqlite:///{tmp_path / 'records.sqlite3'}"
+    assert run("db", "upgrade", "--database", source).returncode == 0
+    dump = tmp_path / "records.jsonl"
+    dump.write_text("old\n", encoding="utf-8")
+    dump.chmod(0o644)
+    assert run("export", "--database", source, "-o", str(dump)).returncode == 0
+    assert dump.stat().st_mode & 0o777 == 0o600 and dump.read_text(encoding="utf-8") == ""
