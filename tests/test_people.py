@@ -88,6 +88,10 @@ def test_a_password_reset_or_a_disabled_account_ends_the_session(app, client):
 
 
 def test_sign_out(app, client):
+    # another site's form signed people out: without this page's token, no one is signed out
+    assert client.post("/logout", data={}).status_code == 400
+    assert client.post("/logout", data={"csrf_token": "forged"}).status_code == 400
+    assert client.get("/").status_code == 200 and not _events(app, "logout")
     client.post("/logout", data={"csrf_token": csrf(client, "/")})
     assert client.get("/").status_code == 303
     assert _events(app, "logout")

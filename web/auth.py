@@ -261,7 +261,15 @@ def login():
 def logout():
     from .security import csrf_valid
 
-    if csrf_valid(request.form.get("csrf_token")) and current_user.is_authenticated:
+    if current_user.is_authenticated:
+        if not csrf_valid(request.form.get("csrf_token")):  # another site's form signs no one out
+            from compounding.errors import ErrorDetail
+
+            from .errors import respond
+
+            return respond(400, [ErrorDetail("CSRF_FAILED", "form", "This form has expired or "
+                                             "did not come from this workbench; sign out from "
+                                             "the page again.")])
         audit_log().record("logout", user_id=current_user.user.id, remote=request.remote_addr)
     logout_user()
     session.clear()
