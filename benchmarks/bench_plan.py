@@ -69,6 +69,18 @@ def main() -> int:
                         time_calls(lambda order=order: plan_order(order), runs=2000), "ms")
         ok &= verdict(f"{strength} median ≤ 1 ms", median <= 1e-3, f"{median * 1e3:.3f} ms")
 
+    print("\nplan_order with directions text read by the grammar (compounding/sigtext.py)")
+    texts = {"once daily": "Take 1 capsule by mouth at bedtime",
+             "weekly titration": "Start 1 capsule nightly, increase weekly by one capsule to "
+                                 "4 capsules nightly; may take an additional capsule in the "
+                                 "morning if needed"}
+    for name, text in texts.items():
+        order = {**ORDER, "directions": text}
+        median = report(f"  {name}", time_calls(lambda order=order: plan_order(order),
+                                                 runs=2000), "ms")
+        ok &= verdict(f"{name} median ≤ 1 ms", median <= 1e-3, f"{median * 1e3:.3f} ms")
+        print(f"    {median / engine:.2f} × plan_order without a text")
+
     print("\ncold start (whole process, 15 runs each, interleaved order of runs)")
     # the console script installed beside this interpreter (a version manager's shim on PATH
     # would add its own start-up to the command's)
