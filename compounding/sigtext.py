@@ -13,7 +13,9 @@ clause is one of
 - an **increase**: "may increase to 2 capsules after 1 week", "increase by 1 capsule each week
   up to 3 capsules" (every week's step is a step of the schedule);
 - an **extra** taken if needed: "may take an additional capsule in the morning if needed"
-  (counted in the most a day can hold, not in the supply).
+  (counted in the most a day can hold, not in the supply);
+- a **limit**: "not to exceed 2 capsules daily", "do not take more than 1 capsule a day" (the
+  most a day is at least the limit; it adds no dose).
 
 "As directed" leaves the rest of the schedule unwritten: the reading says so
 (:attr:`Reading.open_ended`). Halves are refused: capsules are whole. A clause that names no
@@ -69,6 +71,8 @@ _TO = re.compile(rf"\b(?:up\s+)?to\s+(?:a\s+(?:maximum|max)\s+of\s+)?{_N}\b"
 _INCREASE = re.compile(r"\bincreas|\btitrat|\bgo up\b")
 _EXTRA = re.compile(r"\b(?:additional|extra|another|more)\b")
 _AS_NEEDED = re.compile(r"\bif needed\b|\bas needed\b|\bprn\b|\bif required\b|\bmay\b")
+_LIMIT = re.compile(r"\b(?:do not|don't|never|no more than|not more than|not to exceed|"
+                    r"maximum|max|at most)\b")
 _INSTEAD = re.compile(r"\binstead\b|\brather than\b")
 _AS_DIRECTED = re.compile(r"\bas directed\b|\bas instructed\b|\bas told\b")
 _DAYS = {"day": 1, "week": 7, "month": 30}
@@ -231,9 +235,11 @@ def read(text: str, strength: Fraction | None = None) -> Reading:
     open_ended = bool(_AS_DIRECTED.search(lowered))
     for clause in _clauses(lowered):
         amounts, per_day = _amounts(clause), _per_day(clause)
-        if _INCREASE.search(clause):
+        if _LIMIT.search(clause) and steps:
+            kind = "limit"
+        elif _INCREASE.search(clause):
             kind = "increase"
-        elif _EXTRA.search(clause) and steps:
+        elif _EXTRA.search(clause) and _AS_NEEDED.search(clause) and steps:
             kind = "extra"
         elif amounts or per_day is not None:
             kind = "dose"
@@ -278,6 +284,11 @@ def _apply(steps: list[Step], clause: str, kind: str, amounts: list[tuple[int, i
                                   last.regular, last.daily + count * (per_day or 1), last.days)]
     if kind == "increase":
         return _increase(steps, clause, amounts, per_day)
+    if kind == "limit":  # "not to exceed 2 capsules daily": the most a day is at least that
+        last = steps[-1]
+        top = max((high for _, high in amounts), default=0) * (per_day or 1)
+        return [*steps[:-1], Step(last.least, last.most, last.doses_per_day, last.regular,
+                                  max(last.daily, top), last.days)]
     least = min((low for low, _ in amounts), default=1)
     most = max((high for _, high in amounts), default=1)
     doses = per_day or 0

@@ -113,3 +113,14 @@ def test_a_twice_daily_sig_is_not_written_at_bedtime():
     assert plan.directions == "Take 1 capsule by mouth twice daily"
     once = plan_order(make_order(sig={"capsules_per_dose": 1, "doses_per_day": 1}))
     assert once.directions == "Take 1 capsule by mouth at bedtime"
+
+
+@pytest.mark.parametrize(("directions", "daily_mg"), [
+    # a limit is not an extra dose: "more" read as "an additional capsule" made 9 mg
+    ("Take 1 capsule at bedtime. Do not take more than 1 capsule a day", "4.5"),
+    ("Take 1 capsule at bedtime, maximum 1 capsule daily", "4.5"),
+    # but the most the text allows is what the dose rules see
+    ("Take 1 capsule at bedtime, not to exceed 2 capsules daily", 9),
+])
+def test_a_limit_is_read_as_the_most_a_day(directions, daily_mg):
+    assert plan_of(directions).daily_dose == Fraction(str(daily_mg))
