@@ -35,3 +35,12 @@ def test_the_request_id_comes_back(client, caplog):
     assert kept.headers["X-Request-Id"] == "proxy-7f3a"
     assert re.fullmatch(r"[0-9a-f]{32}", replaced.headers["X-Request-Id"])
     assert re.fullmatch(r"GET /healthz 200 [0-9.]+ms id=proxy-7f3a user=(\d+|-)", lines(caplog)[-2])
+
+
+def test_the_setup_link_is_not_logged(app, caplog):
+    # the one-time setup link was written to the access log: whoever reads the log could
+    # make the first administrator
+    with caplog.at_level(logging.INFO, logger="compounding.access"):
+        app.test_client().get("/setup/Zx9-a-secret-token")
+    [line] = [entry for entry in lines(caplog) if entry.startswith("GET /setup/")]
+    assert "Zx9-a-secret-token" not in line and line.startswith("GET /setup/… ")

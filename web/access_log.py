@@ -27,6 +27,18 @@ def _start() -> None:
     g.started = time.perf_counter()
 
 
+_SECRET_PATH = re.compile(r"^(/setup/)[^/]+")
+
+
+def _logged_path(path: str) -> str:
+    """The path as logged: a one-time setup link's token is a secret, and is left out.
+
+    >>> _logged_path("/setup/Zx9-secret"), _logged_path("/records/20261122-001")
+    ('/setup/…', '/records/20261122-001')
+    """
+    return _SECRET_PATH.sub(r"\1…", path[:200])
+
+
 def _line(response: Response) -> Response:
     started = g.get("started")
     if started is None:  # a request refused before the first hook ran
@@ -35,7 +47,7 @@ def _line(response: Response) -> Response:
     who = g.get("principal")
     user = who.user.id if who is not None else "-"
     response.headers["X-Request-Id"] = g.request_id
-    LOG.info("%s %s %d %.1fms id=%s user=%s", request.method, request.path[:200],
+    LOG.info("%s %s %d %.1fms id=%s user=%s", request.method, _logged_path(request.path),
              response.status_code, (time.perf_counter() - started) * 1000, g.request_id, user)
     return response
 
