@@ -162,7 +162,11 @@ def capsule_count(quantity: Mapping[str, Any], strength: str, path: str) -> Any:
     if unit in _CAPSULE_UNITS:
         return value
     if unit in _MASS_UNITS and isinstance(value, int | float) and not isinstance(value, bool):
-        amount, each = Fraction(str(value)) * _MASS_UNITS[unit], _mg(strength)
+        try:
+            amount = Fraction(str(value)) * _MASS_UNITS[unit]
+        except (ValueError, OverflowError):  # NaN and Infinity pass through JSON
+            raise _error(path, "the dose is not a number") from None
+        each = _mg(strength)
         if each is None:
             raise _error(PATHS["strength"], f"the capsule strength “{strength}” is not a mass "
                                             f"in mg or mcg, so a dose in mg cannot be counted")

@@ -5,6 +5,7 @@ prescriber's EHR would send them (HL7 FHIR R4 MedicationRequest examples)."""
 from __future__ import annotations
 
 import copy
+import json
 
 from fhir.resources.R4B.medicationdispense import MedicationDispense
 
@@ -182,6 +183,12 @@ def test_a_dose_the_capsules_cannot_make_is_refused(client):
     assert "not a whole number of 4.5 mg capsules" in errors[0]["message"]
     errors = check_error(post(client, _request("4.5 mg", {"value": 5, "unit": "mL"})), 422)
     assert "not a number of capsules" in errors[0]["message"]
+    for value in ("NaN", "Infinity", "1e999"):  # JSON as Python reads it
+        answer = client.post(f"/api/v1/fhir/MedicationRequest{PHARMACY}",
+                             data=json.dumps(_request("4.5 mg", {"value": 1, **UCUM_MG}))
+                             .replace('"value": 1, "system"', f'"value": {value}, "system"'),
+                             content_type="application/fhir+json")
+        assert answer.status_code in (400, 422), (value, answer.data[:200])
 
 
 def test_a_quantity_that_is_not_capsules_is_refused(client):
