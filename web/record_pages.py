@@ -31,9 +31,8 @@ from .signing import author, signer
 bp = Blueprint("records", __name__, url_prefix="/records")
 
 BENCH_FIELDS = ("tablets_used", "tablet_weights", "tablet_powder_actual", "filler_actual",
-                "capsules_made",
-                "capsule_weights", "source_lot", "source_expiry", "filler_lot", "filler_expiry",
-                "capsule_lot", "capsule_expiry", "compounded_at")
+                "capsules_made", "capsule_weights", "source_lot", "source_expiry", "filler_lot",
+                "filler_expiry", "capsule_lot", "capsule_expiry", "compounded_at")
 
 
 def _listing(args: Any, status: int = 200):
@@ -105,6 +104,11 @@ def form_name(field: str) -> str:
     return f"trituration_{stage[1]}_{stage[2]}" if stage else field.split("[")[0]
 
 
+def _weights(text: str) -> list[str]:
+    """Weights typed one per line or separated by spaces or commas, each in mg."""
+    return [f"{w} mg" for w in text.replace(",", " ").split()]
+
+
 def bench_entry(form: Any) -> dict[str, Any]:
     """The bench form as a bench entry; masses typed in mg; weights one per line or space."""
     value = {k: (form.get(k) or "").strip() for k in BENCH_FIELDS}
@@ -115,11 +119,9 @@ def bench_entry(form: Any) -> dict[str, Any]:
     for name in ("tablet_powder_actual", "filler_actual"):
         if value[name]:
             entry[name] = f"{value[name]} mg"
-    entry["capsule_weights"] = [f"{w} mg" for w in value["capsule_weights"].replace(",", " ")
-                                .split()]
+    entry["capsule_weights"] = _weights(value["capsule_weights"])
     if value["tablet_weights"]:
-        entry["tablet_weights"] = [f"{w} mg" for w in
-                                   value["tablet_weights"].replace(",", " ").split()]
+        entry["tablet_weights"] = _weights(value["tablet_weights"])
     for name in ("source_lot", "source_expiry", "filler_lot", "filler_expiry", "capsule_lot",
                  "capsule_expiry"):
         if value[name]:
