@@ -78,11 +78,13 @@ def plan_order(order: Order | Mapping[str, Any], settings: Settings | None = Non
     plan, most severe first, with any acknowledgements the order carries attached.
 
     >>> plan = plan_order({"strength": "4.5 mg", "quantity": 30, "overage": {"capsules": 2},
-    ...                    "capsule": {"size": "3"}, "compounded_on": "2026-11-22",
+    ...                    "capsule": {"size": "3"},
     ...                    "source": {"average_tablet_weight": "250 mg"},
     ...                    "filler": {"pack_stat": "130 mg"}})
-    >>> plan.tablets, plan.capsules_to_fill, plan.fill_weight, str(plan.beyond_use_date)
-    (3, 33, Fraction(130, 1), '2027-05-21')
+    >>> plan.tablets, plan.capsules_to_fill, plan.fill_weight
+    (3, 33, Fraction(130, 1))
+    >>> (plan.beyond_use_date - plan.compounded_on).days
+    180
     """
     return plan_of(work_out(order, settings))
 
@@ -92,7 +94,7 @@ def work_out(order: Order | Mapping[str, Any], settings: Settings | None = None)
     order = parse_order(order)
     settings = settings or DEFAULT_SETTINGS
     review = Review()
-    on = order.compounded_on or today(settings.time_zone)
+    on = _compounding_date(review, order.compounded_on, settings)
     strength = hydrochloride_strength(order.strength, order.strength_basis)
     source = order.source
 
@@ -158,6 +160,22 @@ def work_out(order: Order | Mapping[str, Any], settings: Settings | None = None)
                   contains_lactose=bool(lactose), compounded_on=on,
                   directions=directions, days_supply=days_supply,
                   method_reason=method_reason)
+
+
+def _compounding_date(review: Review, stated: date | None, settings: Settings) -> date:
+    """The compounding date: ``stated``, or the pharmacy's today. A stated date more than
+    ``settings.compounding_date_window_days`` [days] from today is refused
+    (``COMPOUNDED_ON_OUT_OF_RANGE``): a batch is planned for the days around its making, and a
+    date years away would print a beyond-use date nobody meant (domain.md §12)."""
+    now = today(settings.time_zone)
+    if stated is None:
+        return now
+    window = settings.compounding_date_window_days
+    if abs((stated - now).days) > window:
+        review.error("COMPOUNDED_ON_OUT_OF_RANGE", "compounded_on",
+                     f"compounding date {stated.isoformat()} is more than {window} days from "
+                     f"today ({now.isoformat()}): plan a batch for the days it is made")
+    return stated
 
 
 def _capacity(review: Review, order: Order, settings: Settings, filler: Any,

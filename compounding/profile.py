@@ -61,6 +61,7 @@ class Calculation(_Section):
     overage_percent: Percent = Fraction(5)
     capsules_to_weigh: CapsuleCount = 10
     beyond_use_days: int = Field(default=180, ge=1, le=3650)
+    compounding_date_window_days: int = Field(default=31, ge=0, le=366)
     crushing_loss_percent: Percent = Fraction(2)
     surplus_capsules: CapsuleCount = 10
     surplus_percent: Percent = Fraction(10)
@@ -121,7 +122,8 @@ class Profile(_Section):
             capsules_to_weigh=self.calculation.capsules_to_weigh,
             beyond_use_days=self.calculation.beyond_use_days,
             **{name: getattr(self.calculation, name) for name in (
-                "crushing_loss_percent", "surplus_capsules", "surplus_percent",
+                "compounding_date_window_days", "crushing_loss_percent", "surplus_capsules",
+                "surplus_percent",
                 "fill_density_min", "fill_density_max", "density_factor_min",
                 "density_factor_max")},
             pack_stats=dict(self.pack_stats),

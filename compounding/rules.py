@@ -333,6 +333,10 @@ RULES: tuple[Rule, ...] = (
          "counter gives out.", "security.md: the input boundary"),
     Rule("LOT_NUMBER_TAKEN", "error", None,
          "An order's own lot number that another batch already has (HTTP 409).", "API v1"),
+    Rule("COMPOUNDED_ON_OUT_OF_RANGE", "error", None,
+         "An order's compounding date more than 31 days (setting "
+         "compounding_date_window_days) before or after the pharmacy's today.",
+         "domain.md §12"),
     Rule("FUTURE_BIRTH_DATE", "error", None,
          "Patient date of birth after the compounding date.", "API v1"),
 )

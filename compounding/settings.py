@@ -38,6 +38,8 @@ class Settings(BaseModel):
     - ``balance_capacity`` [mg]: the most it weighs at once (domain.md §9: 120 g, Class A).
     - ``capsules_to_weigh`` [capsules]: QC weighs at least this many, or all when fewer (10).
     - ``beyond_use_days`` [days]: USP <795> (2023) non-aqueous default, 180.
+    - ``compounding_date_window_days`` [days]: an order's ``compounded_on`` more than this
+      before or after the pharmacy's today is ``COMPOUNDED_ON_OUT_OF_RANGE`` (31).
     - ``pack_stats`` [mg]: the pharmacy's own calibrated MCC pack stats by capsule size, used
       before the chart.
     - ``time_zone``: the pharmacy's IANA time zone; it decides "today", lot dates, the BUD and
@@ -59,6 +61,7 @@ class Settings(BaseModel):
     balance_capacity: Mass = Fraction(120_000)
     capsules_to_weigh: CapsuleCount = 10
     beyond_use_days: int = Field(default=180, ge=1, le=3650)
+    compounding_date_window_days: int = Field(default=31, ge=0, le=366)
     pack_stats: dict[CapsuleSizeName, Mass] = Field(default_factory=dict)
     time_zone: TimeZoneName = "UTC"
     crushing_loss_percent: Percent = Fraction(2)

@@ -4,6 +4,7 @@ import pytest
 
 from compounding import OrderError, plan_order
 
+from .days import on_compounding_day
 from .helpers import assert_error_body
 
 
@@ -19,20 +20,17 @@ def errors_of():
     return run
 
 
-COMPOUNDING_DAY = "2026-11-22T10:00:00-06:00"
-"""The moment the in-process records and web tests run at: 10:00 in the sample pharmacy's
-zone (America/Chicago) on the day their orders are compounded (``compounded_on`` 2026-11-22).
-Their dates (lot expiries, BUDs, lot numbers) are written for that day, so the clock is set to
-it (time-machine; it keeps running from there) rather than read from the machine: they pass on
-any day and in any time zone (domain.md §20)."""
+@pytest.fixture(autouse=True)
+def compounding_day(request):
+    """The clock set to :data:`tests.days.COMPOUNDING_DAY` for the test; the real clock afterwards.
 
-
-@pytest.fixture
-def compounding_day():
-    """The clock set to :data:`COMPOUNDING_DAY` for the test; the real clock afterwards."""
-    import time_machine
-
-    with time_machine.travel(COMPOUNDING_DAY, tick=True) as traveller:
+    Tests marked ``real_clock`` talk to other processes (a served workbench, the command line,
+    a browser), which read the machine's clock: they keep it, and count their dates from it
+    (:mod:`tests.days`)."""
+    if request.node.get_closest_marker("real_clock"):
+        yield None
+        return
+    with on_compounding_day() as traveller:
         yield traveller
 
 

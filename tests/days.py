@@ -12,6 +12,7 @@ import time
 import tomllib
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,23 @@ from compounding import clock
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "pharmacy.toml"
 ZONE: str = tomllib.loads(SAMPLE.read_text(encoding="utf-8"))["pharmacy"]["time_zone"]
+
+
+COMPOUNDING_DAY = "2026-11-22T10:00:00-06:00"
+"""The moment in-process tests run at: 10:00 in the sample pharmacy's zone (America/Chicago)
+on the day their orders are compounded (``compounded_on`` 2026-11-22). Their dates (lot
+expiries, BUDs, lot numbers, the compounding date itself, which may be at most 31 days from
+today) are written for that day, so the clock is set to it (time-machine; it keeps running from
+there) rather than read from the machine: they pass on any day and in any time zone
+(domain.md §20)."""
+
+
+def on_compounding_day() -> Any:
+    """A context in which the clock reads :data:`COMPOUNDING_DAY` and runs on from there
+    (time-machine)."""
+    import time_machine
+
+    return time_machine.travel(COMPOUNDING_DAY, tick=True)
 
 
 def today() -> date:

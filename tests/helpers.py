@@ -15,8 +15,9 @@ BASE_ORDER: dict[str, Any] = {
     "capsule": {"size": "3"},
     "source": {"average_tablet_weight": "250 mg"},
     "filler": {"pack_stat": "130 mg"},
-    "compounded_on": "2026-11-22",
 }
+"""Compounded on the pharmacy's today: 2026-11-22 in-process (the clock the tests set,
+``tests/days.py``), the real day for a served workbench."""
 
 _PART = r'(\[\d+\]|\["(?:[^"\\]|\\.)*"\])'
 FIELD_PATH = re.compile(

@@ -5,6 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.real_clock
+
 
 def test_core_imports_no_web_or_pdf():
     forbidden = ("flask", "reportlab", "werkzeug", "sqlalchemy", "waitress")

@@ -20,6 +20,8 @@ from playwright.sync_api import Page, expect, sync_playwright
 from . import days, pdf
 from .people import PASSWORD
 
+pytestmark = pytest.mark.real_clock
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]

@@ -23,6 +23,8 @@ from .service import await_health, free_port
 from .test_browser import button, chromium_page, fill_order
 from .test_browser import sign_in as sign_in_signed_out
 
+pytestmark = pytest.mark.real_clock
+
 AXE = (files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 NARROW = {"width": 375, "height": 740}

@@ -15,19 +15,32 @@ from . import pdf
 from .helpers import assert_error_body, make_order
 from .people import KEY
 
+pytestmark = pytest.mark.real_clock
+
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 
-def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(*args: str, stdin: str | None = None,
+        on: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``compounding ARGS``; ``on`` (``YYYY-MM-DD HH:MM:SS``, UTC) runs it on that day
+    (``tests/on-day``, faketime)."""
     exe = shutil.which("compounding")
     command = [exe] if exe else [sys.executable, "-m", "compounding.cli"]
+    if on is not None:
+        command = ["bash", str(SAMPLES.parent / "tests" / "on-day"), on, *command]
     env = {**os.environ, "COMPOUNDING_CHAIN_KEY": KEY.decode()}
+    if on is not None:  # the day given, not one faked around it (a shifted CI run)
+        env = {k: v for k, v in env.items() if not k.startswith(("FAKETIME", "LD_PRELOAD"))}
     return subprocess.run([*command, *args], input=stdin, capture_output=True, text=True,
                           timeout=60, check=False, env=env)
 
 
+SAMPLES_DAY = "2026-11-22 16:00:00"
+"""The day the golden files were made on (samples/rebuild): 10:00 in Springfield, IL."""
+
+
 def test_plan_file():
-    done = run("plan", str(SAMPLES / "usual-4.5mg.order.json"))
+    done = run("plan", str(SAMPLES / "usual-4.5mg.order.json"), on=SAMPLES_DAY)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == json.loads(
         (SAMPLES / "usual-4.5mg.plan.json").read_text(encoding="utf-8"))
@@ -68,7 +81,7 @@ def test_worksheet_and_label_files(tmp_path):
     for command in ("worksheet", "label"):
         target = tmp_path / f"{command}.pdf"
         done = run(command, str(order), "-o", str(target), "--profile",
-                   str(SAMPLES / "pharmacy.toml"))
+                   str(SAMPLES / "pharmacy.toml"), on=SAMPLES_DAY)
         assert done.returncode == 0, done.stderr
         assert target.read_bytes() == (SAMPLES / f"opioid-percocet.{command}.pdf").read_bytes()
 
@@ -103,7 +116,7 @@ def test_a_label_from_an_order_is_a_proof(tmp_path):
     # a label printed from an order alone, for a batch that may never have been made
     target = tmp_path / "label.pdf"
     done = run("label", str(SAMPLES / "usual-4.5mg.order.json"), "-o", str(target),
-               "--profile", str(SAMPLES / "pharmacy.toml"))
+               "--profile", str(SAMPLES / "pharmacy.toml"), on=SAMPLES_DAY)
     assert done.returncode == 0, done.stderr
     assert "PROOF — NOT FOR DISPENSING" in pdf.text(target.read_bytes())
 
@@ -118,7 +131,8 @@ def test_bad_profile_exit_2(tmp_path):
 
 
 def test_unwritable_output():
-    done = run("worksheet", str(SAMPLES / "usual-4.5mg.order.json"), "-o", "/nonexistent/x.pdf")
+    done = run("worksheet", str(SAMPLES / "usual-4.5mg.order.json"), "-o", "/nonexistent/x.pdf",
+               on=SAMPLES_DAY)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert_error_body(json.loads(done.stderr), 400)
 

@@ -30,6 +30,8 @@ from .databases import fresh_postgres
 from .days import shifted_clock
 from .service import ROOT, free_port
 
+pytestmark = pytest.mark.real_clock
+
 DEPLOY = ROOT / "deploy"
 
 

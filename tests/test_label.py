@@ -15,7 +15,7 @@ from compounding.documents import label_pdf, labels_pdf
 from compounding.labeling import Dispensing
 from compounding.profile import Profile, load_profile
 
-from . import pdf
+from . import days, pdf
 from .helpers import assert_error_body, make_order
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
@@ -34,7 +34,8 @@ def stock(name: str) -> Profile:
 @pytest.fixture(scope="module")
 def usual() -> bytes:
     order = json.loads((SAMPLES / "usual-4.5mg.order.json").read_text(encoding="utf-8"))
-    return label_pdf(order, PROFILE)
+    with days.on_compounding_day():
+        return label_pdf(order, PROFILE)
 
 
 def test_content_in_order_of_importance(usual):

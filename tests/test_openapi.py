@@ -19,6 +19,8 @@ from .helpers import make_order
 from .service import TOKEN, serving
 from .test_label import LABELLED
 
+pytestmark = pytest.mark.real_clock
+
 CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,"
           "response_headers_conformance,response_schema_conformance")
 
@@ -101,7 +103,7 @@ def test_a_generated_client_runs_the_whole_workflow(generated, tmp_path):
     url = f"sqlite:///{tmp_path / 'records.sqlite3'}"
     with serving(url) as port:
         store = Store.open(url, KEY)
-        tech = Accounts(store.engine, HASHER).create_token("client-tech", "tech",
+        tech = Accounts(store.engine, HASHER, key=store.key).create_token("client-tech", "tech",
                                                            ["plan", "records:read",
                                                             "records:write"])[1]
         store.engine.dispose()

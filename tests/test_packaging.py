@@ -21,6 +21,8 @@ import pytest
 from .days import shifted_clock
 from .service import ROOT, await_health, free_port, request
 
+pytestmark = pytest.mark.real_clock
+
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> dict[str, Path]:

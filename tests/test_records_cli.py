@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from compounding.profile import DEFAULT_PROFILE
 from compounding.records import Store
 
@@ -12,6 +14,8 @@ from .helpers import assert_error_body
 from .people import KEY, TECH
 from .test_cli import run
 from .test_records import BENCH, ORDER
+
+pytestmark = pytest.mark.real_clock
 
 
 def test_upgrade_export_import(tmp_path):

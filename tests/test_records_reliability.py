@@ -11,6 +11,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select, text
 
 from compounding.profile import DEFAULT_PROFILE
@@ -19,6 +20,8 @@ from compounding.records.schema import batch_lots, batches, lot_counters, revisi
 
 from .helpers import make_order
 from .people import TECH
+
+pytestmark = pytest.mark.real_clock
 
 ROOT = Path(__file__).resolve().parent.parent
 WRITERS, EACH = 8, 25

@@ -24,6 +24,8 @@ from .people import PASSWORD
 from .service import auth, request, serving
 from .test_records import BENCH, ORDER
 
+pytestmark = pytest.mark.real_clock
+
 HOSTILE = ["4.5 mg**9**9**9", "4.5 mg**9**9**7", "2 * 3 mg", "1e999999 mg",
            "9" * 20_000 + " mg", "1 a" + " " * 40_000 + "b"]
 FIELDS = {

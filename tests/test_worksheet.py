@@ -14,7 +14,7 @@ from compounding.display import show_to_step
 from compounding.documents import worksheet_pdf
 from compounding.profile import Profile, load_profile
 
-from . import pdf
+from . import days, pdf
 from .helpers import make_order
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
@@ -27,7 +27,8 @@ def sample(name: str) -> dict:
 
 @pytest.fixture(scope="module")
 def usual() -> bytes:
-    return worksheet_pdf(sample("usual-4.5mg"), PROFILE)
+    with days.on_compounding_day():
+        return worksheet_pdf(sample("usual-4.5mg"), PROFILE)
 
 
 def test_required_elements(usual):
