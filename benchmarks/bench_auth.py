@@ -91,7 +91,7 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp())
     url = f"sqlite:///{folder / 'records.sqlite3'}"
     Store.open(url, b"bench").engine.dispose()
-    people = Accounts(create_engine(url), hasher)
+    people = Accounts(create_engine(url), hasher, key=b"bench")
     people.add("tech", "T. Tech", PASSWORD, ["technician"])
     people.add("rph", "R. Okafor, PharmD", PASSWORD, ["pharmacist", "technician"], "RPH-1")
     token = people.create_token("bench", "tech", ["records:write"])[1]

@@ -215,7 +215,7 @@ def searches(store: Store, count: int, lot: str) -> dict[str, list[float]]:
 def recall_memory(url: str) -> tuple[float, float, int]:
     """The server's peak memory [MB] before and after a client pages through the recall that
     matches 10 000 batches (``GET /api/v1/recall``, 500 a page), and how many it listed."""
-    people = Accounts(create_engine(url))
+    people = Accounts(create_engine(url), key=KEY)
     if people.find("recaller") is None:
         people.add("recaller", "Recall clerk", "a long benchmark passphrase", ["technician"])
     _, token = people.create_token(f"recall-{uuid.uuid4().hex[:6]}", "recaller",

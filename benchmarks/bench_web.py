@@ -62,7 +62,7 @@ def _token(url: str) -> str:
     from compounding.records import Accounts, Store
 
     Store.open(url, b"bench").engine.dispose()  # the schema
-    people = Accounts(create_engine(url))
+    people = Accounts(create_engine(url), key=b"bench")
     people.add("loadgen", "Load generator", "a long benchmark passphrase", ["technician"])
     return people.create_token("loadgen", "loadgen", ["plan"])[1]
 

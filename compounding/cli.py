@@ -329,6 +329,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
     except BrokenPipeError:  # the reader went away (``| head``): nothing more to say
         return EXIT_OK
     except Exception as exc:  # a fault of ours: reported in the error shape, never a traceback
+        if getattr(exc, "refuses_start", False):  # e.g. the records' chain key is not this one
+            err.write(f"{exc}\n")
+            return EXIT_FAULT
         from .errors import ErrorDetail, error_body
 
         body = error_body(500, [ErrorDetail("INTERNAL_ERROR", "order",

@@ -27,9 +27,12 @@ from sqlalchemy import Engine, func, insert, select, update
 from compounding import clock
 from compounding.errors import ErrorDetail, OrderError
 
-from .chain import same
+from .chain import same, state_digest
+from .checkpoints import Checkpoints
 from .db import writer
-from .schema import api_tokens, users
+from .heads import append_state, state_of
+from .proof import account_problems
+from .schema import account_states, api_tokens, users
 
 ROLES = ("technician", "pharmacist", "admin")
 SCOPES = ("plan", "records:read", "records:write")
@@ -65,7 +68,9 @@ class User:
     password_set_at: datetime
 
     def has(self, role: str) -> bool:
-        return role in self.roles
+        """Whether the user may act in ``role``: a pharmacist may do all a technician may
+        (and can read what it signs)."""
+        return role in self.roles or (role == "technician" and "pharmacist" in self.roles)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +90,7 @@ class Token:
 class Failure:
     """Why a sign-in failed, for the audit log (never shown to the person as such)."""
 
-    reason: str  # "unknown", "password", "locked", "disabled"
+    reason: str  # "unknown", "password", "locked", "disabled", "tampered"
     user: User | None
     locked_now: bool = False
 
@@ -139,8 +144,11 @@ def _aware(moment: datetime | None) -> datetime | None:
 class Accounts:
     """Users and tokens in the records database."""
 
-    def __init__(self, engine: Engine, hasher: PasswordHasher | None = None) -> None:
+    def __init__(self, engine: Engine, hasher: PasswordHasher | None = None, *, key: bytes,
+                 checkpoints: Checkpoints | None = None) -> None:
         self.engine = engine
+        self._key = key
+        self._checkpoints = checkpoints
         self._writes = writer(engine)
         self.hasher = hasher or PasswordHasher()  # argon2id, the library's default cost
         self._dummy = self.hasher.hash("not a password of anyone's")
@@ -153,7 +161,7 @@ class Accounts:
             return connection.execute(select(func.count()).select_from(users)).scalar_one()
 
     def add(self, username: str, name: str, password: str, roles: list[str],
-            licence: str | None = None) -> User:
+            licence: str | None = None, *, by: int | None = None) -> User:
         """A new user; errors name the field (``username``, ``password``, ``roles``...)."""
         key = username_key(username)
         errors = []
@@ -181,11 +189,13 @@ class Accounts:
                                             f"the username {key} is taken")])
         now = clock.now()
         with self._writes.begin() as connection:
-            connection.execute(insert(users).values(
+            made = connection.execute(insert(users).values(
                 username=key, name=name, licence=(licence or "").strip() or None,
                 roles=",".join(r for r in ROLES if r in roles),
                 password_hash=self.hasher.hash(password), password_set_at=now, failures=0,
-                locked_until=None, disabled=0, created_at=now))
+                locked_until=None, disabled=0, created_at=now).returning(users.c.id)).scalar_one()
+            self._sealed(connection, "user", made, by)
+        self._checkpoint()
         user = self.find(key)
         assert user is not None
         return user
@@ -197,9 +207,13 @@ class Accounts:
         return _user(row) if row else None
 
     def get(self, user_id: int) -> User | None:
+        """The user of ``user_id``; ``None`` also when the account's row is not the state the
+        accounts chain last recorded for it (changed outside the workbench)."""
         with self.engine.connect() as connection:
             row = connection.execute(select(users).where(users.c.id == user_id)).first()
-        return _user(row) if row else None
+            if row is None or not self._holds(connection, "user", row):
+                return None
+        return _user(row)
 
     def all(self) -> list[User]:
         with self.engine.connect() as connection:
@@ -211,14 +225,16 @@ class Accounts:
             raise NotFound([ErrorDetail("NOT_FOUND", "username", "no user has that name")])
         return user
 
-    def disable(self, username: str) -> User:
+    def disable(self, username: str, *, by: int | None = None) -> User:
         self._memo.clear()
         user = self._require(username)
         with self._writes.begin() as connection:
             connection.execute(update(users).where(users.c.id == user.id).values(disabled=1))
+            self._sealed(connection, "user", user.id, by)
+        self._checkpoint()
         return self._require(username)
 
-    def set_password(self, username: str, password: str) -> User:
+    def set_password(self, username: str, password: str, *, by: int | None = None) -> User:
         """A new password (a reset also lifts a lock); sessions signed in before it end."""
         user = self._require(username)
         problem = password_problem(password, user.username)
@@ -228,7 +244,43 @@ class Accounts:
             connection.execute(update(users).where(users.c.id == user.id).values(
                 password_hash=self.hasher.hash(password), password_set_at=clock.now(),
                 failures=0, locked_until=None))
+            self._sealed(connection, "user", user.id, by)
+        self._checkpoint()
         return self._require(username)
+
+    # -- the accounts' chain ------------------------------------------------------------------
+
+    def _sealed(self, connection: Any, kind: str, subject_id: int, by: int | None) -> None:
+        """Append the row of ``subject_id`` as it now stands to the accounts chain."""
+        table = users if kind == "user" else api_tokens
+        row = connection.execute(select(table).where(table.c.id == subject_id)).one()
+        append_state(connection, self._key, kind, row, clock.now(), by)
+
+    def _checkpoint(self) -> None:
+        if self._checkpoints is not None:
+            self._checkpoints.write(self.engine)
+
+    def problems(self) -> list[str]:
+        """Every user or token whose row is not the last state the accounts chain holds for
+        it, and every broken link of that chain, in words (empty when whole)."""
+        with self.engine.connect() as connection:
+            return account_problems(connection, self._key)
+
+    def _holds(self, connection: Any, kind: str, row: Any) -> bool:
+        """Whether ``row`` is its subject's last state, and that state's link is genuine (a
+        cost of one indexed read and one digest: every read of a signed-in user)."""
+        last = connection.execute(
+            select(account_states).where(account_states.c.kind == kind,
+                                         account_states.c.subject_id == row.id)
+            .order_by(account_states.c.seq.desc()).limit(1)).first()
+        return last is not None and same(last.hash, state_digest(self._key, last.prev_hash,
+                                                                 last)) \
+            and last.state_json == state_of(kind, row)
+
+    def _whole(self, connection: Any, kinds_rows: list[tuple[str, Any]]) -> bool:
+        """Whether the accounts chain is whole and each row is its subject's last state: at
+        every sign-in, signature and token look-up."""
+        return not account_problems(connection, self._key, only=kinds_rows)
 
     def authenticate(self, username: str, password: str) -> User | Failure:
         """The user, when the password is right and the account usable; else why not. Five
@@ -253,6 +305,9 @@ class Accounts:
             return Failure("password", user, locked_now=lock is not None)
         if user.disabled:
             return Failure("disabled", user)
+        with self.engine.connect() as connection:
+            if not self._whole(connection, [("user", row)]):
+                return Failure("tampered", user)
         if row.failures or row.locked_until is not None:
             with self._writes.begin() as connection:
                 connection.execute(update(users).where(users.c.id == user.id)
@@ -267,7 +322,8 @@ class Accounts:
 
     # -- tokens -----------------------------------------------------------------------------
 
-    def create_token(self, name: str, owner: str, scopes: list[str]) -> tuple[Token, str]:
+    def create_token(self, name: str, owner: str, scopes: list[str], *,
+                     by: int | None = None) -> tuple[Token, str]:
         """A new token and its text, which is shown this once and never kept."""
         user = self._require(owner)
         errors = []
@@ -287,10 +343,12 @@ class Accounts:
             if taken:
                 raise AccountError([ErrorDetail("INVALID_VALUE", "name",
                                                 f"a token is already named {name}")])
-            connection.execute(insert(api_tokens).values(
+            made = connection.execute(insert(api_tokens).values(
                 name=name, owner_id=user.id, scopes=",".join(s for s in SCOPES if s in scopes),
                 prefix=prefix, secret_hash=hashlib.sha256(secret.encode()).hexdigest(),
-                created_at=clock.now(), revoked_at=None))
+                created_at=clock.now(), revoked_at=None).returning(api_tokens.c.id)).scalar_one()
+            self._sealed(connection, "token", made, by)
+        self._checkpoint()
         token = next(t for t in self.tokens() if t.name == name)
         return token, f"cw_{prefix}_{secret}"
 
@@ -299,14 +357,17 @@ class Accounts:
             return [_token(r) for r in connection.execute(select(api_tokens)
                                                           .order_by(api_tokens.c.id))]
 
-    def revoke_token(self, name: str) -> Token:
+    def revoke_token(self, name: str, *, by: int | None = None) -> Token:
         self._memo.clear()
         with self._writes.begin() as connection:
             done = connection.execute(update(api_tokens).where(
                 api_tokens.c.name == name, api_tokens.c.revoked_at.is_(None))
-                .values(revoked_at=clock.now())).rowcount
-        if not done:
+                .values(revoked_at=clock.now()).returning(api_tokens.c.id)).first()
+            if done is not None:
+                self._sealed(connection, "token", done.id, by)
+        if done is None:
             raise NotFound([ErrorDetail("NOT_FOUND", "name", "no live token has that name")])
+        self._checkpoint()
         return next(t for t in self.tokens() if t.name == name)
 
     def token_user(self, text: str) -> tuple[Token, User] | None:
@@ -330,8 +391,12 @@ class Accounts:
         if row is None or row.revoked_at is not None or row.u_disabled or not same(
                 row.secret_hash, hashlib.sha256(secret.encode()).hexdigest()):
             return None
-        owner = _user(SimpleNamespace(**{c.name: getattr(row, f"u_{c.name}")
-                                         for c in users.c}))
+        owner_row = SimpleNamespace(**{c.name: getattr(row, f"u_{c.name}") for c in users.c})
+        token_row = SimpleNamespace(**{c.name: getattr(row, c.name) for c in api_tokens.c})
+        with self.engine.connect() as connection:
+            if not self._whole(connection, [("token", token_row), ("user", owner_row)]):
+                return None
+        owner = _user(owner_row)
         found = (_token(row), owner)
         self._memo[digest] = (time.monotonic() + TOKEN_MEMO_S, found)
         return found

@@ -21,6 +21,7 @@ from sqlalchemy import Engine, insert, select, update
 from compounding import clock
 
 from .chain import GENESIS, event_digest, same
+from .checkpoints import Checkpoints, unmet
 from .db import writer
 from .schema import audit_events, chain_heads
 
@@ -44,10 +45,12 @@ class Event:
 class AuditLog:
     """The audit trail of one records database."""
 
-    def __init__(self, engine: Engine, key: bytes) -> None:
+    def __init__(self, engine: Engine, key: bytes,
+                 checkpoints: Checkpoints | None = None) -> None:
         self.engine = engine
         self._writes = writer(engine)
         self._key = key
+        self._checkpoints = checkpoints
 
     def record(self, action: str, *, user_id: int | None = None, token_id: int | None = None,
                target: str | None = None, detail: dict[str, Any] | None = None,
@@ -71,6 +74,8 @@ class AuditLog:
             else:
                 connection.execute(update(chain_heads).where(chain_heads.c.name == CHAIN)
                                    .values(hash=link, count=head[1] + 1))
+        if self._checkpoints is not None:
+            self._checkpoints.write_soon(self.engine)
 
     def events(self, *, after: int = 0, limit: int = 200) -> list[Event]:
         """Events oldest first, ``limit`` after the id ``after``."""
@@ -87,7 +92,7 @@ class AuditLog:
 
     def problems(self) -> list[str]:
         """Every broken link of the trail, in words (empty when whole)."""
-        found, prev, count = [], GENESIS, 0
+        found, prev, count, links = [], GENESIS, 0, []
         with self.engine.connect() as connection:
             head = connection.execute(select(chain_heads)
                                       .where(chain_heads.c.name == CHAIN)).first()
@@ -99,6 +104,10 @@ class AuditLog:
                 if not same(row.hash, event_digest(self._key, row.prev_hash, row)):
                     found.append(f"audit event {row.id}: its content was changed")
                 prev = row.hash
+                links.append(row.hash)
+        if self._checkpoints is not None:
+            found += (self._checkpoints.read(self.engine)[1]
+                      + unmet(self._checkpoints, CHAIN, links, self.engine))
         if count and (head is None or not same(head.hash, prev) or head.count != count):
             found.append("the audit trail's last link or count is not the one recorded: events "
                          "were removed from its end")

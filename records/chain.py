@@ -72,6 +72,41 @@ def event_digest(key: bytes, prev: str, row: Any) -> str:
                   row.detail_json, row.remote)
 
 
+def feed_digest(key: bytes, prev: str, row: Any) -> str:
+    """The digest of one change-feed event, linked to ``prev``: the feed is one chain over
+    every revision written and every label printed, in order, so its head anchors all the
+    batches' histories at once (a batch removed whole, or cut short, leaves the feed's chain
+    or its checkpoints unmet)."""
+    return digest(key, "feed", prev, row.batch_id, row.action, row.revision, row.status, row.at,
+                  row.user_id, row.revision_hash)
+
+
+def state_digest(key: bytes, prev: str, row: Any) -> str:
+    """The digest of one account state (a user or an API token as it stood after a change),
+    linked to ``prev``; ``seq`` is its place in the accounts chain."""
+    return digest(key, "account", prev, row.seq, row.kind, row.subject_id, row.state_json,
+                  row.at, row.author_id)
+
+
+def key_check(key: bytes) -> str:
+    """What the chain key writes into the database once, so that a different key (a lost
+    ``chain.key`` replaced) is recognised before it reads every record as tampered."""
+    return digest(key, "chain key")
+
+
+def database_id(key: bytes, nonce: str | None = None) -> str:
+    """A database's own name: 32 random hex digits and their HMAC's first 32, so that it
+    cannot be set to another without the key (:func:`database_id_holds`). Checkpoints name
+    the database they were taken of."""
+    nonce = nonce or secrets.token_hex(16)
+    return nonce + digest(key, "database", nonce)[:32]
+
+
+def database_id_holds(key: bytes, value: str | None) -> bool:
+    """Whether ``value`` is a database name made with ``key``."""
+    return bool(value) and len(value or "") == 64 and same(value, database_id(key, value[:32]))
+
+
 def same(a: str | None, b: str | None) -> bool:
     """Digests compared in constant time."""
     return a is not None and b is not None and hmac.compare_digest(a, b)

@@ -32,7 +32,13 @@ def open_store(args: argparse.Namespace) -> Store:
 
     settings = load(database_url=args.database)
     key = settings.chain_key.get_secret_value() if settings.chain_key else None
-    return Store.open(settings.records_url(), load_key(settings.data_dir, key))
+    return Store.open(settings.records_url(), load_key(settings.data_dir, key),
+                      folder=settings.data_dir)
+
+
+def _people(store: Store) -> tuple[Accounts, AuditLog]:
+    return (Accounts(store.engine, key=store.key, checkpoints=store.checkpoints),
+            AuditLog(store.engine, store.key, store.checkpoints))
 
 
 def _fail(err: TextIO, exc: CompoundingError) -> int:
@@ -43,11 +49,28 @@ def _fail(err: TextIO, exc: CompoundingError) -> int:
 
 def db(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     store = open_store(args)
+    try:
+        return _db(store, args, out, err)
+    finally:
+        store.engine.dispose()
+
+
+def _db(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.action == "verify":
-        problems = store.chain_problems() + AuditLog(store.engine, store.key).problems()
+        from .proof import audit_target_problems, database_problems, feed_problems
+
+        people, log = _people(store)
+        problems = (database_problems(store.engine, store.key) + store.chain_problems()
+                    + feed_problems(store.engine, store.key, store.checkpoints)
+                    + store.lot_index_problems()
+                    + log.problems() + audit_target_problems(store.engine)
+                    + people.problems())
         for problem in problems:
             err.write(f"BROKEN {problem}\n")
-        out.write(f"{store.count()} batches and the audit trail checked: "
+        anchored = ("" if store.checkpoints is None or not store.checkpoints.path.exists()
+                    else f", against {len(store.checkpoints.read(store.engine)[0])} checkpoints")
+        out.write(f"{store.count()} batches, the change feed, the audit trail and the accounts "
+                  f"checked{anchored}: "
                   f"{'intact' if not problems else f'{len(problems)} broken'}\n")
         return EXIT_FAULT if problems else EXIT_OK
     if args.action == "grant":
@@ -88,7 +111,7 @@ def export(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) ->
         for record in store.export():
             target.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
             count += 1
-    AuditLog(store.engine, store.key).record("export", target=args.output or "stdout",
+    _people(store)[1].record("export", target=args.output or "stdout",
                                              detail={"records": count, "by": "shell"})
     return EXIT_OK
 
@@ -107,7 +130,7 @@ def _export_log(args: argparse.Namespace, store: Any, out: TextIO, err: TextIO) 
         return EXIT_INVALID
     with _output(args.output, out) as target:
         target.write(log_csv(store, start, end))
-    AuditLog(store.engine, store.key).record("log_export", target=args.output or "stdout",
+    _people(store)[1].record("log_export", target=args.output or "stdout",
                                              detail={"by": "shell"})
     return EXIT_OK
 
@@ -119,7 +142,7 @@ def import_(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -
 
     store = open_store(args)
     text = _read(args.file, stdin)
-    count, log = 0, AuditLog(store.engine, store.key)
+    count, log = 0, _people(store)[1]
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -151,7 +174,7 @@ def _password(args: argparse.Namespace, stdin: TextIO) -> str:
 
 def users(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     store = open_store(args)
-    people, log = Accounts(store.engine), AuditLog(store.engine, store.key)
+    people, log = _people(store)
     try:
         if args.action == "list":
             for user in people.all():
@@ -179,7 +202,7 @@ def users(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> 
 
 def tokens(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     store = open_store(args)
-    people, log = Accounts(store.engine), AuditLog(store.engine, store.key)
+    people, log = _people(store)
     try:
         if args.action == "list":
             owners = {u.id: u.username for u in people.all()}
@@ -210,7 +233,7 @@ def tokens(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) ->
 def audit(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     """The audit trail as JSON lines, oldest first; the export is itself an event."""
     store = open_store(args)
-    log = AuditLog(store.engine, store.key)
+    log = _people(store)[1]
     with _output(args.output, out) as target:
         for event in log.all():
             target.write(json.dumps({"id": event.id, "at": event.at.isoformat(),

@@ -4,40 +4,58 @@ own transaction, :mod:`compounding.records.store`) and with each dispensing labe
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import and_, select
 from sqlalchemy.engine import Engine
 
 from compounding import clock
 
+from .chain import feed_digest, same
+from .heads import append_events
 from .models import Event
-from .schema import batches, events
+from .schema import batches, events, revisions
+
+log = logging.getLogger(__name__)
 
 
-def label_printed(writes: Any, lot_number: str, user_id: int | None) -> None:
+def label_printed(writes: Any, key: bytes, lot_number: str, user_id: int | None) -> None:
     """Note in the feed that a dispensing label of ``lot_number`` was printed (``writes``: the
-    store's writer, which serialises SQLite's writes)."""
+    store's writer, which serialises SQLite's writes), naming the revision it was printed at."""
     with writes.begin() as connection:
-        row = connection.execute(select(batches.c.id, batches.c.revision, batches.c.status)
-                                 .where(batches.c.lot_number == lot_number)).one()
-        connection.execute(insert(events).values(
-            batch_id=row.id, action="label", revision=row.revision, status=row.status,
-            at=clock.now(), user_id=user_id))
+        row = connection.execute(
+            select(batches.c.id, batches.c.revision, batches.c.status, revisions.c.hash)
+            .join(revisions, and_(revisions.c.batch_id == batches.c.id,
+                                  revisions.c.number == batches.c.revision))
+            .where(batches.c.lot_number == lot_number)).one()
+        append_events(connection, key, [{
+            "batch_id": row.id, "action": "label", "revision": row.revision,
+            "status": row.status, "at": clock.now(), "user_id": user_id,
+            "revision_hash": row.hash}])
 
 
-def read_events(engine: Engine, after: int = 0, limit: int = 100) -> tuple[list[Event], int]:
+def read_events(engine: Engine, key: bytes, after: int = 0,
+                limit: int = 100) -> tuple[list[Event], int]:
     """The events after ``after``, oldest first, at most ``limit``; and the ``after`` of the
-    next call (the last seq read, or ``after`` itself when there is nothing new)."""
-    query = (select(events.c.id, batches.c.lot_number, events.c.action, events.c.revision,
-                    events.c.status, events.c.at, events.c.user_id)
+    next call (the last seq read, or ``after`` itself when there is nothing new). The feed
+    stops before an event whose digest is not its content's (written without the chain key):
+    no forged event reaches a pharmacy system, and none after it is skipped."""
+    query = (select(events, batches.c.lot_number)
              .join(batches, batches.c.id == events.c.batch_id)
              .where(events.c.id > after).order_by(events.c.id).limit(limit))
     with engine.connect() as connection:
         rows = connection.execute(query).all()
-    found = [Event(seq=r.id, lot_number=r.lot_number, action=r.action, revision=r.revision,
-                   status=r.status, at=_aware(r.at), user_id=r.user_id) for r in rows]
+    found = []
+    for r in rows:
+        if not same(r.hash, feed_digest(key, r.prev_hash, r)):
+            log.error("change feed event %s was not written by the workbench: the feed stops "
+                      "before it; run compounding db verify", r.id)
+            break
+        found.append(Event(seq=r.id, lot_number=r.lot_number, action=r.action,
+                           revision=r.revision, status=r.status, at=_aware(r.at),
+                           user_id=r.user_id))
     return found, found[-1].seq if found else after
 
 

@@ -1,18 +1,19 @@
 """Tables of the compounding records.
 
-``batches``: one row per batch, written once (order, plan, pharmacy profile, lot); its ``status``
-and ``revision`` columns are the head pointer, moved with each new revision. ``revisions``: the
-history, append-only. ``batch_lots``: every component lot a batch used, for recalls.
-``events``: the change feed, one row in order for each revision written and each label
-printed. ``lot_counters``: the last sequence number given out per day. ``idempotency_keys``: which
-request made which batch, so a retried create returns the first answer. ``service_health``: the
-one row the health check writes. ``users`` and ``api_tokens``: who may sign in, with what roles
-and scopes. ``audit_events``: who read or did what, when, from where, hash-chained
-(``chain_heads`` holds the chain's last link). ``pharmacy_settings``: the pharmacy's name,
-address, phone and time zone as set up on first start. Each revision carries its author's user id
-and the keyed SHA-256 of its content and of the revision before it (:mod:`.chain`).
-Database triggers (migrations 0001-0003) refuse any change to a written revision, an audit event
-or a batch's recorded content, and any delete.
+``batches``: one row per batch, written once (order, plan, pharmacy profile, lot); its
+``status`` and ``revision`` columns are the head pointer, moved with each new revision.
+``revisions``: the history, append-only. ``batch_lots``: every component lot a batch used, for
+recalls. ``events``: the change feed, one row in order for each revision written and each label
+printed, chained (its head anchors every batch's history). ``lot_counters``: the last sequence
+number given out per day. ``idempotency_keys``: which request made which batch, so a retried
+create returns the first answer. ``service_health``: the one row the health check writes.
+``users`` and ``api_tokens``: who may sign in, with what roles and scopes; ``account_states``:
+every state either has been in, chained (who may sign is part of the proof). ``audit_events``:
+who read or did what, when, from where, hash-chained (``chain_heads`` holds the chain's last
+link). ``pharmacy_settings``: the pharmacy's name, address, phone and time zone as set up on
+first start. Each revision carries its author's user id and the keyed SHA-256 of its content and
+of the revision before it (:mod:`.chain`). Database triggers (migrations 0001-0003) refuse any
+change to a written revision, an audit event or a batch's recorded content, and any delete.
 """
 
 from __future__ import annotations
@@ -88,6 +89,9 @@ events = Table(
     Column("status", String(16), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
     Column("user_id", Integer),
+    Column("revision_hash", String(64)),
+    Column("prev_hash", String(64)),
+    Column("hash", String(64)),
 )
 
 lot_counters = Table(
@@ -152,6 +156,20 @@ audit_events = Table(
     Column("remote", String(64)),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+)
+
+account_states = Table(
+    "account_states", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("seq", Integer, nullable=False, unique=True),
+    Column("kind", String(8), nullable=False),
+    Column("subject_id", Integer, nullable=False),
+    Column("state_json", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("author_id", Integer),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_account_states_subject", "kind", "subject_id", "seq"),
 )
 
 chain_heads = Table(

@@ -9,6 +9,7 @@ in the same transaction as the record, so a number is never given twice and neve
 from __future__ import annotations
 
 import json
+import os
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
@@ -18,7 +19,7 @@ from typing import Any, NamedTuple, TypeVar
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine, and_, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from compounding import clock
 from compounding.bench import (
@@ -44,9 +45,11 @@ from compounding.profile import Pharmacy, Profile
 from compounding.reconciliation import reconcile
 from compounding.review import Review
 
-from .chain import batch_digest, revision_digest
+from .chain import batch_digest, key_check, revision_digest, same
+from .checkpoints import Checkpoints
 from .db import make_engine, writer
 from .feed import label_printed, read_events
+from .heads import append_events
 from .history import HISTORY_COLUMNS, chain_problems, link_problem
 from .migrate import upgrade
 from .models import STORED, Author, Event, Record, Revision, Summary
@@ -54,7 +57,7 @@ from .replay import replay_problems
 from .schema import (
     batch_lots,
     batches,
-    events,
+    chain_heads,
     idempotency_keys,
     lot_counters,
     pharmacy_settings,
@@ -72,6 +75,21 @@ class RequestKey(NamedTuple):
     scope: str
     key: str
     digest: str
+
+
+class WrongKey(RuntimeError):
+    """The records were chained under another key than the one given: ``chain.key`` (or
+    ``COMPOUNDING_CHAIN_KEY``) was lost or replaced."""
+
+    refuses_start = True
+
+    def __init__(self) -> None:
+        super().__init__(
+            "these records were chained under another chain key than the one found: the "
+            "chain key (chain.key in the data folder, or COMPOUNDING_CHAIN_KEY) was lost or "
+            "replaced. Restore the chain.key of the backup made with these records into the "
+            "data folder, or set COMPOUNDING_CHAIN_KEY to it; nothing was started, and no "
+            "record was read as tampered.")
 
 
 class RecordNotFound(OrderError):
@@ -113,9 +131,13 @@ def _bench_lots(entry: BenchEntry) -> list[tuple[str, str]]:
 class Store:
     """Compounding records in one database (SQLite or PostgreSQL)."""
 
-    def __init__(self, engine: Engine, key: bytes) -> None:
+    def __init__(self, engine: Engine, key: bytes,
+                 checkpoints: Checkpoints | None = None) -> None:
         self.engine = engine
         self.key = key
+        self.checkpoints = checkpoints
+        """Where the chains' heads are written after each change (``None``: nowhere; a store
+        opened on a data folder keeps them beside its chain key)."""
         self._writes = writer(engine)
         self.checks: list[Callable[[Order, Profile], None]] = []
         """Run on every order before it is kept; each raises to refuse it (the web app adds
@@ -125,12 +147,48 @@ class Store:
         bench entry, ``bench`` inside a correction)."""
 
     @classmethod
-    def open(cls, url: str, key: bytes, *, migrate: bool = True) -> Store:
-        """The store of ``url``, its history chained under ``key`` (:mod:`.chain`)."""
-        store = cls(make_engine(url), key)
-        if migrate:
-            upgrade(store.engine, key)
+    def open(cls, url: str, key: bytes, *, migrate: bool = True,
+             folder: str | os.PathLike[str] | None = None) -> Store:
+        """The store of ``url``, its history chained under ``key`` (:mod:`.chain`), with its
+        checkpoints in ``folder`` (the chain key's). :class:`WrongKey` when the records were
+        chained under another key."""
+        store = cls(make_engine(url), key,
+                    Checkpoints(folder, key) if folder is not None else None)
+        try:
+            store.check_key()
+            if migrate:
+                upgrade(store.engine, key)
+                store.check_key()
+        except WrongKey:
+            store.engine.dispose()
+            raise
         return store
+
+    def check_key(self) -> None:
+        """:class:`WrongKey` unless the records were chained under this store's key: the key's
+        check kept in the database, or (kept before there was one) the first revision's link."""
+        with self.engine.connect() as connection:
+            try:
+                kept = connection.execute(select(chain_heads.c.hash)
+                                          .where(chain_heads.c.name == "key")).scalar()
+                first = None if kept is not None else connection.execute(
+                    select(batches, revisions.c.number, revisions.c.action,
+                           revisions.c.status.label("r_status"), revisions.c.author,
+                           revisions.c.author_id, revisions.c.signed_in, revisions.c.at,
+                           revisions.c.reason, revisions.c.data_json, revisions.c.hash)
+                    .join(revisions, revisions.c.batch_id == batches.c.id)
+                    .where(revisions.c.number == 1, revisions.c.hash.is_not(None))
+                    .limit(1)).first()
+            except DBAPIError:  # a new database, or one from before the chain: nothing to check
+                return
+        if kept is not None:
+            if not same(kept, key_check(self.key)):
+                raise WrongKey()
+        elif first is not None:
+            entry = SimpleNamespace(**{**first._mapping, "status": first.r_status})
+            if not same(first.hash, revision_digest(self.key, batch_digest(self.key, first),
+                                                    entry)):
+                raise WrongKey()
 
     def _upsert_counter(self, day: date):
         dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
@@ -250,10 +308,9 @@ class Store:
                                     author=author.name, author_id=author.user_id, signed_in=1,
                                     at=now, reason=None, data_json="{}")
             prev = batch_digest(self.key, content)
+            link = revision_digest(self.key, prev, first)
             connection.execute(insert(revisions).values(
-                batch_id=batch_id, **vars(first), prev_hash=prev,
-                hash=revision_digest(self.key, prev, first)))
-            connection.execute(insert(events).values(_event(batch_id, first)))
+                batch_id=batch_id, **vars(first), prev_hash=prev, hash=link))
             lots = _lots(stored)
             if lots:
                 connection.execute(insert(batch_lots), [
@@ -262,6 +319,8 @@ class Store:
                 connection.execute(insert(idempotency_keys).values(
                     scope=request.scope, key=request.key, request_hash=request.digest,
                     lot_number=lot, created_at=now))
+            append_events(connection, self.key, [_event(batch_id, first, link)])
+        self.checkpoint()
         return self.get(lot)
 
     # -- reading ----------------------------------------------------------------------------
@@ -296,11 +355,17 @@ class Store:
 
     def label_printed(self, lot: str, user_id: int | None) -> None:
         """Note in the change feed that a dispensing label of ``lot`` was printed."""
-        label_printed(self._writes, lot, user_id)
+        label_printed(self._writes, self.key, lot, user_id)
+        self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """A checkpoint of the chains' heads, when this store keeps them (:mod:`.checkpoints`)."""
+        if self.checkpoints is not None:
+            self.checkpoints.write(self.engine)
 
     def events(self, after: int = 0, limit: int = 100) -> tuple[list[Event], int]:
         """The change feed after ``after`` (:func:`compounding.records.feed.read_events`)."""
-        return read_events(self.engine, after, limit)
+        return read_events(self.engine, self.key, after, limit)
 
     def search(self, *, patient: str | None = None, rx_number: str | None = None,
                lot_number: str | None = None, date_from: date | None = None,
@@ -440,13 +505,14 @@ class Store:
                 number=number, action=action, status=new_status, author=author.name,
                 author_id=author.user_id, signed_in=1, at=now, reason=reason,
                 data_json=json.dumps(data, ensure_ascii=False, sort_keys=True))
+            link = revision_digest(self.key, prev, entry)
             connection.execute(insert(revisions).values(
-                batch_id=row.id, **vars(entry), prev_hash=prev,
-                hash=revision_digest(self.key, prev, entry)))
-            connection.execute(insert(events).values(_event(row.id, entry)))
+                batch_id=row.id, **vars(entry), prev_hash=prev, hash=link))
             if lots:
                 connection.execute(insert(batch_lots), [
                     {"batch_id": row.id, "component": c, "lot": lot_} for c, lot_ in lots])
+            append_events(connection, self.key, [_event(row.id, entry, link)])
+        self.checkpoint()
         return self.get(lot)
 
     def enter_bench(self, lot: str, entry: BenchEntry | Mapping[str, Any], author: Author,
@@ -524,6 +590,32 @@ class Store:
         check, with every revision's content (``compounding db verify``, a label print)."""
         return chain_problems(self.engine, self.key, lot)
 
+    def lot_index_problems(self) -> list[str]:
+        """Each batch whose recall index (``batch_lots``) is not the lots its order and bench
+        entries name, in words: a row removed would hide the batch from a recall."""
+        found = []
+        with self.engine.connect() as connection:
+            lots = connection.execute(select(batches.c.lot_number)
+                                      .order_by(batches.c.id)).scalars().all()
+            indexed: dict[str, list[tuple[str, str]]] = {}
+            for row in connection.execute(
+                    select(batches.c.lot_number, batch_lots.c.component, batch_lots.c.lot)
+                    .join(batches, batches.c.id == batch_lots.c.batch_id)):
+                indexed.setdefault(row.lot_number, []).append((row.component, row.lot))
+        for lot in lots:
+            try:
+                record = self.get(lot, history=True)
+            except OrderError:  # a broken history: named by the chain's own check
+                continue
+            expected = _lots(record.order) + [
+                pair for r in record.revisions if r.action in ("bench", "correction")
+                for pair in _bench_lots(BenchEntry.model_validate((r.data or {})["bench"],
+                                                                  context=STORED))]
+            if sorted(expected) != sorted(indexed.get(lot, [])):
+                found.append(f"batch {lot}: its recall index does not list the lots its order "
+                             f"and bench entries name")
+        return found
+
     # -- moving between databases -----------------------------------------------------------
 
     def export(self) -> Iterator[dict[str, Any]]:
@@ -588,7 +680,9 @@ class Store:
                              "hash": link})
                 prev = link
             connection.execute(insert(revisions), rows)
-            connection.execute(insert(events), [_event(batch_id, r) for r in record.revisions])
+            feed = [_event(batch_id, SimpleNamespace(
+                action=r["action"], number=r["number"], status=r["status"], at=r["at"],
+                author_id=r["author_id"]), r["hash"]) for r in rows]
             lots = _lots(order) + [
                 pair for r in record.revisions if r.action in ("bench", "correction")
                 for pair in _bench_lots(BenchEntry.model_validate((r.data or {})["bench"],
@@ -604,6 +698,8 @@ class Store:
                 elif current < seq:
                     connection.execute(update(lot_counters).where(lot_counters.c.day == day)
                                        .values(last=seq))
+            append_events(connection, self.key, feed)
+        self.checkpoint()
 
 
 def _reconciled(entry: BenchEntry, record: Record) -> dict[str, Any]:
@@ -670,10 +766,11 @@ def _identifiers(order: Order) -> dict[str, str | None]:
             "prescription_id": order.prescription_id}
 
 
-def _event(batch_id: int, revision: Any) -> dict[str, Any]:
-    """The change-feed row of a revision just written."""
+def _event(batch_id: int, revision: Any, link: str) -> dict[str, Any]:
+    """The change-feed row of a revision just written, whose digest is ``link``."""
     return {"batch_id": batch_id, "action": revision.action, "revision": revision.number,
-            "status": revision.status, "at": revision.at, "user_id": revision.author_id}
+            "status": revision.status, "at": revision.at, "user_id": revision.author_id,
+            "revision_hash": link}
 
 
 def _revisions_shown(rows: Sequence[Any], history: bool) -> list[int]:

@@ -35,7 +35,7 @@ def people(database_url: str) -> str:
     from .people import HASHER, KEY, seed
 
     store = Store.open(database_url, KEY)
-    accounts = Accounts(store.engine, HASHER)
+    accounts = Accounts(store.engine, HASHER, key=store.key)
     if accounts.find("tech") is None:
         seed(accounts)
     text = accounts.create_token(f"service-{free_port()}", "rph",

@@ -141,3 +141,20 @@ def test_a_revoked_token_or_disabled_owner_is_401(app):
     accounts.disable("tech")
     assert browser.get("/api/v1/records",
                        headers={"Authorization": f"Bearer {other}"}).status_code == 401
+
+
+def test_a_pharmacist_without_the_technician_role_reads_what_it_signs(app):
+    # 403 on the record, 200 on its approval: a signer could not read what it signed
+    from .people import PASSWORD, login
+    from .test_records import BENCH, ORDER, PROFILE, TECH
+
+    app.extensions["accounts"].add("rphonly", "P. Only, PharmD", PASSWORD, ["pharmacist"],
+                                   "RPH-30001")
+    store = app.extensions["records"]
+    lot = store.create(ORDER, PROFILE, TECH).lot_number
+    store.enter_bench(lot, BENCH, TECH)
+    browser = app.test_client()
+    login(browser, "rphonly")
+    assert browser.get(f"/records/{lot}").status_code == 200
+    assert browser.get(f"/api/v1/records/{lot}").status_code == 200
+    assert browser.get("/").status_code == 200

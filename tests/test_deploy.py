@@ -88,10 +88,14 @@ def test_the_systemd_unit_is_valid_and_confined(tmp_path):
         pytest.skip("systemd-analyze is not installed")
     unit = (DEPLOY / "compounding.service").read_text()
     assert "User=compounding" in unit and "NoNewPrivileges=yes" in unit
-    # the unit as installed, pointing at this machine's `compounding`
-    here = tmp_path / "compounding.service"
-    here.write_text(unit.replace("/opt/compounding/bin/compounding", shutil.which("compounding")))
-    done = subprocess.run([analyze, "verify", "--man=no", str(here)], capture_output=True,
+    # the units as installed, pointing at this machine's `compounding`
+    installed = []
+    for name in ("compounding.service", "compounding-migrate.service"):
+        here = tmp_path / name
+        here.write_text((DEPLOY / name).read_text().replace(
+            "/opt/compounding/bin/compounding", shutil.which("compounding")))
+        installed.append(str(here))
+    done = subprocess.run([analyze, "verify", "--man=no", *installed], capture_output=True,
                           text=True)
     assert done.returncode == 0 and done.stderr == "", done.stderr
     variables = {line.split("=", 1)[1].split("=", 1)[0] for line in unit.splitlines()
@@ -99,12 +103,39 @@ def test_the_systemd_unit_is_valid_and_confined(tmp_path):
     assert variables <= {variable(name) for name in ServiceSettings.model_fields}
 
 
+def test_the_service_never_connects_as_the_owner_of_the_tables():
+    # deploy/compose.yaml connected as POSTGRES_USER, a superuser in the official image, and
+    # `compounding db grant` was used nowhere; the systemd unit ran `db upgrade` and `serve`
+    # with one EnvironmentFile
+    services = compose()["services"]
+    owner = services["db"]["environment"]["POSTGRES_USER"]
+    app_url = services["app"]["environment"]["COMPOUNDING_DATABASE_URL"]
+    migrate = services["migrate"]
+    assert f"//{owner}@" in migrate["environment"]["COMPOUNDING_DATABASE_URL"]
+    assert "//compounding_app@" in app_url and owner != "compounding_app"
+    assert migrate["command"] == ["compounding db upgrade && compounding db grant "
+                                  "compounding_app"]
+    assert services["app"]["depends_on"] == {
+        "migrate": {"condition": "service_completed_successfully"}}
+    assert services["app"]["environment"]["PGPASSWORD"] != migrate["environment"]["PGPASSWORD"]
+    init = (DEPLOY / "initdb" / "10-app-role.sh").read_text()
+    assert "CREATE ROLE compounding_app LOGIN PASSWORD :'app_password'" in init
+    assert "./initdb:/docker-entrypoint-initdb.d:ro" in services["db"]["volumes"]
+    serve = (DEPLOY / "compounding.service").read_text()
+    upgrade = (DEPLOY / "compounding-migrate.service").read_text()
+    assert "db upgrade" not in serve and "Requires=compounding-migrate.service" in serve
+    assert "EnvironmentFile=/etc/compounding/env" in serve
+    assert "EnvironmentFile=/etc/compounding/owner.env" in upgrade
+    assert "db upgrade" in upgrade and "db grant" in upgrade
+    assert "COMPOUNDING_APP_ROLE=compounding_app" in (DEPLOY / "owner.env.example").read_text()
+
+
 def test_compose_runs_postgresql_16_behind_caddy():
     services = compose()["services"]
     assert services["db"]["image"].startswith("postgres:16")
     assert services["proxy"]["image"].startswith("caddy:2")
     assert "ports" not in services["app"] and "ports" not in services["db"]
-    assert services["app"]["depends_on"]["db"]["condition"] == "service_healthy"
+    assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
     settings = {variable(name) for name in ServiceSettings.model_fields}
     for name in services["app"]["environment"]:
         assert name in settings or name == "PGPASSWORD", name

@@ -128,7 +128,12 @@ def test_label_formats(client, pharmacist):
     assert [e["field"] for e in errors] == ["format", "dpi"]
 
 
-def test_the_compounding_log(client, pharmacist, app, tmp_path):
+def test_the_compounding_log(client, pharmacist, app, tmp_path, monkeypatch):
+    from .people import KEY
+
+    # the command line reads these records with their own chain key, never a new one
+    monkeypatch.setenv("COMPOUNDING_CHAIN_KEY", KEY.decode())
+    monkeypatch.setenv("COMPOUNDING_DATA_DIR", str(tmp_path / "data"))
     lot = verified(client, pharmacist)
     hostile = ORDER | {"patient": {**ORDER["patient"], "name": "=HYPERLINK(\"http://x\",\"y\")"},
                        "rx_number": "100235"}

@@ -56,7 +56,7 @@ def application_url():
 
 def test_the_application_role_keeps_records(application_url):
     store = Store.open(application_url, KEY)  # at head: the upgrade writes nothing
-    people = Accounts(store.engine, HASHER)
+    people = Accounts(store.engine, HASHER, key=store.key)
     people.add("tech", "T. Tech", "violet anchor drifting softly", ["technician"])
     assert people.authenticate("tech", "wrong password here").reason == "password"  # counted
     lot = store.create(ORDER, DEFAULT_PROFILE, TECH).lot_number

@@ -75,7 +75,11 @@ def create_app(config: dict[str, Any] | None = None,
     url = app.config.get("DATABASE_URL") or settings.records_url()
     key = app.config.get("CHAIN_KEY") or load_key(
         settings.data_dir, settings.chain_key.get_secret_value() if settings.chain_key else None)
-    store = Store.open(url, key)
+    # checkpoints beside the chain key: the data folder, unless a caller gave both the key
+    # and the database (and no DATA_DIR) and so keeps none
+    folder = app.config.get("DATA_DIR") or (
+        None if app.config.get("CHAIN_KEY") else settings.data_dir)
+    store = Store.open(url, key, folder=folder)
     from compounding.documents.printable import check, check_bench
 
     store.checks.append(check)  # a record is kept only if its worksheet and label can print
@@ -83,8 +87,9 @@ def create_app(config: dict[str, Any] | None = None,
     app.extensions["settings"] = settings
     app.extensions["records"] = store
     app.extensions["health"] = Health(store)
-    app.extensions["accounts"] = Accounts(store.engine, app.config.get("PASSWORD_HASHER"))
-    app.extensions["audit"] = AuditLog(store.engine, key)
+    app.extensions["accounts"] = Accounts(store.engine, app.config.get("PASSWORD_HASHER"),
+                                          key=key, checkpoints=store.checkpoints)
+    app.extensions["audit"] = AuditLog(store.engine, key, store.checkpoints)
     pharmacy = store.pharmacy()
     if pharmacy is not None:  # the pharmacy's own details; the service's time zone still wins
         app.config["PROFILE"] = with_pharmacy(app.config["PROFILE"], pharmacy).in_zone(

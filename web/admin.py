@@ -8,7 +8,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from compounding.errors import CompoundingError, ErrorDetail
 from compounding.records import User
 
-from .auth import accounts, audit_log
+from .auth import accounts, audit_log, principal
 from .auth import audit as log_event
 from .records_api import whole_number
 from .security import csrf_valid
@@ -38,7 +38,7 @@ def add_user():
     try:
         user = accounts().add(form.get("username", ""), form.get("name", ""),
                               form.get("password", ""), form.getlist("roles"),
-                              form.get("licence") or None)
+                              form.get("licence") or None, by=principal().user.id)
     except CompoundingError as exc:
         return _users_page(exc.errors, values, exc.status)
     log_event("user_add", user.username, roles=sorted(user.roles))
@@ -52,9 +52,10 @@ def change_user(username: str):
         return _users_page([EXPIRED], status=400)
     try:
         if form.get("action") == "disable":
-            user: User = accounts().disable(username)
+            user: User = accounts().disable(username, by=principal().user.id)
         elif form.get("action") == "reset_password":
-            user = accounts().set_password(username, form.get("password", ""))
+            user = accounts().set_password(username, form.get("password", ""),
+                                           by=principal().user.id)
         else:
             return _users_page([ErrorDetail("INVALID_VALUE", "action",
                                             "disable or reset_password")], status=422)
@@ -83,7 +84,7 @@ def create_token():
         return _tokens_page([EXPIRED], status=400)
     try:
         token, text = accounts().create_token(form.get("name", ""), form.get("owner", ""),
-                                              form.getlist("scopes"))
+                                              form.getlist("scopes"), by=principal().user.id)
     except CompoundingError as exc:
         return _tokens_page(exc.errors, status=exc.status)
     log_event("token_create", token.name, scopes=sorted(token.scopes), owner=token.owner_id)
@@ -95,7 +96,7 @@ def revoke_token(name: str):
     if not csrf_valid(request.form.get("csrf_token")):
         return _tokens_page([EXPIRED], status=400)
     try:
-        token = accounts().revoke_token(name)
+        token = accounts().revoke_token(name, by=principal().user.id)
     except CompoundingError as exc:
         return _tokens_page(exc.errors, status=exc.status)
     log_event("token_revoke", token.name)

@@ -42,7 +42,7 @@ def worksheet() -> Response:
     order = _order()
     record = store().create(order, current_app.config["PROFILE"], author(),
                             request=request_key("POST /api/v1/worksheet"))
-    audit("create", record.lot_number)
+    audit("create", record.lot_number, revision=record.revision)
     response = reprint_worksheet(record)
     response.status_code = 201
     response.headers["Location"] = f"/api/v1/records/{record.lot_number}"

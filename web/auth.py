@@ -253,6 +253,9 @@ def login():
                            remote=request.remote_addr)
     message = ("This account is locked for 15 minutes after 5 failed sign-ins."
                if outcome.reason == "locked" or outcome.locked_now
+               else "This account was changed outside the workbench: an administrator must "
+                    "check it (compounding db verify) before it signs in."
+               if outcome.reason == "tampered"
                else "The username or password is not right.")
     return render_template("login.html", errors=[message], next=next_page), 401
 

@@ -88,7 +88,7 @@ def _handle(document: str | None):
         if document == "batch":
             record = current_app.extensions["records"].create(
                 worked.order, profile, author(), request=_submission(request.form, worked.order))
-            audit("create", record.lot_number)
+            audit("create", record.lot_number, revision=record.revision)
             return redirect(url_for("records.show", lot=record.lot_number, created=1), code=303)
     except CompoundingError as exc:
         if any(e.code == "IDEMPOTENCY_KEY_REUSED" for e in exc.errors):

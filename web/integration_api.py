@@ -70,7 +70,7 @@ def create() -> Response:
     """A new batch record from an order, as JSON."""
     record = store().create(_json_body(), current_app.config["PROFILE"], author(),
                             request=request_key("POST /api/v1/records"))
-    audit("create", record.lot_number)
+    audit("create", record.lot_number, revision=record.revision)
     return record_response(record, 201)
 
 

@@ -187,7 +187,8 @@ def verification(lot: str) -> Response:
     body, signed_by = api_signature(_json_body())
     record = store().verify(lot, body, signed_by, expected=expected_revision(),
                             allow_self_verification=profile.records.allow_self_verification)
-    audit("signature", record.lot_number, meaning=_meaning(record), signer=signed_by.user_id)
+    audit("signature", record.lot_number, meaning=_meaning(record), signer=signed_by.user_id,
+          revision=record.revision)
     return record_response(record)
 
 
@@ -195,7 +196,8 @@ def verification(lot: str) -> Response:
 def acknowledgement(lot: str) -> Response:
     body, signed_by = api_signature(_json_body())
     record = store().acknowledge(lot, body, signed_by, expected=expected_revision())
-    audit("signature", record.lot_number, meaning=_meaning(record), signer=signed_by.user_id)
+    audit("signature", record.lot_number, meaning=_meaning(record), signer=signed_by.user_id,
+          revision=record.revision)
     return record_response(record)
 
 
@@ -203,7 +205,8 @@ def acknowledgement(lot: str) -> Response:
 def scrap(lot: str) -> Response:
     body, signed_by = api_signature(_json_body())
     record = store().scrap(lot, body, signed_by, expected=expected_revision())
-    audit("signature", record.lot_number, meaning=_meaning(record), signer=signed_by.user_id)
+    audit("signature", record.lot_number, meaning=_meaning(record), signer=signed_by.user_id,
+          revision=record.revision)
     return record_response(record)
 
 
@@ -263,7 +266,7 @@ def verified_label(record: Record, form: str = "pdf", dpi: int = 203) -> Respons
         response = (Response(label_zpl(content, record.profile.label.stock, dpi),
                              mimetype="application/zpl")
                     if form == "zpl" else jsonify(content_json(content)))
-    audit("label_print", record.lot_number, copies=1, format=form)
+    audit("label_print", record.lot_number, copies=1, format=form, revision=record.revision)
     store().label_printed(record.lot_number, author().user_id)
     return response
 

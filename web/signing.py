@@ -35,6 +35,10 @@ def signer(password: str, username: str | None = None) -> Author:
         audit("signature_failed", username_key(name)[:64], reason=outcome.reason)
         if outcome.locked_now:
             audit("lockout", username_key(name)[:64])
+        if outcome.reason == "tampered":
+            raise _failed("this account was changed outside the workbench (its roles, "
+                          "password or licence are not what the records hold): it signs "
+                          "nothing until an administrator checks it with compounding db verify")
         raise _failed("the password is not right, or the account is locked" if
                       outcome.reason != "locked" else "the account is locked for 15 minutes")
     if not outcome.has(PHARMACIST):
