@@ -104,7 +104,7 @@ def database_id(key: bytes, nonce: str | None = None) -> str:
 
 def database_id_holds(key: bytes, value: str | None) -> bool:
     """Whether ``value`` is a database name made with ``key``."""
-    return bool(value) and len(value or "") == 64 and same(value, database_id(key, value[:32]))
+    return value is not None and len(value) == 64 and same(value, database_id(key, value[:32]))
 
 
 def same(a: str | None, b: str | None) -> bool:
