@@ -145,9 +145,9 @@ def full_record() -> bool:
                                                         parallelism=1)})
     accounts, store = app.extensions["accounts"], app.extensions["records"]
     password = "correct horse battery staple"
-    accounts.add("tech", "T. Tech", password, ["technician"], None)
+    accounts.add("tech", "T. Tech", password, ["technician"], None, own=True)
     accounts.add("rph", "R. Okafor, PharmD", password, ["pharmacist", "technician"],
-                 "RPH-10234")
+                 "RPH-10234", own=True)
     tech, rph = Author(user_id=1, name="T. Tech"), Author(user_id=2, name="R. Okafor, PharmD")
     order = {**ORDER, "lot_number": None, "concurrent_medications": ["Percocet 5/325 mg"]}
     bench = {"tablets_used": 3, "tablet_powder_actual": "748 mg", "filler_actual": "3581 mg",

@@ -57,7 +57,7 @@ def main() -> int:
         people = Accounts(store.engine, cheap, key=KEY)
         for number in range(200):
             people.add(f"user{number}", f"User {number}", "a long benchmark passphrase",
-                       ["technician"])
+                       ["technician"], own=True)
             people.create_token(f"token{number}", f"user{number}", ["records:read"])
         with store.engine.connect() as connection:
             figures["accounts chain, 400 states, checked whole"] = _median_ms(

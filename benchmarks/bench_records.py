@@ -217,13 +217,15 @@ def recall_memory(url: str) -> tuple[float, float, int]:
     matches 10 000 batches (``GET /api/v1/recall``, 500 a page), and how many it listed."""
     people = Accounts(create_engine(url), key=KEY)
     if people.find("recaller") is None:
-        people.add("recaller", "Recall clerk", "a long benchmark passphrase", ["technician"])
+        people.add("recaller", "Recall clerk", "a long benchmark passphrase", ["technician"],
+                   own=True)
     _, token = people.create_token(f"recall-{uuid.uuid4().hex[:6]}", "recaller",
                                    ["records:read"])
     people.engine.dispose()
     port = _free_port()
+    data = tempfile.mkdtemp()  # the server's checkpoints, not the user's data folder
     env = {**os.environ, "COMPOUNDING_DATABASE_URL": url,
-           "COMPOUNDING_CHAIN_KEY": KEY.decode()}
+           "COMPOUNDING_CHAIN_KEY": KEY.decode(), "COMPOUNDING_DATA_DIR": data}
     server = subprocess.Popen([sys.executable, "-m", "compounding.cli", "serve", "--port",
                                str(port)], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)

@@ -63,7 +63,7 @@ def _token(url: str) -> str:
 
     Store.open(url, b"bench").engine.dispose()  # the schema
     people = Accounts(create_engine(url), key=b"bench")
-    people.add("loadgen", "Load generator", "a long benchmark passphrase", ["technician"])
+    people.add("loadgen", "Load generator", "a long benchmark passphrase", ["technician"], own=True)
     return people.create_token("loadgen", "loadgen", ["plan"])[1]
 
 
@@ -123,7 +123,8 @@ def main() -> int:
     url = f"sqlite:///{folder / 'records.sqlite3'}"
     TOKEN[0] = _token(url)
     env = {**os.environ, "COMPOUNDING_PROFILE": str(ROOT / "samples" / "pharmacy.toml"),
-           "COMPOUNDING_DATABASE_URL": url, "COMPOUNDING_CHAIN_KEY": "bench"}
+           "COMPOUNDING_DATABASE_URL": url, "COMPOUNDING_CHAIN_KEY": "bench",
+           "COMPOUNDING_DATA_DIR": str(folder)}
     server = subprocess.Popen([*PIN_SERVER, *command, "serve", "--port", str(app_port),
                                "--threads", "8"], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)

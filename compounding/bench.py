@@ -193,11 +193,20 @@ def check_release_allowed(unacknowledged: list[Finding], flags: list[Finding]) -
 
 
 def check_verification(verification: Verification, bench_authors: set[int], signer_id: int,
-                       allow_self_verification: bool) -> None:
+                       allow_self_verification: bool,
+                       managed: dict[int, list[str]] | None = None) -> None:
     """The pharmacy's rules on a verification (:class:`OrderError` naming the field): a
     rejection needs a reason; whoever entered or corrected the bench results may not verify the
-    batch (by user id), unless the pharmacy allows it (a one-pharmacist shop)."""
+    batch (by user id), nor may whoever created, reset or changed the roles of their account
+    lately (``managed``: what the signer did to each bench author's account, in words), unless
+    the pharmacy allows it (a one-pharmacist shop)."""
     errors = []
+    if not allow_self_verification and managed:
+        done = "; ".join(f"{', '.join(words)}" for words in managed.values())
+        errors.append(ErrorDetail(
+            "ACCOUNT_MANAGER_VERIFICATION", "signature",
+            f"you manage the account of the person who entered these bench results ({done}); "
+            "this pharmacy requires another pharmacist to verify it"))
     if verification.decision == "reject" and not verification.reason:
         errors.append(ErrorDetail("REASON_REQUIRED", "reason", "a rejection needs a reason"))
     if not allow_self_verification and signer_id in bench_authors:

@@ -30,8 +30,11 @@ commands:
                                    batch's history and the audit trail (exit 1 if broken);
                                    give a PostgreSQL role the application's rights
   export [-o FILE]                 every record and revision as JSON lines (backup, moving)
-  import FILE                      load exported records, each replayed first (- reads stdin)
-  users add|disable|reset-password|list [NAME]
+  import FILE [--trusted-key KEYFILE]
+                                   load exported records, each replayed first (- reads stdin);
+                                   one whose chain does not verify with this installation's
+                                   key or the exporter's is kept archived, never labelled
+  users add|change|disable|reset-password|list [NAME]
                                    people who sign in (never deleted)
   tokens create|revoke|list [NAME] pharmacy systems' API tokens (shown once)
   audit [-o FILE]                  the audit trail as JSON lines
@@ -39,8 +42,8 @@ commands:
                                    propose the brand names and synonyms of an RxNorm release
                                    for the medication table, as a diff to review and apply
 
-The service settings are COMPOUNDING_* environment variables (README.md, "Service settings");
-a flag wins over its variable. The records database is --database URL or
+The service settings are COMPOUNDING_* environment variables (docs/deployment.md, "Service
+settings"); a flag wins over its variable. The records database is --database URL or
 COMPOUNDING_DATABASE_URL (e.g. postgresql+psycopg://user@host/db), else a SQLite file in
 COMPOUNDING_DATA_DIR (default: the per-user data folder).
 
@@ -48,7 +51,7 @@ The pharmacy profile (name, address, balance, label stock, pack stats) is read f
 FILE or the COMPOUNDING_PROFILE environment variable; see samples/pharmacy.toml. Without one,
 built-in defaults apply.
 
-An order is the JSON object of API v1 (see README.md). An error prints the API v1 error body,
+An order is the JSON object of API v1 (docs/api.md). An error prints the API v1 error body,
 {"ok": false, "status": 422, "errors": [...]}, on stderr. Exit statuses: 0 done; 1 a fault of the
 workbench itself; 2 an invalid order or input; 3 refused (a critical finding unacknowledged, or
 not allowed in the batch's state: HTTP 409); 4 not found.
@@ -63,8 +66,9 @@ class _Unreadable(Exception):
         from .errors import ErrorDetail, error_body
 
         reason = getattr(exc, "strerror", None) or str(exc)
-        self.body = error_body(400, [ErrorDetail("INVALID_JSON", field,
-                                                 f"{verb} {path}: {reason}")])
+        code = ("FILE_NOT_FOUND" if isinstance(exc, FileNotFoundError)
+                else "FILE_UNREADABLE" if isinstance(exc, OSError) else "INVALID_JSON")
+        self.body = error_body(400, [ErrorDetail(code, field, f"{verb} {path}: {reason}")])
 
 
 def _read(path: str, stdin: TextIO) -> str:
@@ -269,11 +273,18 @@ def build_parser() -> argparse.ArgumentParser:
                                description="Load records written by export, each replayed "
                                            "first; one that does not add up is refused.")
     load.add_argument("file", metavar="FILE", help="the JSON lines file, or - for stdin")
+    load.add_argument("--trusted-key", metavar="KEYFILE", action="append",
+                      help="the exporting installation's chain key (its chain.key): records "
+                           "whose chain verifies with it (or with this installation's key) "
+                           "stay live; any other is kept archived, never labelled (repeatable)")
     load.set_defaults(run=_records("import_"))
     users = commands.add_parser("users", help="people who sign in",
-                                description="Add, disable, reset the password of, or list "
-                                            "users (never deleted).")
-    users.add_argument("action", choices=["add", "disable", "reset-password", "list"])
+                                description="Add, change (--roles, --licence, --name), "
+                                            "disable, reset the password of, or list users "
+                                            "(never deleted). A password set here is "
+                                            "temporary: its owner changes it at the next "
+                                            "sign-in (except the very first user's).")
+    users.add_argument("action", choices=["add", "change", "disable", "reset-password", "list"])
     users.add_argument("username", nargs="?")
     users.add_argument("--name", help="the name printed at their steps and signatures")
     users.add_argument("--roles", help="technician,pharmacist,admin (default technician)")
@@ -286,7 +297,10 @@ def build_parser() -> argparse.ArgumentParser:
     tokens.add_argument("action", choices=["create", "revoke", "list"])
     tokens.add_argument("name", nargs="?")
     tokens.add_argument("--owner", help="the user the token acts as")
-    tokens.add_argument("--scopes", help="plan,records:read,records:write")
+    tokens.add_argument("--scopes", help="plan,records:read,records:write,labels:print")
+    tokens.add_argument("--password-stdin", action="store_true",
+                        help="read the owner's password (their consent, for a token that "
+                             "prints labels or writes for a pharmacist) from standard input")
     tokens.set_defaults(run=_records("tokens"))
     audit = commands.add_parser("audit", help="export the audit trail as JSON lines",
                                 description="Write the audit trail as JSON lines, oldest "
@@ -318,7 +332,11 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
          err: TextIO | None = None, stdin: TextIO | None = None) -> int:
     """Run the command line; returns the exit status."""
     out, err, stdin = out or sys.stdout, err or sys.stderr, stdin or sys.stdin
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    if not list(sys.argv[1:] if argv is None else argv):  # no command: what there is to do
+        parser.print_help(out)
+        return EXIT_OK
+    args = parser.parse_args(argv)
     run: Callable[..., int] = args.run
     try:
         return run(args, out, err, stdin)

@@ -8,6 +8,7 @@ from an order alone is a proof.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -23,6 +24,39 @@ OPIOID_WARNING = ("Do not take with opioid pain, cough or diarrhea medicines. Te
 VIVID_DREAMS = "May cause vivid dreams."
 LACTOSE = "Contains lactose."
 STORAGE = "Store at 20-25 °C (68-77 °F) in a tight, light-resistant container. Protect from light."
+SEE_SCHEDULE = "See the dosing schedule label"
+"""What the container's label says in place of directions of several steps (a titration): the
+steps print on a dosing schedule label of their own (domain.md §18)."""
+
+_THEN = re.compile(r"(?<=\S)(?<!\band)\s+(?=(?:and\s+)?then\b)", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"(])")
+
+
+def dosing_steps(directions: str) -> tuple[str, ...]:
+    """The steps of directions written as a titration, each as written, cut before each
+    "then" (domain.md §10, §18); one step: ``()``, the directions print as they are. The
+    steps joined by spaces are the directions.
+
+    >>> dosing_steps("Take 1.5 mg at bedtime for 14 days, then 3 mg for 14 days, then 4.5 mg "
+    ...              "nightly")
+    ('Take 1.5 mg at bedtime for 14 days,', 'then 3 mg for 14 days,', 'then 4.5 mg nightly')
+    >>> dosing_steps("Take 1 capsule daily for a week and then 2 capsules daily")
+    ('Take 1 capsule daily for a week', 'and then 2 capsules daily')
+    >>> dosing_steps("Take 1 capsule by mouth at bedtime")
+    ()
+    """
+    steps = tuple(step.strip() for step in _THEN.split(directions.strip()) if step.strip())
+    return steps if len(steps) > 1 else ()
+
+
+def sentences(text: str) -> list[str]:
+    """``text`` cut into whole sentences, each ending with its full stop: a label moves a
+    sentence to another label whole, never a part of one.
+
+    >>> sentences(STORAGE)
+    ['Store at 20-25 °C (68-77 °F) in a tight, light-resistant container.', 'Protect from light.']
+    """
+    return [part for part in _SENTENCE_END.split(text.strip()) if part]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +89,12 @@ class LabelContent:
     pharmacy_phone: str
     cautions: tuple[str, ...]
     proof: bool
+
+    @property
+    def schedule(self) -> tuple[str, ...]:
+        """The steps of directions of several steps (a titration), for the dosing schedule
+        label; ``()`` when the directions are one step and print on the container's label."""
+        return dosing_steps(self.directions)
 
 
 PROOF = "PROOF — NOT FOR DISPENSING"
@@ -114,6 +154,18 @@ def label_content(order: Order, plan: Plan, pharmacy: Pharmacy,
                         f"reason) before the label is printed.")
             for f in plan.unacknowledged
         ])
+    content = draft_content(order, plan, pharmacy, dispensing)
+    assert content is not None
+    return content
+
+
+def draft_content(order: Order, plan: Plan, pharmacy: Pharmacy,
+                  dispensing: Dispensing | None = None) -> LabelContent | None:
+    """The label's strings as they will print, before its findings are acknowledged (whether
+    the label fits its stock is known from the order alone); ``None`` while an item it needs
+    is missing. Only :func:`label_content` makes a label that may be printed."""
+    if _required(order, plan, pharmacy):
+        return None
     assert order.patient and order.patient.name and order.rx_number
     assert order.prescriber and order.prescriber.name
     assert pharmacy.name and pharmacy.address and pharmacy.phone

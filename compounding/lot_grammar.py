@@ -9,6 +9,9 @@ A component lot (tablets, filler, capsule shells) is the manufacturer's text, ke
 normal form so that a recall finds every spelling of it: Unicode NFKC, zero-width and control
 characters removed, every hyphen or dash variant written "-", runs of spaces as one, upper case.
 ``"rcl‑9"`` (non-breaking hyphen), ``"RCL\u200b-9"`` and ``" rcl-9 "`` are all ``"RCL-9"``.
+What is left must be printable ASCII: a Cyrillic "А" or Greek "Ρ" looks like the Latin letter
+yet no recall typed in Latin finds it, so an order's component lot with one is refused
+(``LOT_CONFUSABLE``, :func:`compounding.confusables.lot_character_problem`).
 """
 
 from __future__ import annotations
@@ -22,10 +25,11 @@ AUTOMATIC_LOT = re.compile(r"\d{8}-\d{3,}")
 COMPONENT_LOT_MAX = 40
 """Longest component lot, in its normal form [characters]."""
 
-# Unicode dashes and hyphens (Pd), the minus sign and the small/full-width hyphen-minus
-_DASHES = dict.fromkeys(
-    map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2043\ufe58\ufe63\uff0d\u058a\u05be"
-             "\u1400\u1806\u2e17\u2e1a\u2e3a\u2e3b\u2e40\u301c\u3030\u30a0"), "-")
+DASHES = ("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2043\ufe58\ufe63\uff0d\u058a\u05be"
+          "\u1400\u1806\u2e17\u2e1a\u2e3a\u2e3b\u2e40\u301c\u3030\u30a0")
+"""Unicode dashes and hyphens (Pd), the minus sign and the small/full-width hyphen-minus: each
+is written "-" in a lot."""
+_DASHES = dict.fromkeys(map(ord, DASHES), "-")
 
 
 @lru_cache(maxsize=4096)

@@ -19,11 +19,13 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    ValidationInfo,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from .capsules import SIZE_NAMES
+from .confusables import invisible_character_problem
 from .display import strength as strength_text
 from .fill import FillBasis
 from .findings import Acknowledgement, Finding
@@ -47,6 +49,7 @@ from .types import (
     Percent,
     Refills,
     ShortText,
+    stored,
 )
 
 CapsuleSizeName = Literal["000", "00", "0", "1", "2", "3", "4", "5"]
@@ -65,6 +68,19 @@ def _rx_number(value: str) -> str:
 
 RxNumber = Annotated[ShortText, AfterValidator(_rx_number)]
 """An Rx number: letters, digits and hyphens, up to 20 (printed as a Code 128 barcode)."""
+
+
+def _visible_name(value: str, info: ValidationInfo) -> str:
+    if not stored(info):
+        problem = invisible_character_problem(value)
+        if problem:
+            raise PydanticCustomError("NAME_INVISIBLE_CHARACTER", problem)
+    return value
+
+
+PersonName = Annotated[Name, AfterValidator(_visible_name)]
+"""A person's name, in any script, with no invisible or text-direction character (a
+right-to-left override would print it in another order than the one kept)."""
 
 
 class _Model(BaseModel):
@@ -192,7 +208,7 @@ class Patient(_Model):
     (``"lactose intolerance"``, ``"naloxone: anaphylaxis"``)."""
 
     id: ExternalId | None = None
-    name: Name | None = None
+    name: PersonName | None = None
     date_of_birth: Day | None = None
     weight: BodyWeight | None = None
     conditions: list[Name] = Field(default_factory=list, max_length=40)
@@ -202,7 +218,7 @@ class Patient(_Model):
 class Prescriber(_Model):
     """The prescriber; ``npi`` is checked by its Luhn digit."""
 
-    name: Name | None = None
+    name: PersonName | None = None
     npi: Annotated[ShortText, AfterValidator(_luhn_npi)] | None = None
 
 

@@ -29,6 +29,7 @@ from .lactose import lactose_sources
 from .medications import check_medications
 from .methods import Inputs, choose
 from .models import Order, Plan, TriturationStage, medication_entry
+from .name_scripts import check_name_scripts
 from .orders import parse_order
 from .plausibility import check_fill_inputs
 from .release import check_release
@@ -151,6 +152,7 @@ def work_out(order: Order | Mapping[str, Any], settings: Settings | None = None)
     lactose = lactose_sources(order)
     check_conditions(review, patient.conditions if patient else [], lactose)
     check_allergies(review, patient.allergies if patient else [], lactose)
+    check_name_scripts(review, order)
     findings = acknowledged(review, review.findings, order.acknowledgements)
     review.raise_errors()
     return Worked(order=order, settings=settings, strength=strength, overage_percent=percent,

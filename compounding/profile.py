@@ -6,19 +6,30 @@ works out of the box. :func:`load_profile` reads TOML text; reading the file is 
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import tomllib
 from fractions import Fraction
 from functools import cached_property
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from .errors import ErrorDetail, OrderError
 from .models import CapsuleSizeName
 from .orders import validation_errors
 from .settings import Settings, TimeZoneName
-from .types import CapsuleCount, Density, DensityFactor, Mass, Name, Percent
+from .types import CapsuleCount, Density, DensityFactor, Mass, Name, Percent, ShortText
 
 LabelStock = Literal["4x2", "3x2", "letter"]
 
@@ -48,11 +59,70 @@ class Balance(_Section):
     capacity: Mass = Fraction(120_000)
 
 
+_HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+PRINTER_PORT = 9100
+"""A label printer's raw-print port (Zebra and most label printers), when none is given."""
+
+
+def _printer_address(text: str) -> tuple[str, int] | None:
+    """``host`` or ``host:port`` (``[v6 address]:port``) as a host and a port, else ``None``."""
+    host, port = text, str(PRINTER_PORT)
+    if text.startswith("["):
+        inside, bracket, after = text[1:].partition("]")
+        if not bracket or (after and not after.startswith(":")):
+            return None
+        host, port = inside, after[1:] if after else port
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return None
+    else:
+        if text.count(":") == 1:
+            host, port = text.split(":")
+        elif ":" in text:
+            return None
+        labels = host.rstrip(".").split(".")
+        if not host or len(host) > 253 or not all(_HOST_LABEL.fullmatch(p) for p in labels):
+            return None
+    if not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+        return None
+    return host, int(port)
+
+
 class Label(_Section):
     """Label stock: ``4x2`` (4 × 2 in, default), ``3x2`` (3 × 2 in thermal) or ``letter`` (a
-    letter sheet of ten 4 × 2 in labels)."""
+    letter sheet of ten 4 × 2 in labels). ``printer``: the network label printer (ZPL) the
+    batch page can send a dispensing label to, ``"host"`` or ``"host:port"`` (port 9100 when
+    none is given); none set (the default), labels are printed from a PDF only."""
 
     stock: LabelStock = "4x2"
+    printer: str | None = None
+
+    @field_validator("printer")
+    @classmethod
+    def _printer_known(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        text = value.strip()
+        if _printer_address(text) is None:
+            raise PydanticCustomError(
+                "INVALID_VALUE", "must be the label printer's address, a host name or IP "
+                "address, with its port if not 9100: \"10.0.0.9\", \"zebra-1.local:9100\"")
+        return text
+
+    @model_serializer(mode="wrap")
+    def _without_unset_printer(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A profile without a printer dumps as it did before the key existed (batches keep
+        their profile, and an export's chain is checked against it)."""
+        dumped = handler(self)
+        if isinstance(dumped, dict) and dumped.get("printer") is None:
+            dumped.pop("printer", None)
+        return dumped
+
+    @property
+    def printer_address(self) -> tuple[str, int] | None:
+        """The printer's host and port, or ``None`` when no printer is set."""
+        return _printer_address(self.printer) if self.printer else None
 
 
 class Calculation(_Section):
@@ -80,9 +150,12 @@ class Calculation(_Section):
 
 
 class Records(_Section):
-    """Rules of the compounding records: may the pharmacist who compounded a batch verify it?"""
+    """Rules of the compounding records: may the pharmacist who compounded a batch verify it,
+    or one who made or changed the compounder's account in the last
+    ``account_change_window_days`` [days]?"""
 
     allow_self_verification: bool = False
+    account_change_window_days: int = Field(default=90, ge=0, le=3650)
 
 
 class Profile(_Section):
@@ -94,6 +167,9 @@ class Profile(_Section):
     calculation: Calculation = Calculation()
     records: Records = Records()
     pack_stats: dict[CapsuleSizeName, Mass] = Field(default_factory=dict)
+    shell_colours: dict[CapsuleSizeName, ShortText] = Field(default_factory=dict)
+    """The colour of the pharmacy's capsule shells by size (``"0" = "green"``): data only for
+    now, kept with each batch's profile; the documents do not print it yet."""
 
     def with_pharmacy(self, pharmacy: Pharmacy) -> Profile:
         """This profile with other pharmacy details (a new object, so its settings follow).

@@ -1,7 +1,7 @@
 """The catalogue of rules: every error and finding code, what it means, and its source.
 
 Rules are data. The modules that apply them (``dosing``, ``release``, ``medications``,
-``conditions``, ``weighing``, ``dating``, ``batch``) refer to the codes here, and the README
+``conditions``, ``weighing``, ``dating``, ``batch``) refer to the codes here, and docs/rules.md
 lists every one (a test keeps the two in step).
 """
 
@@ -58,6 +58,12 @@ RULES: tuple[Rule, ...] = (
     Rule("BODY_TOO_LARGE", "error", None, "A request body over 64 KiB (HTTP 413).", "API v1"),
     Rule("UNSUPPORTED_MEDIA_TYPE", "error", None,
          "An API body that is not sent as application/json (HTTP 415).", "API v1"),
+    Rule("FILE_NOT_FOUND", "error", None,
+         "The command line was given a file that does not exist (the order, the profile).",
+         "API v1: command line"),
+    Rule("FILE_UNREADABLE", "error", None,
+         "The command line cannot read or write a file it was given (permissions, a folder, "
+         "a full disk).", "API v1: command line"),
     Rule("UNTRUSTED_HOST", "error", None,
          "A request whose Host header is not one of the service's names (HTTP 400; DNS "
          "rebinding).", "security.md: the input boundary"),
@@ -74,13 +80,39 @@ RULES: tuple[Rule, ...] = (
          "The signed-in user's role, or the token's scope, does not allow this (HTTP 403).",
          "security.md: people and roles"),
     Rule("SIGNATURE_FAILED", "error", None,
-         "A signature whose password is wrong, whose account is locked, or whose signer is not "
-         "a pharmacist (HTTP 403).", "security.md: signatures; 21 CFR 11.200"),
+         "A signature whose password is wrong, whose name is held back after failed tries, or "
+         "whose signer is not a pharmacist (HTTP 403).",
+         "security.md: signatures; 21 CFR 11.200"),
+    Rule("PASSWORD_CHANGE_REQUIRED", "error", None,
+         "A signature, or a page other than Your password, by someone whose password was set "
+         "by an administrator or on the command line and not yet changed by them (HTTP 403).",
+         "security.md: people and roles; 21 CFR 11.300(a)"),
+    Rule("SAME_PASSWORD", "error", None,
+         "A password change to the password already in use.", "security.md: people and roles"),
+    Rule("PASSWORDS_DIFFER", "error", None,
+         "A new password and its repetition that differ.", "security.md: people and roles"),
+    Rule("LICENCE_TAKEN", "error", None,
+         "A licence number another account already holds: each pharmacist signs under their "
+         "own.", "security.md: signatures; 21 CFR 11.100(a)"),
+    Rule("CONSENT_REQUIRED", "error", None,
+         "A token made for someone else that would print dispensing labels or write to records "
+         "as a pharmacist, without that person's password as consent.",
+         "security.md: people and roles; 21 CFR 11.300"),
+    Rule("TOKEN_OWNER_CANNOT_USE", "error", None,
+         "A token whose owner lacks the role its scopes need (an administrator who is not a "
+         "technician, say): it would be refused everything.", "security.md: people and roles"),
+    Rule("CONSENT_FAILED", "error", None,
+         "The password typed as a token owner's consent is not theirs (HTTP 403).",
+         "security.md: people and roles"),
+    Rule("SETUP_DONE", "error", None,
+         "A first-start page posted after the first administrator was made (two pages at "
+         "once make one administrator).", "security.md: people and roles"),
     Rule("PRECONDITION_REQUIRED", "error", None,
          "A signature sent without If-Match naming the revision it signs (HTTP 428).",
          "security.md: signatures; 21 CFR 11.70"),
     Rule("WEAK_PASSWORD", "error", None,
-         "A password under 12 characters, a common one, or one containing the username.",
+         "A password under 12 characters, a common one, one containing the username, or one "
+         "zxcvbn finds easy to guess with the trade's and the pharmacy's words.",
          "security.md: people and roles; OWASP ASVS 2.1"),
     Rule("TYPED_AUTHOR", "error", None,
          "A typed name as the author of a step: the author is whoever is signed in.",
@@ -91,6 +123,10 @@ RULES: tuple[Rule, ...] = (
     Rule("IMPORT_REFUSED", "error", None,
          "An imported record that does not add up when replayed (plan, states, signatures).",
          "security.md: the audit trail"),
+    Rule("RECORD_ARCHIVED", "error", None,
+         "A record imported without a chain that verifies with a key this installation "
+         "trusts: it can be read and recalled, but takes no further step and prints no label "
+         "or MedicationDispense (HTTP 409).", "security.md: the audit trail (import)"),
     Rule("ACKNOWLEDGE_BY_SIGNATURE", "error", None,
          "An acknowledgement typed into an order for a batch record: a record's critical "
          "findings are acknowledged on its page, each by a pharmacist's signature.",
@@ -114,6 +150,22 @@ RULES: tuple[Rule, ...] = (
     Rule("INVALID_LOT", "error", None,
          "A batch lot number that is not letters A-Z, digits and hyphens (up to 32).",
          "security.md: the input boundary"),
+    Rule("LOT_CONFUSABLE", "error", None,
+         "A component lot (source, filler or capsule shell, in the order) with a character "
+         "that is not printable ASCII in the lot's normal form: a Cyrillic or Greek letter that "
+         "looks Latin ('А' for 'A'), or another letter or sign a recall typed in Latin would "
+         "never match. The message names the character and its code point.",
+         "Unicode UTS #39 (confusables); security.md: the input boundary"),
+    Rule("NAME_INVISIBLE_CHARACTER", "error", None,
+         "A patient or prescriber name with an invisible or text-direction character "
+         "(zero-width space or joiner, byte-order mark, soft hyphen, a bidi override, "
+         "embedding, isolate or mark): the name shown would not be the name kept.",
+         "Unicode UTR #36 §2 and UAX #9 (bidi controls); UTS #39"),
+    Rule("NAME_MIXED_SCRIPTS", "finding", Severity.warning,
+         "A patient or prescriber name with a word that mixes Latin, Greek and Cyrillic letters "
+         "(\"John\" typed with a Cyrillic о): the pharmacist checks it against the prescription; a "
+         "search finds it by its look-alike letters in the word's main script.",
+         "Unicode UTS #39 (mixed-script detection, confusables)"),
     Rule("INVALID_TIME_ZONE", "error", None,
          "A pharmacy time zone that is not an IANA name (America/Chicago).",
          "security.md: the input boundary"),
@@ -270,8 +322,15 @@ RULES: tuple[Rule, ...] = (
          "A patient label was asked for while a critical finding is not acknowledged (HTTP 409).",
          "domain.md §4"),
     Rule("LABEL_TOO_LONG", "error", None,
-         "Text that does not fit the label stock even at the smallest legible size.",
-         "USP <17> (legibility)"),
+         "What a container's label must carry (patient, drug, directions or the pointer to the "
+         "dosing schedule label, quantity, BUD, lot, Rx, opioid caution) that does not fit it, "
+         "or one sentence or schedule step that does not fit a label of its own, at the "
+         "smallest legible size; the rest goes on auxiliary and schedule labels.",
+         "USP <17> (legibility); domain.md §13, §18"),
+    Rule("PRINTER_UNREACHABLE", "error", None,
+         "A label printer that cannot be reached over the network, or does not take the whole "
+         "label (raw TCP, port 9100 by default); the message names the printer (HTTP 502).",
+         "Zebra ZPL II Programming Guide (raw TCP printing)"),
     # Records (compounding records, USP <795>)
     Rule("CAPSULES_EXCEED_BATCH", "error", None,
          "More capsules made than the batch fills.", "domain.md §3"),
@@ -314,6 +373,11 @@ RULES: tuple[Rule, ...] = (
          "The pharmacist signing the verification entered or corrected the bench results (by "
          "user id), and the pharmacy forbids it.",
          "USP <795> (2023): verification by a pharmacist"),
+    Rule("ACCOUNT_MANAGER_VERIFICATION", "error", None,
+         "The pharmacist signing the verification created, reset the password of, or changed "
+         "the roles or licence of the bench author's account in the last 90 days *(default)*, "
+         "and the pharmacy forbids it.",
+         "21 CFR 11.10(g), 11.300; USP <795> (2023): verification by a second person"),
     Rule("REASON_REQUIRED", "error", None, "A rejection or scrap without a reason.",
          "USP <795> (2023) compounding record"),
     Rule("INVALID_TRANSITION", "error", None,
@@ -333,6 +397,17 @@ RULES: tuple[Rule, ...] = (
          "counter gives out.", "security.md: the input boundary"),
     Rule("LOT_NUMBER_TAKEN", "error", None,
          "An order's own lot number that another batch already has (HTTP 409).", "API v1"),
+    # Component inventory (issue 23)
+    Rule("LOT_EXPIRED", "error", None,
+         "An inventory lot that expires on or before today: it is not received, not offered "
+         "in a lot list, and refused when typed on an order.", "USP <795> (2023)"),
+    Rule("LOT_QUARANTINED", "error", None,
+         "An inventory lot a pharmacist has quarantined: it is not offered, it is refused "
+         "when typed on an order, and quarantining it again is refused (HTTP 409); batches "
+         "that used it and are not yet labelled are flagged.", "USP <795> (2023): components"),
+    Rule("LOT_ALREADY_RECEIVED", "error", None,
+         "An inventory lot received a second time: a lot of each kind is received once "
+         "(HTTP 409).", "USP <795> (2023): components"),
     Rule("COMPOUNDED_ON_OUT_OF_RANGE", "error", None,
          "An order's compounding date more than 31 days (setting "
          "compounding_date_window_days) before or after the pharmacy's today.",
@@ -353,7 +428,7 @@ def rule(code: str) -> Rule:
 
 
 def markdown_table() -> str:
-    """The catalogue as the README's Markdown table."""
+    """The catalogue as docs/rules.md's Markdown table (``python docs/generate.py``)."""
     lines = ["| code | kind | severity | meaning | source |", "|---|---|---|---|---|"]
     for r in RULES:
         severity = r.severity.value if r.severity else "—"

@@ -2,8 +2,8 @@
 
 Read by ``compounding serve`` and the records commands (``db``, ``export``, ``import``, ``users``,
 ``tokens``, ``audit``). A flag given on the command line wins over its variable; a variable wins
-over the default. The README's table "Service settings" lists them; a test checks that it lists
-exactly these fields.
+over the default. The table "Service settings" of docs/deployment.md lists them; a test checks
+that it lists exactly these fields.
 
 The records default to a SQLite file in :attr:`ServiceSettings.data_dir`, a per-user data folder
 (``~/.local/share/compounding-workbench`` on Linux, after the XDG base directory specification),
@@ -159,7 +159,7 @@ def load(**given: Any) -> ServiceSettings:
 
 
 def markdown_table() -> str:
-    """The settings as the README's Markdown table: variable, flag, default, meaning."""
+    """The settings as docs/deployment.md's Markdown table: variable, flag, default, meaning."""
     flags = {"host": "--host", "port": "--port", "threads": "--threads", "profile": "--profile",
              "database_url": "--database (records commands)"}
     lines = ["| variable | flag | default | meaning |", "|---|---|---|---|"]

@@ -23,6 +23,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from .confusables import lot_character_problem
 from .lot_grammar import BATCH_LOT, COMPONENT_LOT_MAX, normal_lot
 from .units import (
     BODY_WEIGHT,
@@ -266,6 +267,9 @@ def _component_lot(value: Any, info: ValidationInfo) -> str:
     text = _short_text(value)
     if stored(info):
         return text
+    problem = lot_character_problem(text)  # a Cyrillic or Greek look-alike, or other script
+    if problem:
+        raise PydanticCustomError("LOT_CONFUSABLE", problem)
     lot = normal_lot(text)
     if not lot:
         raise PydanticCustomError("INVALID_VALUE", "must not be empty")

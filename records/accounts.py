@@ -1,23 +1,26 @@
 """People and systems that may use the workbench: users with roles, and API tokens with scopes.
 
-security.md: passwords are argon2id (argon2-cffi, its default cost unless told otherwise), at
-least 12 characters and not a common password; 5 failures lock an account for 15 minutes;
-accounts are disabled, never deleted, so the history keeps their names. An API token is shown
-once: ``cw_<prefix>_<secret>``; only the SHA-256 of its secret is kept (a 256-bit random secret
-needs no slow hash), with its owner and scopes, until it is revoked.
+security.md: passwords are argon2id (argon2-cffi, its default cost unless told otherwise) and
+follow :mod:`.passwords`; failed sign-ins hold back the name and address that failed
+(:mod:`.throttle`), never the whole account for everyone; accounts are disabled, never
+deleted, so the history keeps their names. A password set by anyone but its owner (an
+administrator's reset, the command line) is temporary: it must be changed by its owner before
+anything is signed (21 CFR 11.300(a): a signature's secret is known to its owner alone); who set
+each password is read from the accounts chain, not from a column anyone could change. Two
+accounts may not share a licence number. An API token is shown once: ``cw_<prefix>_<secret>``;
+only the SHA-256 of its secret is kept (a 256-bit random secret needs no slow hash), with its
+owner and scopes, until it is revoked. A token made by anyone but its owner may not print
+dispensing labels (``labels:print``) or write to records as a pharmacist unless the owner
+consented with their password.
 """
 
 from __future__ import annotations
 
-import hashlib
+import json
 import re
-import secrets
 import time
 import unicodedata
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from functools import cache
-from types import SimpleNamespace
+from datetime import datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -25,134 +28,47 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Engine, func, insert, select, update
 
 from compounding import clock
-from compounding.errors import ErrorDetail, OrderError
+from compounding.errors import ErrorDetail
 
 from .chain import same, state_digest
 from .checkpoints import Checkpoints
 from .db import writer
 from .heads import append_state, state_of
+from .passwords import MIN_PASSWORD, HashingPool, password_problem, username_key
+from .people import AccountError, Failure, NotFound, Token, User, _aware, _user, licence_key
 from .proof import account_problems
 from .schema import account_states, api_tokens, users
+from .sessions import Sessions
+from .throttle import Throttle
+from .tokens import SCOPES, TOKEN_MEMO_S, TokenMethods, needs_consent
+
+__all__ = ["MIN_PASSWORD", "ROLES", "SCOPES", "TOKEN_MEMO_S", "AccountError", "Accounts",
+           "Failure", "NotFound", "Token", "User", "licence_key", "needs_consent",
+           "password_problem", "username_key"]
 
 ROLES = ("technician", "pharmacist", "admin")
-SCOPES = ("plan", "records:read", "records:write")
-MIN_PASSWORD = 12
-LOCK_AFTER = 5
-LOCK_FOR = timedelta(minutes=15)
-TOKEN_MEMO_S = 2.0
-"""How long a valid token's look-up is remembered [s]."""
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
-_TOKEN = re.compile(r"cw_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})")
 
 
-class AccountError(OrderError):
-    """A user or token change that cannot be made (HTTP 422), naming the field."""
-
-
-class NotFound(OrderError):
-    """No such user or token (HTTP 404)."""
-
-    status = 404
-
-
-@dataclass(frozen=True, slots=True)
-class User:
-    """A person who signs in. ``roles`` ⊆ :data:`ROLES`; ``licence`` for a pharmacist."""
-
-    id: int
-    username: str
-    name: str
-    licence: str | None
-    roles: frozenset[str]
-    disabled: bool
-    password_set_at: datetime
-
-    def has(self, role: str) -> bool:
-        """Whether the user may act in ``role``: a pharmacist may do all a technician may
-        (and can read what it signs)."""
-        return role in self.roles or (role == "technician" and "pharmacist" in self.roles)
-
-
-@dataclass(frozen=True, slots=True)
-class Token:
-    """A pharmacy system's key: its ``owner``'s roles, narrowed to ``scopes``."""
-
-    id: int
-    name: str
-    owner_id: int
-    scopes: frozenset[str]
-    prefix: str
-    created_at: datetime
-    revoked_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class Failure:
-    """Why a sign-in failed, for the audit log (never shown to the person as such)."""
-
-    reason: str  # "unknown", "password", "locked", "disabled", "tampered"
-    user: User | None
-    locked_now: bool = False
-
-
-def username_key(text: str) -> str:
-    """A username as compared: NFKC, case-folded, trimmed."""
-    return unicodedata.normalize("NFKC", text).strip().casefold()
-
-
-@cache
-def _common() -> frozenset[str]:
-    from zxcvbn.frequency_lists import FREQUENCY_LISTS
-
-    return frozenset(FREQUENCY_LISTS["passwords"])
-
-
-def password_problem(password: str, username: str = "") -> str | None:
-    """Why ``password`` may not be used, in words; ``None`` when it may (security.md)."""
-    if len(password) < MIN_PASSWORD:
-        return f"a password has at least {MIN_PASSWORD} characters"
-    if len(password) > 256:
-        return "a password has at most 256 characters"
-    folded = password.casefold()
-    stem = folded.rstrip("0123456789!@#$%^&*?.-_ ")
-    if folded in _common() or (len(stem) >= 4 and stem in _common()):
-        return "this password is one of the most common ones; choose another"
-    if len(set(folded)) <= 2:
-        return "a password of one or two repeated characters is too easy to guess"
-    if username and username_key(username) in folded:
-        return "a password may not contain the username"
-    return None
-
-
-def _user(row: Any) -> User:
-    return User(id=row.id, username=row.username, name=row.name, licence=row.licence,
-                roles=frozenset(filter(None, row.roles.split(","))), disabled=bool(row.disabled),
-                password_set_at=_aware(row.password_set_at) or row.password_set_at)
-
-
-def _token(row: Any) -> Token:
-    return Token(id=row.id, name=row.name, owner_id=row.owner_id,
-                 scopes=frozenset(filter(None, row.scopes.split(","))), prefix=row.prefix,
-                 created_at=row.created_at, revoked_at=row.revoked_at)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite gives back naive datetimes; they were written in UTC."""
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-class Accounts:
+class Accounts(TokenMethods):
     """Users and tokens in the records database."""
 
     def __init__(self, engine: Engine, hasher: PasswordHasher | None = None, *, key: bytes,
-                 checkpoints: Checkpoints | None = None) -> None:
+                 checkpoints: Checkpoints | None = None, pool: HashingPool | None = None,
+                 session_lifetime: timedelta | None = None) -> None:
         self.engine = engine
         self._key = key
         self._checkpoints = checkpoints
         self._writes = writer(engine)
         self.hasher = hasher or PasswordHasher()  # argon2id, the library's default cost
-        self._dummy = self.hasher.hash("not a password of anyone's")
+        self.pool = pool or HashingPool()
+        start = time.perf_counter()  # a hash takes about as long as a verify: the first guess
+        self.hasher.hash("not a password of anyone's")
+        self.pool.observed(time.perf_counter() - start)
         self._memo: dict[str, tuple[float, tuple[Token, User]]] = {}
+        self.throttle = Throttle(engine)
+        self.sessions = (Sessions(engine, session_lifetime) if session_lifetime
+                         else Sessions(engine))
 
     # -- users ------------------------------------------------------------------------------
 
@@ -161,8 +77,12 @@ class Accounts:
             return connection.execute(select(func.count()).select_from(users)).scalar_one()
 
     def add(self, username: str, name: str, password: str, roles: list[str],
-            licence: str | None = None, *, by: int | None = None) -> User:
-        """A new user; errors name the field (``username``, ``password``, ``roles``...)."""
+            licence: str | None = None, *, by: int | None = None, own: bool = False,
+            first: bool = False, pharmacy: str = "") -> User:
+        """A new user; errors name the field (``username``, ``password``, ``roles``...).
+        ``own``: the person chose the password themselves (first start); otherwise it is
+        temporary. ``first``: only if no user exists yet (the first start's administrator;
+        two pages posting at once make one)."""
         key = username_key(username)
         errors = []
         if not _USERNAME.fullmatch(key):
@@ -179,32 +99,62 @@ class Accounts:
         if "pharmacist" in roles and not (licence and licence.strip()):
             errors.append(ErrorDetail("FIELD_REQUIRED", "licence",
                                       "a pharmacist's licence number is printed at signatures"))
-        problem = password_problem(password, key)
+        problem = password_problem(password, key, name=name, pharmacy=pharmacy)
         if problem:
             errors.append(ErrorDetail("WEAK_PASSWORD", "password", problem))
         if errors:
             raise AccountError(errors)
-        if self.find(key) is not None:
-            raise AccountError([ErrorDetail("INVALID_VALUE", "username",
-                                            f"the username {key} is taken")])
         now = clock.now()
         with self._writes.begin() as connection:
+            # the accounts chain's head row is locked first: one writer at a time, so the
+            # checks below hold until this transaction commits
+            self._lock_accounts(connection)
+            if first and connection.execute(select(func.count()).select_from(users)).scalar_one():
+                raise AccountError([ErrorDetail("SETUP_DONE", "username",
+                                                "the first administrator already exists")])
+            self._free(connection, key, licence)
             made = connection.execute(insert(users).values(
                 username=key, name=name, licence=(licence or "").strip() or None,
                 roles=",".join(r for r in ROLES if r in roles),
                 password_hash=self.hasher.hash(password), password_set_at=now, failures=0,
                 locked_until=None, disabled=0, created_at=now).returning(users.c.id)).scalar_one()
-            self._sealed(connection, "user", made, by)
+            self._sealed(connection, "user", made, made if own else by)
         self._checkpoint()
         user = self.find(key)
         assert user is not None
         return user
 
+    def _lock_accounts(self, connection: Any) -> None:
+        """Lock the chain key's row (PostgreSQL; SQLite's writer already holds the whole
+        database), so that account changes are made one after the other and a check made in
+        the transaction still holds at its commit."""
+        from .heads import KEY
+        from .schema import chain_heads
+
+        connection.execute(select(chain_heads.c.name).where(chain_heads.c.name == KEY)
+                           .with_for_update())
+
+    def _free(self, connection: Any, username: str, licence: str | None,
+              but: int | None = None) -> None:
+        """Refuse a taken username, or a licence number another account holds."""
+        rows = connection.execute(select(users.c.id, users.c.username, users.c.licence)).all()
+        if but is None and any(r.username == username for r in rows):
+            raise AccountError([ErrorDetail("INVALID_VALUE", "username",
+                                            f"the username {username} is taken")])
+        mine = licence_key(licence)
+        holder = next((r for r in rows if mine and r.id != but
+                       and licence_key(r.licence) == mine), None)
+        if holder is not None:
+            raise AccountError([ErrorDetail(
+                "LICENCE_TAKEN", "licence",
+                f"the licence number {licence} is already {holder.username}'s; each "
+                "pharmacist signs under their own")])
+
     def find(self, username: str) -> User | None:
         with self.engine.connect() as connection:
             row = connection.execute(select(users).where(
                 users.c.username == username_key(username))).first()
-        return _user(row) if row else None
+            return _user(row, self._temporary(connection, row)) if row else None
 
     def get(self, user_id: int) -> User | None:
         """The user of ``user_id``; ``None`` also when the account's row is not the state the
@@ -213,7 +163,7 @@ class Accounts:
             row = connection.execute(select(users).where(users.c.id == user_id)).first()
             if row is None or not self._holds(connection, "user", row):
                 return None
-        return _user(row)
+            return _user(row, self._temporary(connection, row))
 
     def all(self) -> list[User]:
         with self.engine.connect() as connection:
@@ -232,21 +182,76 @@ class Accounts:
             connection.execute(update(users).where(users.c.id == user.id).values(disabled=1))
             self._sealed(connection, "user", user.id, by)
         self._checkpoint()
+        self.sessions.end_all(user.id, "disabled")
         return self._require(username)
 
-    def set_password(self, username: str, password: str, *, by: int | None = None) -> User:
-        """A new password (a reset also lifts a lock); sessions signed in before it end."""
+    def set_password(self, username: str, password: str, *, by: int | None = None,
+                     own: bool = False, pharmacy: str = "") -> User:
+        """A new password (a reset also lifts a hold); every session of the user ends.
+        ``own``: set by its owner; otherwise temporary until the owner changes it."""
         user = self._require(username)
-        problem = password_problem(password, user.username)
+        problem = password_problem(password, user.username, name=user.name, pharmacy=pharmacy)
         if problem:
             raise AccountError([ErrorDetail("WEAK_PASSWORD", "password", problem)])
         with self._writes.begin() as connection:
             connection.execute(update(users).where(users.c.id == user.id).values(
-                password_hash=self.hasher.hash(password), password_set_at=clock.now(),
-                failures=0, locked_until=None))
+                password_hash=self.hasher.hash(password), password_set_at=clock.now()))
+            self._sealed(connection, "user", user.id, user.id if own else by)
+        self._checkpoint()
+        self.throttle.succeeded(user.username, None)
+        self.sessions.end_all(user.id, "password")
+        return self._require(username)
+
+    def change(self, username: str, *, name: str | None = None,
+               roles: list[str] | None = None, licence: str | None = None,
+               by: int | None = None) -> User:
+        """Change a user's printed name, roles or licence (``None``: unchanged; ``""``
+        licence: none). A change of who may sign: in the accounts chain, and every session
+        of the user ends (the two-person rule counts it, :func:`account_changes`)."""
+        user = self._require(username)
+        new_name = user.name if name is None else " ".join(
+            unicodedata.normalize("NFC", name).split())
+        new_roles = sorted(user.roles) if roles is None else roles
+        new_licence = user.licence if licence is None else (licence.strip() or None)
+        errors = []
+        if not new_name or len(new_name) > 120 or not new_name.isprintable():
+            errors.append(ErrorDetail("INVALID_VALUE", "name",
+                                      "the printed name is 1-120 printable characters"))
+        if not new_roles or any(r not in ROLES for r in new_roles):
+            errors.append(ErrorDetail("INVALID_VALUE", "roles",
+                                      f"roles are one or more of {', '.join(ROLES)}"))
+        if "pharmacist" in new_roles and not new_licence:
+            errors.append(ErrorDetail("FIELD_REQUIRED", "licence",
+                                      "a pharmacist's licence number is printed at signatures"))
+        if errors:
+            raise AccountError(errors)
+        self._memo.clear()
+        with self._writes.begin() as connection:
+            self._lock_accounts(connection)
+            self._free(connection, user.username, new_licence, but=user.id)
+            connection.execute(update(users).where(users.c.id == user.id).values(
+                name=new_name, licence=new_licence,
+                roles=",".join(r for r in ROLES if r in new_roles)))
             self._sealed(connection, "user", user.id, by)
         self._checkpoint()
+        if set(new_roles) != set(user.roles) or new_licence != user.licence:
+            self.sessions.end_all(user.id, "roles")
         return self._require(username)
+
+    def change_password(self, user_id: int, current: str, new: str, *,
+                        address: str | None = None, pharmacy: str = "") -> User | Failure:
+        """A user's change of their own password: the current one first (a wrong one counts
+        as a failed sign-in); the new one must differ from it."""
+        user = self.get(user_id)
+        if user is None:
+            raise NotFound([ErrorDetail("NOT_FOUND", "user", "no such user")])
+        outcome = self.authenticate(user.username, current, address=address)
+        if isinstance(outcome, Failure):
+            return outcome
+        if new == current:
+            raise AccountError([ErrorDetail("SAME_PASSWORD", "new_password",
+                                            "the new password must differ from the current")])
+        return self.set_password(user.username, new, own=True, pharmacy=pharmacy)
 
     # -- the accounts' chain ------------------------------------------------------------------
 
@@ -266,6 +271,12 @@ class Accounts:
         with self.engine.connect() as connection:
             return account_problems(connection, self._key)
 
+    def _states(self, connection: Any, kind: str, subject_id: int) -> list[Any]:
+        return connection.execute(
+            select(account_states).where(account_states.c.kind == kind,
+                                         account_states.c.subject_id == subject_id)
+            .order_by(account_states.c.seq.desc())).all()
+
     def _holds(self, connection: Any, kind: str, row: Any) -> bool:
         """Whether ``row`` is its subject's last state, and that state's link is genuine (a
         cost of one indexed read and one digest: every read of a signed-in user)."""
@@ -277,126 +288,94 @@ class Accounts:
                                                                  last)) \
             and last.state_json == state_of(kind, row)
 
+    def _temporary(self, connection: Any, row: Any) -> bool:
+        """Whether the user's password was set by someone else: the author of the earliest
+        state that holds the present password is not the user."""
+        setter: Any = None
+        for state in self._states(connection, "user", row.id):
+            if json.loads(state.state_json)["password_hash"] != row.password_hash:
+                break
+            setter = state.author_id
+        return setter != row.id
+
+    def changed_by(self, subject_id: int, author_id: int, since: datetime) -> list[str]:
+        """What ``author_id`` did to the account of ``subject_id`` since ``since``, in words
+        (:func:`account_changes`)."""
+        with self.engine.connect() as connection:
+            return account_changes(connection, subject_id, author_id, since)
+
     def _whole(self, connection: Any, kinds_rows: list[tuple[str, Any]]) -> bool:
         """Whether the accounts chain is whole and each row is its subject's last state: at
         every sign-in, signature and token look-up."""
         return not account_problems(connection, self._key, only=kinds_rows)
 
-    def authenticate(self, username: str, password: str) -> User | Failure:
-        """The user, when the password is right and the account usable; else why not. Five
-        failures in a row lock the account for 15 minutes; an unknown name costs the same time
-        as a known one."""
+    def authenticate(self, username: str, password: str, *, address: str | None = None,
+                     purpose: str = "sign_in") -> User | Failure:
+        """The user, when the password is right and the account usable; else why not.
+        Failures hold back the name and the address they came from (:mod:`.throttle`): a
+        held-back try is answered at once, whether its name exists or not. An unknown name is
+        answered after as long as a password hash takes, without hashing
+        (:meth:`.passwords.HashingPool.pad`): neither the time nor the words tell which names
+        exist, and a flood costs no processor time and holds no worker thread. At
+        most a few hashes run at once (:class:`.passwords.HashingPool`; beyond them
+        :class:`.passwords.Busy`), and guesses that waited for one are checked again first."""
         key = username_key(username)[:64]
+        held = self.throttle.held(key, address)
         with self.engine.connect() as connection:
             row = connection.execute(select(users).where(users.c.username == key)).first()
-        if row is None:
-            self._check(self._dummy, password)
-            return Failure("unknown", None)
-        user, now = _user(row), clock.now()
-        locked = _aware(row.locked_until)
-        if locked is not None and locked > now:
-            return Failure("locked", user)
-        if not self._check(row.password_hash, password):
-            failures = row.failures + 1
-            lock = now + LOCK_FOR if failures >= LOCK_AFTER else None
-            with self._writes.begin() as connection:
-                connection.execute(update(users).where(users.c.id == user.id).values(
-                    failures=0 if lock else failures, locked_until=lock))
-            return Failure("password", user, locked_now=lock is not None)
+            user = _user(row, self._temporary(connection, row)) if row else None
+        if held is not None:  # answered at once, known name or not: the same time and words
+            return Failure("held", user, held)
+        if row is None or user is None:
+            self.pool.pad()
+            return Failure("unknown", None, self.throttle.failed(key, address))
+        with self.pool.slot(purpose):
+            held = self.throttle.held(key, address)  # counted while this one waited
+            if held is not None:
+                return Failure("held", user, held)
+            if not self._check(row.password_hash, password):  # counted before the slot frees
+                return Failure("password", user, self.throttle.failed(key, address))
         if user.disabled:
             return Failure("disabled", user)
         with self.engine.connect() as connection:
             if not self._whole(connection, [("user", row)]):
                 return Failure("tampered", user)
-        if row.failures or row.locked_until is not None:
-            with self._writes.begin() as connection:
-                connection.execute(update(users).where(users.c.id == user.id)
-                                   .values(failures=0, locked_until=None))
+        self.throttle.succeeded(key, address)
         return user
 
     def _check(self, stored: str, password: str) -> bool:
+        start = time.perf_counter()
         try:
             return self.hasher.verify(stored, password[:256])
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
+        finally:
+            self.pool.observed(time.perf_counter() - start)
 
-    # -- tokens -----------------------------------------------------------------------------
 
-    def create_token(self, name: str, owner: str, scopes: list[str], *,
-                     by: int | None = None) -> tuple[Token, str]:
-        """A new token and its text, which is shown this once and never kept."""
-        user = self._require(owner)
-        errors = []
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", name):
-            errors.append(ErrorDetail("INVALID_VALUE", "name",
-                                      "a token name is 1-64 letters, digits, '.', '_' or '-'"))
-        if not scopes or any(s not in SCOPES for s in scopes):
-            errors.append(ErrorDetail("INVALID_VALUE", "scopes",
-                                      f"scopes are one or more of {', '.join(SCOPES)}"))
-        if errors:
-            raise AccountError(errors)
-        prefix = secrets.token_hex(6)
-        secret = secrets.token_urlsafe(32)
-        with self._writes.begin() as connection:
-            taken = connection.execute(select(api_tokens.c.id)
-                                       .where(api_tokens.c.name == name)).first()
-            if taken:
-                raise AccountError([ErrorDetail("INVALID_VALUE", "name",
-                                                f"a token is already named {name}")])
-            made = connection.execute(insert(api_tokens).values(
-                name=name, owner_id=user.id, scopes=",".join(s for s in SCOPES if s in scopes),
-                prefix=prefix, secret_hash=hashlib.sha256(secret.encode()).hexdigest(),
-                created_at=clock.now(), revoked_at=None).returning(api_tokens.c.id)).scalar_one()
-            self._sealed(connection, "token", made, by)
-        self._checkpoint()
-        token = next(t for t in self.tokens() if t.name == name)
-        return token, f"cw_{prefix}_{secret}"
-
-    def tokens(self) -> list[Token]:
-        with self.engine.connect() as connection:
-            return [_token(r) for r in connection.execute(select(api_tokens)
-                                                          .order_by(api_tokens.c.id))]
-
-    def revoke_token(self, name: str, *, by: int | None = None) -> Token:
-        self._memo.clear()
-        with self._writes.begin() as connection:
-            done = connection.execute(update(api_tokens).where(
-                api_tokens.c.name == name, api_tokens.c.revoked_at.is_(None))
-                .values(revoked_at=clock.now()).returning(api_tokens.c.id)).first()
-            if done is not None:
-                self._sealed(connection, "token", done.id, by)
-        if done is None:
-            raise NotFound([ErrorDetail("NOT_FOUND", "name", "no live token has that name")])
-        self._checkpoint()
-        return next(t for t in self.tokens() if t.name == name)
-
-    def token_user(self, text: str) -> tuple[Token, User] | None:
-        """The live token written ``text`` and its owner (an enabled user), or ``None``. A
-        valid answer is remembered for :data:`TOKEN_MEMO_S` seconds (a pharmacy system calls
-        many times a second); revoking or disabling in this process forgets it at once, in
-        another process within that time."""
-        match = _TOKEN.fullmatch(text)
-        if match is None:
-            return None
-        digest = hashlib.sha256(text.encode()).hexdigest()
-        remembered = self._memo.get(digest)
-        if remembered is not None and remembered[0] > time.monotonic():
-            return remembered[1]
-        prefix, secret = match.groups()
-        with self.engine.connect() as connection:
-            row = connection.execute(
-                select(api_tokens, *(c.label(f"u_{c.name}") for c in users.c))
-                .join(users, users.c.id == api_tokens.c.owner_id)
-                .where(api_tokens.c.prefix == prefix)).first()
-        if row is None or row.revoked_at is not None or row.u_disabled or not same(
-                row.secret_hash, hashlib.sha256(secret.encode()).hexdigest()):
-            return None
-        owner_row = SimpleNamespace(**{c.name: getattr(row, f"u_{c.name}") for c in users.c})
-        token_row = SimpleNamespace(**{c.name: getattr(row, c.name) for c in api_tokens.c})
-        with self.engine.connect() as connection:
-            if not self._whole(connection, [("token", token_row), ("user", owner_row)]):
-                return None
-        owner = _user(owner_row)
-        found = (_token(row), owner)
-        self._memo[digest] = (time.monotonic() + TOKEN_MEMO_S, found)
-        return found
+def account_changes(connection: Any, subject_id: int, author_id: int,
+                    since: datetime) -> list[str]:
+    """What ``author_id`` did to the account of ``subject_id`` since ``since``, in words:
+    created it, set its password, changed its roles or licence. The two-person rule refuses
+    such a verifier of the subject's bench work (security.md, "Signatures"): an administrator
+    who is also a pharmacist could otherwise approve work entered under an account it made."""
+    states = connection.execute(
+        select(account_states).where(account_states.c.kind == "user",
+                                     account_states.c.subject_id == subject_id)
+        .order_by(account_states.c.seq)).all()
+    done: list[str] = []
+    before: dict[str, Any] | None = None
+    for state in states:
+        now = json.loads(state.state_json)
+        moment = _aware(state.at) or state.at
+        if state.author_id == author_id and moment >= since:
+            day = moment.date().isoformat()
+            if before is None:
+                done.append(f"created the account on {day}")
+            else:
+                if now["password_hash"] != before["password_hash"]:
+                    done.append(f"set its password on {day}")
+                if (now["roles"], now["licence"]) != (before["roles"], before["licence"]):
+                    done.append(f"changed its roles or licence on {day}")
+        before = now
+    return done

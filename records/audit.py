@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
@@ -83,6 +83,38 @@ class AuditLog:
             rows = connection.execute(select(audit_events).where(audit_events.c.id > after)
                                       .order_by(audit_events.c.id).limit(limit)).all()
         return [_event(r) for r in rows]
+
+    def query(self, *, user_id: int | None = None, action: str | None = None,
+              first_day: date | None = None, last_day: date | None = None,
+              time_zone: str = "UTC", before: int | None = None, after: int = 0,
+              limit: int = 100) -> list[Event]:
+        """Events newest first, at most ``limit``: by the user ``user_id``, of ``action``, on
+        the days ``first_day`` to ``last_day`` (both included; days in ``time_zone``, the
+        pharmacy's, from its midnight to the next), with an id below ``before`` (the next
+        page: the last id of this one) and above ``after``. Each filter left ``None`` is not
+        applied."""
+        query = select(audit_events).where(audit_events.c.id > after)
+        if before is not None:
+            query = query.where(audit_events.c.id < before)
+        if user_id is not None:
+            query = query.where(audit_events.c.user_id == user_id)
+        if action is not None:
+            query = query.where(audit_events.c.action == action)
+        if first_day is not None:
+            query = query.where(audit_events.c.at >= self._midnight(first_day, time_zone))
+        if last_day is not None:
+            query = query.where(audit_events.c.at < self._midnight(
+                last_day + timedelta(days=1), time_zone))
+        with self.engine.connect() as connection:
+            rows = connection.execute(query.order_by(audit_events.c.id.desc())
+                                      .limit(limit)).all()
+        return [_event(r) for r in rows]
+
+    def _midnight(self, day: date, time_zone: str) -> datetime:
+        """The moment ``day`` begins in ``time_zone``, in UTC as the column holds it (SQLite:
+        without an offset, as written)."""
+        moment = datetime.combine(day, time(0), tzinfo=clock.zone(time_zone)).astimezone(UTC)
+        return moment.replace(tzinfo=None) if self.engine.dialect.name == "sqlite" else moment
 
     def all(self) -> Iterator[Event]:
         after = 0

@@ -55,9 +55,15 @@ def digest(key: bytes, *parts: Any) -> str:
 
 
 def batch_digest(key: bytes, row: Any) -> str:
-    """The digest of a batch's recorded content (the link before revision 1)."""
-    return digest(key, "batch", row.lot_number, row.lot_date.isoformat(), row.created_at,
-                  row.order_json, row.plan_json, row.profile_json)
+    """The digest of a batch's recorded content (the link before revision 1). An archived
+    record (imported with signatures this installation cannot verify: :mod:`.imports`) has
+    that in its content, so the flag cannot be lifted without breaking its chain; the digest
+    of a live one is what it always was."""
+    parts = ["batch", row.lot_number, row.lot_date.isoformat(), row.created_at, row.order_json,
+             row.plan_json, row.profile_json]
+    if getattr(row, "archived", 0):
+        parts.append("archived")
+    return digest(key, *parts)
 
 
 def revision_digest(key: bytes, prev: str, row: Any) -> str:

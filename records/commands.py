@@ -13,11 +13,12 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TextIO
 
 from compounding.errors import CompoundingError, ErrorDetail, OrderError, exit_status
 
-from .accounts import Accounts
+from .accounts import Accounts, Failure, needs_consent
 from .audit import AuditLog
 from .chain import load_key
 from .store import Store
@@ -136,19 +137,29 @@ def _export_log(args: argparse.Namespace, store: Any, out: TextIO, err: TextIO) 
 
 
 def import_(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    """``compounding import FILE [--trusted-key KEYFILE ...]``: each record replayed; kept live
+    only when its chain verifies with this installation's key or a trusted one, archived
+    otherwise (:mod:`.imports`)."""
     from pydantic import ValidationError
 
     from compounding.cli import _read
 
+    from .imports import import_records
+
+    try:
+        trusted = [_trusted_key(path) for path in args.trusted_key or []]
+    except CompoundingError as exc:
+        return _fail(err, exc)
     store = open_store(args)
     text = _read(args.file, stdin)
+    archived: list[str] = []
     count, log = 0, _people(store)[1]
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         field = f"lines[{number - 1}]"
         try:
-            count += store.import_records(iter([json.loads(line)]))
+            done = import_records(store, iter([json.loads(line)]), trusted)
         except CompoundingError as exc:
             log.record("import_refused", target=args.file,
                        detail={"line": number, "codes": [e.code for e in exc.errors]})
@@ -157,9 +168,32 @@ def import_(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -
         except (ValueError, ValidationError) as exc:
             return _fail(err, OrderError([ErrorDetail("INVALID_JSON", field,
                                                       str(exc)[:300])]))
-    log.record("import", target=args.file, detail={"records": count, "by": "shell"})
+        count += len(done)
+        archived += [i.lot_number for i in done if i.archived]
+    log.record("import", target=args.file,
+               detail={"records": count, "archived": len(archived),
+                       "trusted_keys": len(trusted), "by": "shell"})
     out.write(f"imported {count} records\n")
+    if archived:
+        out.write(f"{len(archived)} kept archived (their chain does not verify with this "
+                  f"installation's key or a --trusted-key: they can be read and recalled, but "
+                  f"take no further step and print no label)\n")
+        out.writelines(f"archived: {lot}\n" for lot in archived)
     return EXIT_OK
+
+
+def _trusted_key(path: str) -> bytes:
+    """The chain key in file ``path`` (another installation's ``chain.key``)."""
+    try:
+        key = Path(path).read_text(encoding="utf-8").strip().encode()
+    except (OSError, UnicodeError) as exc:
+        raise OrderError([ErrorDetail("INVALID_VALUE", "--trusted-key",
+                                      f"cannot read the key file {path}: "
+                                      f"{getattr(exc, 'strerror', None) or exc}")]) from None
+    if not key:
+        raise OrderError([ErrorDetail("INVALID_VALUE", "--trusted-key",
+                                      f"the key file {path} is empty")])
+    return key
 
 
 def _password(args: argparse.Namespace, stdin: TextIO) -> str:
@@ -184,10 +218,19 @@ def users(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> 
         if not args.username:
             raise OrderError([ErrorDetail("FIELD_REQUIRED", "username", "name the user")])
         if args.action == "add":
+            first = people.count() == 0  # the shell's operator making their own account
             user = people.add(args.username, args.name or args.username, _password(args, stdin),
-                              (args.roles or "technician").split(","), args.licence)
+                              (args.roles or "technician").split(","), args.licence,
+                              own=first)
             log.record("user_add", target=user.username,
                        detail={"roles": sorted(user.roles), "by": "shell"})
+        elif args.action == "change":
+            user = people.change(args.username, name=args.name,
+                                 roles=args.roles.split(",") if args.roles else None,
+                                 licence=args.licence)
+            log.record("user_change", target=user.username,
+                       detail={"roles": sorted(user.roles), "licence": user.licence,
+                               "name": user.name, "by": "shell"})
         elif args.action == "disable":
             user = people.disable(args.username)
             log.record("user_disable", target=user.username, detail={"by": "shell"})
@@ -214,8 +257,20 @@ def tokens(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) ->
         if not args.name:
             raise OrderError([ErrorDetail("FIELD_REQUIRED", "name", "name the token")])
         if args.action == "create":
-            token, text = people.create_token(args.name, args.owner or "",
-                                              (args.scopes or "").split(","))
+            scopes = (args.scopes or "").split(",")
+            owner = people.find(args.owner or "")
+            consent = False
+            if owner is not None and needs_consent(owner, scopes):
+                typed = (stdin.readline().rstrip("\n") if args.password_stdin else
+                         getpass.getpass(f"{owner.username}'s password (their consent): "))
+                outcome = people.authenticate(owner.username, typed, purpose="signature")
+                if isinstance(outcome, Failure) or outcome.temporary:
+                    raise OrderError([ErrorDetail(
+                        "CONSENT_FAILED", "owner_password", "that is not the password of the "
+                        "person the token acts as (or it is still one an administrator set)")])
+                consent = True
+            token, text = people.create_token(args.name, args.owner or "", scopes,
+                                              consent=consent)
             log.record("token_create", target=token.name,
                        detail={"scopes": sorted(token.scopes), "owner": token.owner_id,
                                "by": "shell"})

@@ -1,10 +1,11 @@
-"""Does a batch's history hold together? Its chain checked two ways (:mod:`.chain`).
+"""Does a batch's history hold together? Its chain checked (:mod:`.chain`).
 
-:func:`link_problem` runs on every read, at no cost that grows with the history: the batch's
-head (status, revision) is its last revision's, the revisions are numbered without a gap, each
-links to the one before it and revision 1 to the batch's recorded content, and the revisions
-whose content the read loaded are recomputed. :func:`chain_problems` recomputes everything, for
-``compounding db verify`` and before a label is printed.
+:func:`link_problem`: the batch's head (status, revision) is its last revision's, the revisions
+are numbered without a gap, each links to the one before it and revision 1 to the batch's
+recorded content, and each revision whose content is given is recomputed. Every read gives it
+every revision's content (:mod:`.reading`: a read that recomputed only what it showed let a
+forged step it did not show read as intact); :func:`chain_problems` runs it over every batch,
+for ``compounding db verify`` and before a label is printed.
 """
 
 from __future__ import annotations

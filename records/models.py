@@ -63,6 +63,8 @@ class Summary(_Frozen):
     created_at: datetime
     patient_id: str | None = None
     prescription_id: str | None = None
+    archived: bool = False
+    """Imported with signatures this installation cannot verify (:attr:`Record.archived`)."""
 
 
 class Event(_Frozen):
@@ -113,6 +115,11 @@ class Record(_Frozen):
     revisions: list[Revision]
     chain_problem: str | None = None
     """Why the record's history does not hold together (tampered with), or ``None``."""
+    archived: bool = False
+    """Imported without a chain and checkpoint that verify with a key this installation trusts
+    (security.md, "The audit trail": import): its signatures are another installation's word.
+    It can be read and recalled; it takes no further step, and no label or MedicationDispense
+    is made from it (``RECORD_ARCHIVED``)."""
 
     def _bench_data(self) -> dict[str, Any] | None:
         """What the latest bench entry or correction kept."""
@@ -175,15 +182,29 @@ class Record(_Frozen):
         return self.order.model_copy(update={"acknowledgements": self.acknowledgements})
 
     def order_for_label(self) -> Order:
-        """:meth:`labelled_order`, for a verified batch whose history holds together
-        (``CHAIN_BROKEN``, ``BATCH_NOT_VERIFIED``: 409)."""
+        """:meth:`labelled_order`, for a verified batch whose history holds together and that
+        is not archived (``CHAIN_BROKEN``, ``RECORD_ARCHIVED``, ``BATCH_NOT_VERIFIED``: 409)."""
+        self.check_dispensable("no label is printed from it")
+        check_label_allowed(self.status, self.lot_number)
+        return self.labelled_order()
+
+    def check_dispensable(self, what: str) -> None:
+        """What dispenses from a record (a label, a MedicationDispense) needs its history to
+        hold together (``CHAIN_BROKEN``) and the record not to be archived
+        (``RECORD_ARCHIVED``), both 409; ``what`` ends the message ("no label is printed from
+        it")."""
         if self.chain_problem:
             raise TransitionError([ErrorDetail(
                 "CHAIN_BROKEN", "lot_number",
                 f"batch {self.lot_number}'s record has been altered outside the workbench "
-                f"({self.chain_problem}); no label is printed from it")])
-        check_label_allowed(self.status, self.lot_number)
-        return self.labelled_order()
+                f"({self.chain_problem}); {what}")])
+        if self.archived:
+            raise TransitionError([archived_error(self.lot_number, what)])
+
+    def check_live(self) -> None:
+        """An archived record takes no further step (``RECORD_ARCHIVED``, 409)."""
+        if self.archived:
+            raise TransitionError([archived_error(self.lot_number, "it takes no further step")])
 
     def dispensing(self) -> Dispensing:
         """The batch as its dispensing label prints it: its lot, the day of the bench work and
@@ -229,3 +250,12 @@ class Record(_Frozen):
         the current bench entry."""
         data = self._bench_data()
         return [Finding.model_validate(f) for f in data.get("flags", [])] if data else []
+
+
+def archived_error(lot: str, what: str) -> ErrorDetail:
+    """``RECORD_ARCHIVED``: batch ``lot`` was imported with signatures nobody here can verify."""
+    return ErrorDetail(
+        "RECORD_ARCHIVED", "lot_number",
+        f"batch {lot} was imported from another installation without a chain this one can "
+        f"verify, so its signatures cannot be checked here: it is kept as an archived record, "
+        f"to read and recall; {what}")

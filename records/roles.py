@@ -2,10 +2,11 @@
 
 Migrations run as the owner of the tables. The application's role may read everything and add
 rows, and may change only the columns that are meant to move: a batch's head (status, revision),
-the lot counters, the health row, the audit chain's head, sign-in counters and passwords,
-disabled flags, token revocations, the pharmacy's details. It may delete nothing, alter no table
-or trigger, and create nothing in the schema, so neither it nor anyone holding its password can
-rewrite a revision, an audit event, or the triggers that guard them.
+the lot counters, the health row, the chains' heads, sign-in failure counts, sessions' last use
+and end, users' passwords, names, roles, licences and disabled flags (each change chained),
+token revocations, the pharmacy's details, an inventory lot's quarantine. It may delete nothing,
+alter no table or trigger, and create nothing in the schema, so neither it nor anyone holding
+its password can rewrite a revision, an audit event, or the triggers that guard them.
 """
 
 from __future__ import annotations
@@ -17,9 +18,13 @@ UPDATABLE = {
     "lot_counters": ("last",),
     "service_health": ("checked_at",),
     "chain_heads": ("hash", "count"),
-    "users": ("password_hash", "password_set_at", "failures", "locked_until", "disabled"),
+    "users": ("name", "licence", "roles", "password_hash", "password_set_at", "failures",
+              "locked_until", "disabled"),
     "api_tokens": ("revoked_at",),
     "pharmacy_settings": ("pharmacy_json", "updated_at"),
+    "sign_in_failures": ("failures", "last_at", "held_until"),
+    "sessions": ("seen_at", "ended_at", "ended_why"),
+    "inventory_lots": ("quarantined_at", "quarantined_by", "quarantine_reason"),
 }
 
 

@@ -11,9 +11,18 @@ create returns the first answer. ``service_health``: the one row the health chec
 every state either has been in, chained (who may sign is part of the proof). ``audit_events``:
 who read or did what, when, from where, hash-chained (``chain_heads`` holds the chain's last
 link). ``pharmacy_settings``: the pharmacy's name, address, phone and time zone as set up on
-first start. Each revision carries its author's user id and the keyed SHA-256 of its content and
-of the revision before it (:mod:`.chain`). Database triggers (migrations 0001-0003) refuse any
-change to a written revision, an audit event or a batch's recorded content, and any delete.
+first start. ``sign_in_failures``: failed sign-ins counted per name and address, per address and
+per name, each held back until a time (:mod:`.throttle`). ``sessions``: every signed-in
+session, by the digest of its secret, until it ends (:mod:`.sessions`). ``batches.archived``
+(migration 0009): a record imported with signatures this installation cannot verify, readable
+and recallable but never labelled (:mod:`.imports`), fixed like the rest of the batch's
+recorded content and covered by its chain. ``inventory_lots`` (migration 0010): tablet,
+API, filler and capsule-shell lots as received, one row per kind and lot, fixed once
+written but for its quarantine (:mod:`.inventory`). Each revision carries
+its author's user id and the keyed SHA-256 of its content and of the revision before it
+(:mod:`.chain`). Database triggers (migrations 0001-0003) refuse any change to a written
+revision, an audit event or a batch's recorded content, and any delete. ``drafts``: the order
+form's fields kept for the person typing them (:mod:`.drafts`).
 """
 
 from __future__ import annotations
@@ -51,6 +60,7 @@ batches = Table(
     Column("profile_json", Text, nullable=False),
     Column("status", String(16), nullable=False, index=True),
     Column("revision", Integer, nullable=False),
+    Column("archived", Integer, nullable=False, server_default="0"),
 )
 
 revisions = Table(
@@ -184,4 +194,51 @@ pharmacy_settings = Table(
     Column("id", Integer, primary_key=True),
     Column("pharmacy_json", Text, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+sign_in_failures = Table(
+    "sign_in_failures", metadata,
+    Column("key", String(200), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_at", DateTime(timezone=True), nullable=False),
+    Column("held_until", DateTime(timezone=True)),
+)
+
+sessions = Table(
+    "sessions", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("user_id", Integer, nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True)),
+    Column("ended_why", String(16)),
+    Column("remote", String(64)),
+)
+
+inventory_lots = Table(
+    "inventory_lots", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(8), nullable=False),
+    Column("product", String(120), nullable=False),
+    Column("ndc", String(13)),
+    Column("manufacturer", String(120), nullable=False),
+    Column("lot", String(40), nullable=False),
+    Column("expiry", Date, nullable=False, index=True),
+    Column("average_weight_mg", String(24)),
+    Column("received_on", Date, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("received_by", Integer, nullable=False),
+    Column("quarantined_at", DateTime(timezone=True)),
+    Column("quarantined_by", Integer),
+    Column("quarantine_reason", Text),
+    UniqueConstraint("kind", "lot", name="uq_inventory_kind_lot"),
+)
+
+drafts = Table(
+    "drafts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, nullable=False),
+    Column("fields_json", Text, nullable=False),
+    Column("saved_at", DateTime(timezone=True), nullable=False),
+    Index("ix_drafts_user", "user_id", "id"),
 )

@@ -12,7 +12,7 @@ import json
 import os
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, NamedTuple, TypeVar
 
@@ -50,10 +50,10 @@ from .checkpoints import Checkpoints
 from .db import make_engine, writer
 from .feed import label_printed, read_events
 from .heads import append_events
-from .history import HISTORY_COLUMNS, chain_problems, link_problem
+from .history import chain_problems
 from .migrate import upgrade
-from .models import STORED, Author, Event, Record, Revision, Summary
-from .replay import replay_problems
+from .models import STORED, Author, Event, Record, Summary, archived_error
+from .reading import aware, load_record
 from .schema import (
     batch_lots,
     batches,
@@ -110,10 +110,14 @@ PATIENT_KEY_CHARS = 160
 
 
 def patient_key(name: str | None) -> str:
-    """A patient name as searched: case, composition and spacing folded; at most 160 characters
-    (a longer key is searched by its first 160, which still finds the name)."""
-    folded = " ".join(unicodedata.normalize("NFKC", name or "").casefold().split())
-    return folded[:PATIENT_KEY_CHARS]
+    """A patient name as searched: case, composition and spacing folded, invisible characters
+    dropped and a word that mixes Latin, Greek and Cyrillic letters written in its main script
+    ("Jоhn" with a Cyrillic о is "john"; :func:`compounding.confusables.unconfused`); at most 160
+    characters (a longer key is searched by its first 160, which still finds the name)."""
+    from compounding.confusables import unconfused
+
+    text = unconfused(unicodedata.normalize("NFKC", name or ""))
+    return " ".join(text.casefold().split())[:PATIENT_KEY_CHARS]
 
 
 def _lots(order: Order) -> list[tuple[str, str]]:
@@ -326,32 +330,20 @@ class Store:
     # -- reading ----------------------------------------------------------------------------
 
     def get(self, lot: str, *, history: bool = False) -> Record:
-        """The record of ``lot`` (``RecordNotFound`` otherwise), read in a cost that does not
-        grow with its corrections: every revision's summary, and the data of those the record
-        shows (the bench entry as it reads now, verifications, acknowledgements, scrap).
-        ``history=True`` also loads every earlier bench entry (export, the revisions API)."""
+        """The record of ``lot`` (``RecordNotFound`` otherwise), its whole chain checked
+        against its head (:func:`.reading.load_record`): every revision's summary, and the data
+        of those the record shows (the bench entry as it reads now, verifications,
+        acknowledgements, scrap). ``history=True`` also parses every earlier bench entry
+        (export, the revisions API)."""
         with self.engine.connect() as connection:
-            row = _find(connection, lot, (batches,))
-            history_rows = connection.execute(
-                select(*HISTORY_COLUMNS).where(revisions.c.batch_id == row.id)
-                .order_by(revisions.c.number)).all()
-            wanted = _revisions_shown(history_rows, history)
-            data = dict(connection.execute(
-                select(revisions.c.number, revisions.c.data_json)
-                .where(revisions.c.batch_id == row.id, revisions.c.number.in_(wanted))).all()
-            ) if wanted else {}
-        return Record(
-            lot_number=row.lot_number, created_at=_aware(row.created_at), status=row.status,
-            revision=row.revision,
-            order=Order.model_validate_json(row.order_json, context=STORED),
-            plan=Plan.model_validate_json(row.plan_json),
-            profile=Profile.model_validate_json(row.profile_json),
-            revisions=[Revision(number=r.number, action=r.action, status=r.status,
-                                author=r.author, author_id=r.author_id,
-                                signed_in=bool(r.signed_in), at=_aware(r.at), reason=r.reason,
-                                data=json.loads(data[r.number]) if r.number in data else None)
-                       for r in history_rows],
-            chain_problem=link_problem(self.key, row, history_rows, data))
+            return load_record(connection, self.key, _find(connection, lot, (batches,)),
+                               history=history)
+
+    def _live(self, lot: str) -> Record:
+        """The record of ``lot``, which must not be archived (``RECORD_ARCHIVED``)."""
+        record = self.get(lot)
+        record.check_live()
+        return record
 
     def label_printed(self, lot: str, user_id: int | None) -> None:
         """Note in the change feed that a dispensing label of ``lot`` was printed."""
@@ -477,7 +469,10 @@ class Store:
         (security.md): the signer, their licence, what the signature means, the server's time
         and the digest of the revision signed."""
         with self._writes.begin() as connection:
-            row = _find(connection, lot, (batches.c.id, batches.c.status, batches.c.revision))
+            row = _find(connection, lot, (batches.c.id, batches.c.status, batches.c.revision,
+                                          batches.c.archived))
+            if row.archived:
+                raise Conflict([archived_error(lot, "it takes no further step")])
             check_transition(action, row.status)
             if expected is not None and expected != row.revision:
                 raise Conflict([ErrorDetail(
@@ -521,7 +516,7 @@ class Store:
         entry = _parse(BenchEntry, entry)
         for check in self.bench_checks:
             check(entry, "")
-        data = _reconciled(entry, self.get(lot))
+        data = _reconciled(entry, self._live(lot))
         return self._append(lot, "bench", expected, author, None, data,
                             lots=_bench_lots(entry))
 
@@ -531,37 +526,59 @@ class Store:
         correction = _parse(Correction, correction)
         for check in self.bench_checks:
             check(correction.bench, "bench")
-        data = _reconciled(correction.bench, self.get(lot))
+        data = _reconciled(correction.bench, self._live(lot))
         return self._append(lot, "correction", expected, author, correction.reason,
                             data, lots=_bench_lots(correction.bench))
 
     def verify(self, lot: str, verification: Verification | Mapping[str, Any],
                signer: Author, *, expected: int | None,
-               allow_self_verification: bool = False) -> Record:
+               allow_self_verification: bool = False,
+               account_change_window_days: int = 90) -> Record:
         """A pharmacist's signature approving (``verified``) or rejecting (``rejected``) a
-        compounded batch; not by whoever entered its bench results (by user id) unless the
-        pharmacy allows it, and then the signature says so."""
+        compounded batch; not by whoever entered its bench results (by user id), nor by whoever
+        created, reset or changed the roles of their account in the last
+        ``account_change_window_days`` [days], unless the pharmacy allows it, and then the
+        signature says so."""
         verification = _parse(Verification, verification)
         _require_expected(expected)
-        record = self.get(lot)
+        record = self._live(lot)
         check_transition("verification", record.status)
         authors = record.bench_authors()
-        check_verification(verification, authors, signer.user_id, allow_self_verification)
+        managed = self._managed(authors, signer.user_id, account_change_window_days)
+        check_verification(verification, authors, signer.user_id, allow_self_verification,
+                           managed)
         if verification.decision == "approve":
             check_release_allowed(record.unacknowledged, record.flags)
         status = "verified" if verification.decision == "approve" else "rejected"
         meaning = "approved batch" if status == "verified" else "rejected batch"
         if signer.user_id in authors:
             meaning += " (self-verification, allowed by the pharmacy's profile)"
+        elif managed:
+            done = "; ".join(", ".join(words) for words in managed.values())
+            meaning += (f" (by the manager of the bench author's account: {done}; allowed by "
+                        "the pharmacy's profile)")
         return self._append(lot, "verification", expected, signer, verification.reason,
                             verification.model_dump(mode="json"), status, meaning=meaning)
+
+    def _managed(self, authors: set[int], signer_id: int | None,
+                 window_days: int) -> dict[int, list[str]]:
+        """What the signer did to each bench author's account in the window, in words."""
+        from .accounts import account_changes
+
+        if signer_id is None or window_days <= 0:
+            return {}
+        since = clock.now() - timedelta(days=window_days)
+        with self.engine.connect() as connection:
+            done = {author: account_changes(connection, author, signer_id, since)
+                    for author in authors if author != signer_id}
+        return {author: words for author, words in done.items() if words}
 
     def acknowledge(self, lot: str, acknowledgement: FindingAcknowledgement | Mapping[str, Any],
                     signer: Author, *, expected: int | None) -> Record:
         """A pharmacist's signature acknowledging a critical finding (the label needs it)."""
         acknowledgement = _parse(FindingAcknowledgement, acknowledgement)
         _require_expected(expected)
-        record = self.get(lot)
+        record = self._live(lot)
         review = Review()
         critical = [f for f in (*record.plan.findings, *record.flags) if f.severity.rank == 2]
         finding = match_acknowledgement(review, critical, Acknowledgement(
@@ -619,87 +636,20 @@ class Store:
     # -- moving between databases -----------------------------------------------------------
 
     def export(self) -> Iterator[dict[str, Any]]:
-        """Every record with every revision, oldest first, as JSON-ready dictionaries."""
-        with self.engine.connect() as connection:
-            lots = connection.execute(select(batches.c.lot_number)
-                                      .order_by(batches.c.id)).scalars().all()
-        for lot in lots:
-            yield self.get(lot, history=True).model_dump(mode="json")
+        """Every record with every revision, oldest first, as JSON-ready dictionaries, each
+        with its chain and checkpoint (:func:`.imports.export_records`)."""
+        from .imports import export_records
 
-    def import_records(self, records: Iterator[Mapping[str, Any]]) -> int:
-        """Insert exported records as they were (lots, times, revisions, authors), each after
-        replaying it (:mod:`.replay`); returns how many. A record that does not add up
-        (``IMPORT_REFUSED``) or whose lot is already here is an error, and nothing of it is
-        written."""
-        count = 0
-        for data in records:
-            record = Record.model_validate(data, context=STORED)
-            problems = replay_problems(record)
-            if problems:
-                raise OrderError([ErrorDetail("IMPORT_REFUSED", "record",
-                                              f"batch {record.lot_number}: {p}")
-                                  for p in problems])
-            self._insert_whole(record)
-            count += 1
-        return count
+        return export_records(self)
 
-    def _insert_whole(self, record: Record) -> None:
-        order = record.order
-        day = order.compounded_on or record.created_at.date()
-        seq = _sequence(record.lot_number, day)
-        with self._writes.begin() as connection:
-            try:
-                batch_id = connection.execute(insert(batches).values(
-                    lot_number=record.lot_number, lot_date=day, lot_seq=seq,
-                    created_at=record.created_at,
-                    patient_key=patient_key(order.patient.name if order.patient else None),
-                    patient_name=order.patient.name if order.patient else None,
-                    rx_number=order.rx_number, **_identifiers(order),
-                    order_json=order.model_dump_json(),
-                    plan_json=record.plan.model_dump_json(),
-                    profile_json=record.profile.model_dump_json(), status=record.status,
-                    revision=record.revision).returning(batches.c.id)).scalar_one()
-            except IntegrityError:
-                raise Conflict([ErrorDetail("LOT_NUMBER_TAKEN", "lot_number",
-                                            f"lot {record.lot_number} is already in this "
-                                            f"database")]) from None
-            content = SimpleNamespace(lot_number=record.lot_number, lot_date=day,
-                                      created_at=record.created_at,
-                                      order_json=order.model_dump_json(),
-                                      plan_json=record.plan.model_dump_json(),
-                                      profile_json=record.profile.model_dump_json())
-            prev, rows = batch_digest(self.key, content), []
-            for r in record.revisions:
-                entry = SimpleNamespace(
-                    number=r.number, action=r.action, status=r.status, author=r.author,
-                    author_id=r.author_id, signed_in=int(r.signed_in), at=r.at,
-                    reason=r.reason,
-                    data_json=json.dumps(r.data, ensure_ascii=False, sort_keys=True))
-                link = revision_digest(self.key, prev, entry)
-                rows.append({"batch_id": batch_id, **vars(entry), "prev_hash": prev,
-                             "hash": link})
-                prev = link
-            connection.execute(insert(revisions), rows)
-            feed = [_event(batch_id, SimpleNamespace(
-                action=r["action"], number=r["number"], status=r["status"], at=r["at"],
-                author_id=r["author_id"]), r["hash"]) for r in rows]
-            lots = _lots(order) + [
-                pair for r in record.revisions if r.action in ("bench", "correction")
-                for pair in _bench_lots(BenchEntry.model_validate((r.data or {})["bench"],
-                                                                  context=STORED))]
-            if lots:
-                connection.execute(insert(batch_lots), [
-                    {"batch_id": batch_id, "component": c, "lot": lot} for c, lot in lots])
-            if seq is not None:
-                current = connection.execute(select(lot_counters.c.last)
-                                             .where(lot_counters.c.day == day)).scalar()
-                if current is None:
-                    connection.execute(insert(lot_counters).values(day=day, last=seq))
-                elif current < seq:
-                    connection.execute(update(lot_counters).where(lot_counters.c.day == day)
-                                       .values(last=seq))
-            append_events(connection, self.key, feed)
-        self.checkpoint()
+    def import_records(self, records: Iterator[Mapping[str, Any]],
+                       trusted: Sequence[bytes] = ()) -> int:
+        """Insert exported records, each replayed first; those whose chain does not verify
+        with this store's key or one of ``trusted`` are archived
+        (:func:`.imports.import_records`). Returns how many were imported."""
+        from .imports import import_records
+
+        return len(import_records(self, records, trusted))
 
 
 def _reconciled(entry: BenchEntry, record: Record) -> dict[str, Any]:
@@ -715,16 +665,10 @@ def _reconciled(entry: BenchEntry, record: Record) -> dict[str, Any]:
                      "beyond_use_rationale": result.beyond_use_rationale}}
 
 
-def _sequence(lot: str, day: date) -> int | None:
-    prefix = f"{day:%Y%m%d}-"
-    tail = lot.removeprefix(prefix)
-    return int(tail) if lot.startswith(prefix) and tail.isascii() and tail.isdigit() else None
-
-
 SUMMARY_COLUMNS = (batches.c.lot_number, batches.c.lot_date, batches.c.rx_number,
                    batches.c.patient_name, batches.c.status, batches.c.revision,
-                   batches.c.created_at, batches.c.patient_id, batches.c.prescription_id)
-HEAVY_ACTIONS = ("bench", "correction")
+                   batches.c.created_at, batches.c.patient_id, batches.c.prescription_id,
+                   batches.c.archived)
 
 
 def _require_expected(expected: int | None) -> None:
@@ -756,8 +700,8 @@ def _find(connection: Any, lot: str, columns: tuple[Any, ...]) -> Any:
 def _summary(row: Any) -> Summary:
     return Summary(lot_number=row.lot_number, lot_date=row.lot_date, rx_number=row.rx_number,
                    patient=row.patient_name, status=row.status, revision=row.revision,
-                   created_at=_aware(row.created_at), patient_id=row.patient_id,
-                   prescription_id=row.prescription_id)
+                   created_at=aware(row.created_at), patient_id=row.patient_id,
+                   prescription_id=row.prescription_id, archived=bool(row.archived))
 
 
 def _identifiers(order: Order) -> dict[str, str | None]:
@@ -773,14 +717,6 @@ def _event(batch_id: int, revision: Any, link: str) -> dict[str, Any]:
             "revision_hash": link}
 
 
-def _revisions_shown(rows: Sequence[Any], history: bool) -> list[int]:
-    """Revision numbers whose data a read loads: all but earlier bench entries, unless
-    ``history``; the latest bench entry or correction always."""
-    heavy = [r.number for r in rows if r.action in HEAVY_ACTIONS]
-    light = [r.number for r in rows if r.action not in HEAVY_ACTIONS and r.action != "printed"]
-    return sorted(light + (heavy if history else heavy[-1:]))
-
-
 def _parse(model: type[M], value: M | Mapping[str, Any]) -> M:
     """``value`` as ``model``: itself, or validated (``OrderError`` naming each field)."""
     if isinstance(value, model):
@@ -790,7 +726,3 @@ def _parse(model: type[M], value: M | Mapping[str, Any]) -> M:
     except ValidationError as exc:
         raise OrderError(validation_errors(exc)) from None
 
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite gives back naive datetimes; they were written in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

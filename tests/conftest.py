@@ -8,6 +8,16 @@ from .days import on_compounding_day
 from .helpers import assert_error_body
 
 
+def pytest_configure(config):
+    """The tests' own data folder (each xdist worker its own): no chain key or checkpoint a
+    test, or a command it runs, writes lands in the data folder of whoever runs the tests, and
+    none of theirs is read."""
+    import os
+    import tempfile
+
+    os.environ["COMPOUNDING_DATA_DIR"] = tempfile.mkdtemp(prefix="compounding-tests-")
+
+
 @pytest.fixture
 def errors_of():
     """Plan an order that must fail; returns its errors after checking the one error shape."""

@@ -26,7 +26,7 @@ RPH2 = Author(user_id=3, name="J. Chen, PharmD", licence="RPH-20567")
 
 def seed(accounts: Accounts) -> None:
     for username, (name, roles, licence) in PEOPLE.items():
-        accounts.add(username, name, PASSWORD, roles, licence)
+        accounts.add(username, name, PASSWORD, roles, licence, own=True)  # chosen by each
 
 
 def csrf(browser, path: str = "/login") -> str:

@@ -39,7 +39,8 @@ def people(database_url: str) -> str:
     if accounts.find("tech") is None:
         seed(accounts)
     text = accounts.create_token(f"service-{free_port()}", "rph",
-                                 ["plan", "records:read", "records:write"])[1]
+                                 ["plan", "records:read", "records:write", "labels:print"],
+                                 consent=True)[1]
     store.engine.dispose()
     return text
 

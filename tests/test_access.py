@@ -18,6 +18,7 @@ from .people import login
 
 T, P, A = "technician", "pharmacist", "admin"
 PUBLIC = "public"
+SIGNED_IN = "anyone signed in"
 # endpoint -> the role it needs, and the token scope that reaches it (None: pages only)
 EXPECTED: dict[str, tuple[str, str | None]] = {
     "static": (PUBLIC, None), "api.healthz": (PUBLIC, None),
@@ -31,18 +32,25 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
     "records_api.bench": (T, "records:write"), "records_api.correction": (T, "records:write"),
     "records_api.verification": (P, "records:write"),
     "records_api.acknowledgement": (P, "records:write"),
-    "records_api.scrap": (P, "records:write"), "records_api.label": (P, "records:read"),
+    "records_api.scrap": (P, "records:write"), "records_api.label": (P, "labels:print"),
     "integration_api.create": (T, "records:write"), "integration_api.events": (T, "records:read"),
     "integration_api.log": (T, "records:read"),
     "fhir_api.medication_request": (T, "plan"), "fhir_api.dispense": (T, "records:read"),
     "form.index": (T, None), "form.preview": (T, None), "form.create_batch": (T, None),
+    "form.discard_draft": (T, None),
     "records.index": (T, None), "records.search": (T, None), "records.show": (T, None),
     "records.worksheet": (T, None), "records.bench": (T, None), "records.correction": (T, None),
     "records.verification": (P, None), "records.acknowledgement": (P, None),
     "records.scrap": (P, None), "records.label": (P, None),
+    "inventory.index": (T, None), "inventory.receive": (T, None), "inventory.show": (T, None),
+    "inventory.quarantine": (P, None), "inventory.lots_json": (T, None),
+    "inventory.quarantine_json": (T, None),
     "admin.users": (A, None), "admin.add_user": (A, None), "admin.change_user": (A, None),
     "admin.tokens": (A, None), "admin.create_token": (A, None),
     "admin.revoke_token": (A, None), "admin.audit": (A, None),
+    "settings.index": (A, None), "settings.save": (A, None),
+    "auth.password": (SIGNED_IN, None),
+    "queue.index": (T, None),
 }
 ROLES = {"tech": {T}, "rph": {P, T}, "admin": {A}}
 VALUES = {"lot": "LOT-ACCESS", "number": "1", "username": "tech", "name": "nothing",
@@ -69,9 +77,11 @@ def _callers(app):
         callers[username] = (client, {}, roles, None)
     accounts = app.extensions["accounts"]
     for owner in ("rph", "tech"):
-        for scope in ("plan", "records:read", "records:write"):
+        for scope in ("plan", "records:read", "records:write", "labels:print"):
+            if scope == "labels:print" and owner == "tech":
+                continue  # refused when made: a technician's token cannot print
             text = accounts.create_token(f"{owner}-{scope.replace(':', '-')}", owner,
-                                         [scope])[1]
+                                         [scope], consent=True)[1]
             callers[f"token {owner} {scope}"] = (app.test_client(),
                                                  {"Authorization": f"Bearer {text}"},
                                                  ROLES[owner], {scope})
@@ -87,6 +97,8 @@ def _expected(endpoint: str, path: str, roles: set[str], scopes: set[str] | None
         return "sign in"  # a token reaches the API only
     if not roles:
         return "401" if api else "sign in"
+    if role == SIGNED_IN:
+        return "allowed"
     if role not in roles or (scopes is not None and scope not in scopes):
         return "403"
     return "allowed"
@@ -149,7 +161,7 @@ def test_a_pharmacist_without_the_technician_role_reads_what_it_signs(app):
     from .test_records import BENCH, ORDER, PROFILE, TECH
 
     app.extensions["accounts"].add("rphonly", "P. Only, PharmD", PASSWORD, ["pharmacist"],
-                                   "RPH-30001")
+                                   "RPH-30001", own=True)
     store = app.extensions["records"]
     lot = store.create(ORDER, PROFILE, TECH).lot_number
     store.enter_bench(lot, BENCH, TECH)

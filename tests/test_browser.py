@@ -62,6 +62,20 @@ def opened_pdf(page: Page, link: str) -> bytes:
     return response.body()
 
 
+def posted_pdf(page: Page, name: str) -> bytes:
+    """The PDF a button's form posts for (a label print is never a link), sent with the
+    page's session and the form's anti-forgery token."""
+    from urllib.parse import urljoin
+
+    form = page.locator(f"form#{button(page, name).get_attribute('form')}")
+    token = form.locator("input[name=csrf_token]").get_attribute("value")
+    response = page.request.post(urljoin(page.url, form.get_attribute("action")),
+                                 form={"csrf_token": token})
+    assert response.ok and response.headers["content-type"] == "application/pdf"
+    assert response.headers["content-disposition"].startswith("inline;")
+    return response.body()
+
+
 ORDER_FIELDS = {
     "Strength per capsule": "4.5", "Capsules to dispense": "30", "Rx number": "100987",
     "Patient name": "Jane Q. Public", "Prescriber": "Dr. A. Example",
@@ -162,12 +176,14 @@ def test_two_people_compound_and_release(server, browser_page, tmp_path):
     ack.get_by_label("Your password, to sign").fill(PASSWORD)
     button(page, "Sign the acknowledgement").click()
     verify = page.locator("fieldset", has_text="Pharmacist verification")
+    verify.get_by_label("Approve", exact=True).check()  # no decision is made for her
     verify.get_by_label("Your password, to sign").fill("not the password at all")
     button(page, "Sign the verification").click()
     expect(page.get_by_role("alert")).to_contain_text(
-        "Signature: the password is not right, or the account is locked")
+        "Signature: the password is not right")
     expect(page.get_by_role("alert")).not_to_contain_text("SIGNATURE_FAILED")
     verify = page.locator("fieldset", has_text="Pharmacist verification")
+    expect(verify.get_by_label("Approve", exact=True)).to_be_checked()  # as she chose it
     verify.get_by_label("Your password, to sign").fill(PASSWORD)
     button(page, "Sign the verification").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("verified")
@@ -176,7 +192,7 @@ def test_two_people_compound_and_release(server, browser_page, tmp_path):
     expect(signatures).to_contain_text("acknowledged “Opioid coadministration” "
                                        "(Concurrent medications, line 1)")
 
-    tag = opened_pdf(page, "Print label (PDF)")
+    tag = posted_pdf(page, "Print label (PDF)")
     assert "Łukasz Wójcik" in pdf.text(tag) and "Riverside Compounding Pharmacy" in pdf.text(tag)
     assert f"Discard after {filler_expiry}" in pdf.text(tag) and "PROOF" not in pdf.text(tag)
     record = pdf.text(opened_pdf(page, "Print the executed record (PDF)"))
@@ -304,11 +320,11 @@ def test_a_failed_rejection_comes_back_as_a_rejection(server, browser_page):
     sign_in(page, server, "rph")
     page.goto(f"{server}/records/{lot}")
     verify = page.locator("fieldset", has_text="Pharmacist verification")
-    verify.get_by_label("Decision").select_option("reject")
+    verify.get_by_label("Reject", exact=True).check()
     verify.get_by_label("Your password, to sign").fill(PASSWORD)
     button(page, "Sign the verification").click()
     verify = page.locator("fieldset", has_text="Pharmacist verification")
-    expect(verify.get_by_label("Decision")).to_have_value("reject")
+    expect(verify.get_by_label("Reject", exact=True)).to_be_checked()
     expect(verify.get_by_label("Reason (required to reject)")).to_have_attribute(
         "aria-invalid", "true")
     # no other form on the page is marked for the verification's error

@@ -45,12 +45,19 @@ def violations(page: Page) -> list[str]:
 
 
 def sideways(page: Page) -> list[str]:
-    """Elements reaching past the viewport's right edge at the current width."""
+    """Elements reaching past the viewport's right edge at the current width (a data table
+    may scroll inside itself: WCAG 1.4.10's exception for two-dimensional content; the page
+    may not)."""
     return page.evaluate("""() => {
         const width = document.documentElement.clientWidth, out = [];
         if (document.documentElement.scrollWidth > width)
             out.push('page scrolls to ' + document.documentElement.scrollWidth + ' px');
+        const scrolls = e => { for (let a = e.parentElement; a && a !== document.body;
+                                        a = a.parentElement) {
+            const x = getComputedStyle(a).overflowX;
+            if (x === 'auto' || x === 'scroll') return true; } return false; };
         for (const e of document.querySelectorAll('body *')) {
+            if (scrolls(e)) continue;  // inside a table that scrolls in itself
             const r = e.getBoundingClientRect();
             if (r.width && r.right > width + 1 && getComputedStyle(e).position !== 'fixed')
                 out.push(e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className + ' → ' +

@@ -65,6 +65,16 @@ def test_missing_file():
     assert done.returncode == 2
     errors = assert_error_body(json.loads(done.stderr), 400)
     assert "cannot read" in errors[0]["message"]
+    assert (errors[0]["code"], errors[0]["field"]) == ("FILE_NOT_FOUND", "order")  # not JSON's
+
+
+def test_no_command_prints_the_help():
+    for command in ([], ["-m", "compounding"]):
+        done = (run() if not command else subprocess.run(
+            [sys.executable, *command], capture_output=True, text=True, timeout=60,
+            check=False))
+        assert done.returncode == 0 and "usage: compounding" in done.stdout, done.stderr
+        assert "plan" in done.stdout and done.stderr == ""
 
 
 def test_help_explains_every_command():
@@ -73,7 +83,7 @@ def test_help_explains_every_command():
     for command in ("plan", "worksheet", "label"):
         assert command in done.stdout
     assert run("plan", "--help").returncode == 0
-    assert run().returncode == 2
+    assert run("no-such-command").returncode == 2
 
 
 def test_worksheet_and_label_files(tmp_path):

@@ -186,11 +186,13 @@ def test_the_container_start_up_serves_over_tls_behind_caddy(tmp_path):
         app = subprocess.Popen(container_command(), env=env, cwd=tmp_path, stdout=app_log,
                                stderr=subprocess.STDOUT)
         caddyfile = tmp_path / "Caddyfile"
-        caddyfile.write_text(
-            "{\n\tadmin off\n\tskip_install_trust\n\tauto_https disable_redirects\n"
+        # the kit's own file, with this test's options added to its global block
+        shipped = (DEPLOY / "Caddyfile").read_text(encoding="utf-8")
+        assert "\n{\n" in shipped and "read_header 10s" in shipped
+        caddyfile.write_text(shipped.replace(
+            "\n{\n", "\n{\n\tadmin off\n\tskip_install_trust\n\tauto_https disable_redirects\n"
             f"\thttps_port {caddy_https}\n\thttp_port {free_port()}\n"
-            f"\tstorage file_system {tmp_path / 'caddy'}\n}}\n"
-            f"import {DEPLOY / 'Caddyfile'}\n")
+            f"\tstorage file_system {tmp_path / 'caddy'}\n", 1))
         caddy_env = {**os.environ, "SITE_ADDRESS": site, "UPSTREAM": f"127.0.0.1:{app_port}",
                      "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "xdg")}
         caddy_log = (tmp_path / "caddy.log").open("wb")

@@ -87,7 +87,8 @@ def verified(client, pharmacist) -> str:
 
 def test_the_change_feed(client, pharmacist):
     lot = verified(client, pharmacist)
-    assert pharmacist.get(f"/api/v1/records/{lot}/label?format=json").status_code == 200
+    assert pharmacist.post(f"/api/v1/records/{lot}/label",
+                           json={"format": "json"}).status_code == 200
     feed = client.get("/api/v1/events").get_json()
     assert [(e["lot_number"], e["action"], e["revision"], e["status"]) for e in feed["events"]] == [
         (lot, "printed", 1, "printed"), (lot, "bench", 2, "compounded"),
@@ -116,15 +117,16 @@ def test_unknown_query_parameters_are_refused(client, path):
 
 def test_label_formats(client, pharmacist):
     lot = verified(client, pharmacist)
-    content = pharmacist.get(f"/api/v1/records/{lot}/label?format=json").get_json()
+    content = pharmacist.post(f"/api/v1/records/{lot}/label", json={"format": "json"}).get_json()
     assert (content["lot"], content["proof"], content["proof_band"]) == (lot, False, None)
     assert content["patient"] == "Jane Q. Public" and content["filled"] == "2026-11-22"
-    zpl = pharmacist.get(f"/api/v1/records/{lot}/label?format=zpl&dpi=300")
+    zpl = pharmacist.post(f"/api/v1/records/{lot}/label", json={"format": "zpl", "dpi": 300})
     assert zpl.mimetype == "application/zpl"
     text = zpl.get_data(as_text=True)
     assert "^PW1200" in text and f"Lot {lot}" in text and "PROOF" not in text
     assert re.search(r"\^BY3,3,\d+\^BCN,\d+,N,N,N\^FH\^FD100234\^FS", text)
-    errors = check_error(pharmacist.get(f"/api/v1/records/{lot}/label?format=png&dpi=600"), 422)
+    errors = check_error(pharmacist.post(f"/api/v1/records/{lot}/label",
+                                         json={"format": "png", "dpi": 600}), 422)
     assert [e["field"] for e in errors] == ["format", "dpi"]
 
 

@@ -139,13 +139,13 @@ def test_a_broken_record_shows_it_and_prints_no_label(app, client):
     signed = pharmacist.post(f"/api/v1/records/{lot}/verification", headers={"If-Match": '"2"'},
                              json={"decision": "approve", "signature": signature("rph")})
     assert signed.status_code == 200
-    assert pharmacist.get(f"/api/v1/records/{lot}/label").status_code == 200
+    assert pharmacist.post(f"/api/v1/records/{lot}/label", json={}).status_code == 200
     store = app.extensions["records"]
     with store.engine.begin() as connection:
         _drop_and_recreate(connection, "sqlite", "revisions",
                            "UPDATE revisions SET data_json = replace(data_json, '150', '130') "
                            "WHERE number = 2")  # a capsule out of range, hidden
-    refused = pharmacist.get(f"/api/v1/records/{lot}/label")
+    refused = pharmacist.post(f"/api/v1/records/{lot}/label", json={})
     assert refused.status_code == 409
     assert refused.get_json()["errors"][0]["code"] == "CHAIN_BROKEN"
     page = pharmacist.get(f"/records/{lot}").get_data(as_text=True)

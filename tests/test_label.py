@@ -40,13 +40,15 @@ def usual() -> bytes:
 
 def test_content_in_order_of_importance(usual):
     text = pdf.text(usual)
+    # the container's essentials first (tracker issue 23), then what may move
     ordered = ["Jane Q. Public", "Naltrexone HCl 4.5 mg capsules",
-               "Take 1 capsule by mouth at bedtime", "Qty: 30 capsules", "Refills: 2",
-               "Prescriber: Dr. A. Example", "Filled 2026-11-22", "Discard after 2027-05-21",
-               "Lot 20261122-001", "RPh ______", "Compounded preparation",
+               "Take 1 capsule by mouth at bedtime", "Qty: 30 capsules",
+               "Discard after 2027-05-21", "Lot 20261122-001", "Refills: 2",
+               "Prescriber: Dr. A. Example", "Filled 2026-11-22", "RPh ______",
                "Do not take with opioid pain, cough or diarrhea medicines",
                "Tell every doctor, dentist or surgeon that you take naltrexone",
-               "May cause vivid dreams", "Contains lactose", "Protect from light"]
+               "Compounded preparation", "May cause vivid dreams", "Contains lactose",
+               "Protect from light"]
     positions = [text.find(item) for item in ordered]
     assert -1 not in positions, [i for i, p in zip(ordered, positions, strict=True) if p < 0]
     assert positions == sorted(positions)
@@ -135,7 +137,11 @@ def test_required_for_a_label(missing):
 LONG_DIRECTIONS = ("Take 1 capsule by mouth at bedtime for 14 days, then 2 capsules at bedtime; "
                    "if vivid dreams disturb sleep, take it in the morning instead and call the "
                    "pharmacy with any questions about this medicine")
+ONE_STEP = ("Take 1 capsule by mouth at bedtime; if vivid dreams disturb sleep, take it in the "
+            "morning instead")
 LONG_NAME = "Maria-Fernanda de los Ángeles Ximena Gutiérrez-Villanueva y Hernández"
+TITRATION = ("Take 1.5 mg at bedtime for 14 days, then 3 mg at bedtime for 14 days, then "
+             "4.5 mg at bedtime for 14 days, then 4.5 mg nightly")
 
 
 def sizes_of(document: bytes) -> list[tuple[str, float]]:
@@ -158,38 +164,44 @@ def test_type_sizes_never_shrink():
                                      "strength": "2 mg"})
     document = label_pdf(order, PROFILE)
     text, found = pdf.text(document), sizes_of(document)
-    assert " ".join(LONG_DIRECTIONS.split()) in text and LONG_NAME in text
+    assert "1. Take 1 capsule by mouth at bedtime for 14 days," in text and LONG_NAME in text
     size = {}
     for piece, points in found:
         size.setdefault(piece, points)
     assert min(size.values()) >= 6
     for piece, points in found:
-        if piece.startswith(("Take 1 capsule", "Maria-Fernanda", "Naltrexone HCl 2 mg")):
+        if piece.startswith(("1. Take 1 capsule", "2. then", "See the dosing", "Maria-Fernanda",
+                             "Naltrexone HCl 2 mg")):
             assert points >= 11, piece
         if piece.startswith(("Do not take", "Compounded preparation", "May cause", "Store at")):
             assert points >= 7, piece
 
 
 def test_what_does_not_fit_goes_on_an_auxiliary_label():
-    # the long directions fill a 4 x 2 in label; the cautions continue on a second label of
-    # the same stock, headed with the Rx number and the patient, never cut
-    order = make_order(**LABELLED | {"directions": LONG_DIRECTIONS, "patient": {"name": LONG_NAME},
+    # long directions under a long name fill a 4 x 2 in label: the container's label keeps
+    # the essentials (quantity, BUD, lot, the opioid caution) and the rest continues on a
+    # second label of the same stock, headed with the Rx number and the patient, never cut
+    order = make_order(**LABELLED | {"directions": ONE_STEP, "patient": {"name": LONG_NAME},
                                      "strength": "2 mg"})
     document = label_pdf(order, PROFILE)
     pages = pdf.pages(document)
     assert len(pages) == 2
     first, second = (" ".join(p.extract_text().split()) for p in pages)
-    assert first.endswith(f"{' '.join(LONG_DIRECTIONS.split())} PROOF — NOT FOR DISPENSING")
+    assert f"{' '.join(ONE_STEP.split())} Qty: 30 capsules · Discard after 2027-05-21 · " \
+           f"Lot 20261122-001 Do not take with opioid pain" in first
     assert second.startswith(f"Auxiliary label · Rx 100234 · {LONG_NAME} (continued)")
-    assert "Discard after 2027-05-21" in second and "Protect from light" in second
+    assert "Prescriber: Dr. A. Example" in second and "Protect from light" in second
+    assert "Discard after" not in second and "Do not take" not in second
     assert "PROOF — NOT FOR DISPENSING" in first and "PROOF — NOT FOR DISPENSING" in second
 
 
 def test_directions_too_long_for_the_first_label_are_refused():
-    # 6 lines of 11 pt directions under a long name do not fit a 3 x 2 in label: refused,
-    # never shrunk (the label used to shrink them to 7.6 pt)
-    order = make_order(**LABELLED | {"directions": LONG_DIRECTIONS, "patient": {"name": LONG_NAME},
-                                     "strength": "2 mg"})
+    # 6 lines of 11 pt directions under a long name do not fit a 3 x 2 in label with the
+    # quantity, BUD, lot and opioid caution: refused, never shrunk (the label used to shrink
+    # them to 7.6 pt)
+    order = make_order(**LABELLED | {"directions": ONE_STEP + " and call the pharmacy with any "
+                                     "questions about this medicine",
+                                     "patient": {"name": LONG_NAME}, "strength": "2 mg"})
     with pytest.raises(OrderError) as caught:
         label_pdf(order, stock("3x2"))
     [error] = assert_error_body(caught.value.to_json(), 422)
@@ -209,7 +221,8 @@ def test_a_dispensing_label_carries_the_batch(tmp_path):
     document = label_pdf(make_order(**LABELLED), PROFILE, batch)
     text = pdf.text(document)
     assert "PROOF" not in text
-    assert "Filled 2026-11-23 · Discard after 2026-12-01 · Lot 20261123-004" in text
+    assert "Qty: 30 capsules · Discard after 2026-12-01 · Lot 20261123-004" in text
+    assert "Filled 2026-11-23" in text
     [image] = pdf.render(document, tmp_path, dpi=300)
     assert pdf.barcodes(image) == ["100234"]
 
@@ -312,3 +325,223 @@ def test_the_phone_number_never_breaks_across_lines(form):
     joined = [line.replace("\u00a0", " ") for line in lines]
     assert any("(217) 555-0142" in line for line in joined), joined
     assert not any(line.rstrip().endswith("(217)") for line in joined)
+
+
+# -- what the container's label keeps, and where the rest goes (tracker issue 23) -------------
+
+ESSENTIALS = ["Jane Q. Public", "Naltrexone HCl 4.5 mg capsules",
+              "Take 1 capsule by mouth at bedtime", "Qty: 30 capsules",
+              "Discard after 2027-05-21", "Lot 20261122-001", "Rx 100234",
+              "Do not take with opioid pain, cough or diarrhea medicines. Tell every doctor, "
+              "dentist or surgeon that you take naltrexone."]
+
+
+def page_texts(document: bytes) -> list[str]:
+    return [" ".join(page.extract_text().split()) for page in pdf.pages(document)]
+
+
+@pytest.mark.parametrize("name", ["4x2", "3x2"])
+def test_the_container_label_keeps_its_essentials(name):
+    # on 3 x 2 in the BUD, the lot and the opioid caution went to the auxiliary label
+    first, *rest = page_texts(label_pdf(make_order(**LABELLED), stock(name)))
+    for item in ESSENTIALS:
+        assert item in first, item
+    for label in rest:
+        assert label.startswith("Auxiliary label · Rx 100234 · Jane Q. Public (continued)")
+        assert "Discard after" not in label and "Do not take" not in label
+
+
+def fitted(order: dict, name: str):
+    from compounding.documents.label import _barcode, _Body, _first, _pdf_measure
+    from compounding.labeling import label_content
+    from compounding.orders import parse_order
+    from compounding.plan import plan_order
+
+    parsed = parse_order(order)
+    content = label_content(parsed, plan_order(parsed, PROFILE.settings), PROFILE.pharmacy)
+    size = STOCK_SIZES[name]
+    m = _pdf_measure(_barcode(content.rx_number))
+    body = _Body(content, size[0] - 10, m)
+    return body, _first(content, size, m, body, False)
+
+
+STOCK_SIZES = {"4x2": (288.0, 144.0), "3x2": (216.0, 144.0)}
+
+
+SHORT = "Take 1 capsule by mouth at bedtime"
+
+
+@pytest.mark.parametrize(("name", "patient", "directions", "prescriber"), [
+    ("4x2", "Jane Q. Public", SHORT, "Dr. A. Example"),
+    ("4x2", LONG_NAME, SHORT, "Dr. A. Example"),
+    ("4x2", "Jane Q. Public", ONE_STEP, "Dr. A. Example"),
+    ("4x2", LONG_NAME, ONE_STEP, "Dr. A. Example"),
+    ("4x2", "Jane Q. Public", ONE_STEP, "Dr. Alexandra Bartholomew-Featherstonehaugh, MD"),
+    ("3x2", "Jane Q. Public", SHORT, "Dr. A. Example"),
+    ("3x2", "Jane Q. Public", SHORT, "Dr. Alexandra Bartholomew-Featherstonehaugh, MD"),
+], ids=["4x2", "4x2-long-name", "4x2-long-directions", "4x2-both-long",
+        "4x2-long-prescriber", "3x2", "3x2-long-prescriber"])
+def test_no_sentence_moves_that_would_fit(name, patient, directions, prescriber):
+    # the rest of the label used to move whole, from the first block that did not fit: a short
+    # sentence after a long one went to the auxiliary label though it fitted
+    from compounding.documents.label import _height
+
+    body, first = fitted(make_order(**LABELLED | {"patient": {"name": patient},
+                                                  "prescriber": {"name": prescriber},
+                                                  "directions": directions}), name)
+    order = [*body.details, *body.cautions]
+    kept = first.details + first.cautions
+    assert [u for u in order if u in kept] == kept  # in their order, nothing added
+    assert _height(first.laid.blocks) <= first.room
+    for unit in first.moved_details + first.moved_cautions:
+        details = [u for u in body.details if u in first.details or u is unit]
+        cautions = [u for u in body.cautions if u in first.cautions or u is unit]
+        assert _height(body.first(details, cautions)) > first.room, unit.text
+    # whole sentences: each moved caution is a sentence of the label's cautions
+    for unit in first.moved_cautions:
+        assert unit.text.endswith(".") and unit.text[0].isupper()
+
+
+def test_a_label_that_fits_has_no_auxiliary_label(usual):
+    assert len(pdf.pages(usual)) == 1
+
+
+def test_a_titration_prints_a_dosing_schedule_label(tmp_path):
+    # a titration of four steps was refused (LABEL_TOO_LONG); its steps now go on a dosing
+    # schedule label, and the container's label says where they are
+    order = make_order(**LABELLED | {"strength": "1.5 mg", "directions": TITRATION})
+    batch = Dispensing(lot="20261122-001", filled=date(2026, 11, 22),
+                       discard_after=date(2027, 5, 21))
+    for name in ("4x2", "3x2"):
+        document = label_pdf(order, stock(name), batch)
+        first, schedule, *rest = page_texts(document)
+        assert "Naltrexone HCl 1.5 mg capsules See the dosing schedule label Qty: 30" in first
+        assert "Take 1.5 mg" not in first
+        assert schedule == ("Dosing schedule · Rx 100234 · Jane Q. Public "
+                            "1. Take 1.5 mg at bedtime for 14 days, "
+                            "2. then 3 mg at bedtime for 14 days, "
+                            "3. then 4.5 mg at bedtime for 14 days, "
+                            "4. then 4.5 mg nightly")
+        assert all(label.startswith("Auxiliary label") for label in rest)
+        assert pdf.overlaps(document) == []  # a dispensing label: no proof band over text
+        (tmp_path / name).mkdir()
+        images = pdf.render(document, tmp_path / name, dpi=300)
+        assert pdf.barcodes(images[0]) == ["100234"] and pdf.barcodes(images[1]) == []
+    # the steps print at the directions' size
+    found = sizes_of(label_pdf(order, PROFILE, batch))
+    assert all(points >= 11 for piece, points in found if piece[:2] in ("1.", "2.", "3.", "4."))
+
+
+def test_the_schedule_steps_are_the_directions_as_written():
+    from compounding.labeling import dosing_steps
+
+    steps = dosing_steps(TITRATION)
+    assert len(steps) == 4 and " ".join(steps) == TITRATION
+    assert dosing_steps("Take 1 capsule by mouth at bedtime") == ()
+
+
+def test_only_what_cannot_print_is_too_long():
+    # one step that does not fit a label of its own is still refused, naming the directions
+    step = "Take 1 capsule " + "very " * 60 + "slowly"
+    with pytest.raises(OrderError) as caught:
+        label_pdf(make_order(**LABELLED | {"directions": f"{step}, then 2 capsules daily",
+                                           "strength": "1.5 mg"}), stock("3x2"))
+    [error] = assert_error_body(caught.value.to_json(), 422)
+    assert (error["code"], error["field"]) == ("LABEL_TOO_LONG", "directions")
+    assert "dosing schedule label" in error["message"]
+
+
+def dark_box(path, box: tuple[int, int, int, int]) -> float:
+    """Share of near-black pixels in ``box`` (left, top, right, bottom) of the image."""
+    with Image.open(path) as image:
+        gray = image.convert("L").crop(box)
+        return sum(1 for v in gray.tobytes() if v < 60) / (gray.width * gray.height)
+
+
+def test_a_reprint_is_marked_on_every_label_of_every_copy(tmp_path):
+    order = make_order(**LABELLED | {"strength": "1.5 mg", "directions": TITRATION})
+    batch = Dispensing(lot="20261122-001", filled=date(2026, 11, 22),
+                       discard_after=date(2027, 5, 21))
+    once = page_texts(label_pdf(order, stock("3x2"), batch))
+    again = label_pdf(order, stock("3x2"), batch, reprint=True, copies=3)
+    pages = page_texts(again)
+    assert len(pages) == 3 * len(once)  # every copy a whole set, in order
+    assert all(page.count("REPRINT") == 1 for page in pages)
+    assert not any("REPRINT" in page for page in once)
+    # the mark takes no room: the same lines, with REPRINT added
+    assert [page.replace(" REPRINT", "") for page in pages] == once * 3
+    assert pdf.overlaps(again) == []
+    images = pdf.render(again, tmp_path, dpi=150)
+    words = pdf.words(again)
+    for image, page in zip(images, words, strict=True):
+        [(_, x0, y0, x1, y1)] = [w for w in page if w[0] == "REPRINT"]
+        scale = 150 / 72
+        # white letters on a black box: the box around the word is mostly black
+        assert dark_box(image, (round(x0 * scale), round(y0 * scale), round(x1 * scale),
+                                round(y1 * scale))) > 0.5
+    assert pdf.barcodes(images[0]) == ["100234"]
+
+
+@pytest.mark.parametrize("rx", ["100234", "RX-2026-00001234"], ids=["short", "long"])
+def test_a_reprint_is_laid_out_as_the_first_print(rx):
+    # a long Rx number leaves no room beside it: the mark has a line of its own under it,
+    # kept on the first print too, so a label that printed once always prints again
+    batch = Dispensing(lot="20261122-001", filled=date(2026, 11, 22),
+                       discard_after=date(2027, 5, 21))
+    order = make_order(**LABELLED | {"rx_number": rx})
+    once = label_pdf(order, PROFILE, batch)
+    again = label_pdf(order, PROFILE, batch, reprint=True)
+    assert [page.replace(" REPRINT", "") for page in page_texts(again)] == page_texts(once)
+    first = [w for w in pdf.words(once)[0] if w[0] != "REPRINT"]
+    assert [w for w in pdf.words(again)[0] if w[0] != "REPRINT"] == first
+    assert pdf.overlaps(again) == []
+
+
+def test_a_first_print_of_several_copies(tmp_path):
+    document = label_pdf(make_order(**LABELLED), PROFILE, copies=2)
+    assert page_texts(document)[0] == page_texts(document)[1]
+    assert "REPRINT" not in pdf.text(document)
+
+
+@pytest.mark.parametrize("copies", [0, 21, -1, True, 2.0])
+def test_copies_are_1_to_20(copies):
+    with pytest.raises(ValueError, match="1 to 20"):
+        label_pdf(make_order(**LABELLED), PROFILE, copies=copies)
+
+
+def test_a_record_is_kept_only_if_its_label_can_print():
+    # the records run the documents' check on every order they keep (web/__init__.py): a label
+    # that cannot print was found only when the verified batch's label was asked for
+    from compounding.documents.printable import check
+    from compounding.orders import parse_order
+
+    too_long = make_order(**LABELLED | {"patient": {"name": LONG_NAME}, "strength": "2 mg",
+                                        "directions": ONE_STEP + " and call the pharmacy "
+                                        "with any questions about this medicine",
+                                        "concurrent_medications": ["methadone"]})
+    with pytest.raises(OrderError) as caught:
+        check(parse_order(too_long), stock("3x2"))  # whether or not its findings are signed
+    [error] = assert_error_body(caught.value.to_json(), 422)
+    assert (error["code"], error["field"]) == ("LABEL_TOO_LONG", "directions")
+    # what prints on schedule and auxiliary labels is no reason to refuse
+    titration = make_order(**LABELLED | {"strength": "1.5 mg", "directions": TITRATION})
+    check(parse_order(titration), stock("3x2"))
+    # a label item still missing is asked for when the label is printed, not here
+    check(parse_order(make_order(**LABELLED | {"prescriber": None, "patient": {
+        "name": LONG_NAME}, "directions": ONE_STEP})), stock("3x2"))
+
+
+@pytest.mark.parametrize(("name", "letters"), [("4x2", 20), ("4x2", 36), ("4x2", 45),
+                                               ("3x2", 5), ("3x2", 20)])
+def test_an_auxiliary_label_only_when_the_first_is_full(name, letters):
+    # with a 41-letter name on 4 x 2 in, "May cause vivid dreams. Contains lactose." went to the
+    # auxiliary label with 16 pt free on the first: when there is an auxiliary label, the
+    # first has less room left than one more line of 7 pt (8.05 pt) would take
+    batch = Dispensing(lot="20261122-001", filled=date(2026, 11, 22),
+                       discard_after=date(2027, 5, 21))
+    order = make_order(**LABELLED | {"patient": {"name": "Jane " + "x" * letters}})
+    document = label_pdf(order, stock(name), batch)
+    first, *rest = pdf.words(document)
+    if rest:
+        lowest = max(y1 for _, _, _, _, y1 in first)
+        assert 144 - 5 - lowest < 7 * 1.15 + 1, lowest

@@ -29,7 +29,7 @@ def test_workflow(client, pharmacist, lot):
     # the technician enters the bench results; a pharmacist signs the verification
     response = client.post(f"/api/v1/records/{lot}/bench", json=BENCH, headers={"If-Match": '"1"'})
     assert response.status_code == 200 and response.headers["ETag"] == '"2"'
-    check_error(pharmacist.get(f"/api/v1/records/{lot}/label"), 409)
+    check_error(pharmacist.post(f"/api/v1/records/{lot}/label", json={}), 409)
     approve = {"decision": "approve", "signature": signature("rph")}
     check_error(client.post(f"/api/v1/records/{lot}/verification", json=approve,
                             headers={"If-Match": '"2"'}), 403)  # a technician may not
@@ -46,7 +46,7 @@ def test_workflow(client, pharmacist, lot):
     signature_shown = signed.get_json()["revisions"][-1]["data"]["signature"]
     assert (signature_shown["name"], signature_shown["licence"], signature_shown["meaning"]) == (
         "R. Okafor, PharmD", "RPH-10234", "approved batch")
-    label = pharmacist.get(f"/api/v1/records/{lot}/label")
+    label = pharmacist.post(f"/api/v1/records/{lot}/label", json={})
     assert label.status_code == 200 and "Jane Q. Public" in pdf.text(label.data)
     history = client.get(f"/api/v1/records/{lot}").get_json()["revisions"]
     assert [(r["action"], r["author"]) for r in history] == [
@@ -127,5 +127,6 @@ def test_record_pages(client, pharmacist, lot):
     assert lot in listing
     assert client.post("/records", data={"csrf_token": csrf(client, "/records"),
                                          "date_from": "nope"}).status_code == 422
-    assert client.get(f"/records/{lot}/label.pdf").status_code == 403  # technicians: no
-    assert pharmacist.get(f"/records/{lot}/label.pdf").status_code == 409
+    assert client.post(f"/records/{lot}/label.pdf").status_code == 403  # technicians: no
+    assert pharmacist.post(f"/records/{lot}/label.pdf", data={
+        "csrf_token": csrf(pharmacist, f"/records/{lot}")}).status_code == 409

@@ -30,7 +30,7 @@ ATTEMPTS = [
     "ALTER TABLE batches ADD COLUMN x integer",
     "CREATE TABLE shadow (id integer)",
     "TRUNCATE lot_counters",
-    "UPDATE users SET roles = 'admin'",
+    "UPDATE users SET username = 'boss'",  # roles may move, each change chained; names not
     "UPDATE api_tokens SET scopes = 'plan,records:read,records:write'",
 ]
 

@@ -100,13 +100,14 @@ def test_the_api_refuses_before_keeping_a_record(client):
 
 
 def test_a_bench_entry_no_font_can_print_is_refused(client):
+    # a bench entry's only text is its lots, and a lot is printable ASCII (a letter of
+    # another script is refused as a look-alike before any font is asked)
     from .test_records import BENCH
 
     lot = client.post("/api/v1/worksheet", json=ORDER).headers["X-Lot-Number"]
     errors = check_error(client.post(f"/api/v1/records/{lot}/bench",
                                      json={**BENCH, "source_lot": "N456-𓀀"}), 422)
-    assert [(e["code"], e["field"]) for e in errors] == [("CHARACTER_NOT_PRINTABLE",
-                                                          "source_lot")]
+    assert [(e["code"], e["field"]) for e in errors] == [("LOT_CONFUSABLE", "source_lot")]
     assert client.get(f"/api/v1/records/{lot}").get_json()["status"] == "printed"
 
 

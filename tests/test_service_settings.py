@@ -44,11 +44,12 @@ def errors_of(**given) -> list[dict]:
     return caught.value.to_json()["errors"]
 
 
-def test_the_readme_lists_every_setting():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert markdown_table() in readme, "regenerate the table: see the comment above it"
+def test_the_docs_list_every_setting():
+    page = (ROOT / "docs" / "deployment.md").read_text(encoding="utf-8")
+    assert f"{markdown_table()}\n<!-- /settings -->" in page, \
+        "regenerate the table: python docs/generate.py (see the comment above it)"
     for name in ServiceSettings.model_fields:
-        assert f"`{variable(name)}`" in readme
+        assert f"`{variable(name)}`" in page
 
 
 def test_defaults_keep_everything_on_this_machine_and_in_the_users_data_folder(tmp_path):

@@ -157,11 +157,13 @@ def test_security_headers(client, path):
     assert headers["X-Frame-Options"] == "DENY"
 
 
-def test_session_cookie_flags(client):
-    cookie = client.get("/").headers["Set-Cookie"]
+def test_session_cookie_flags(app):
+    from .people import login
+
+    cookie = login(app.test_client(), "tech").headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
-    secure = client.get("/", base_url="https://localhost").headers["Set-Cookie"]
-    assert "Secure" in secure  # served over TLS: the session cookie is Secure
+    secure = app.test_client().get("/login", base_url="https://localhost")
+    assert "Secure" in secure.headers["Set-Cookie"]  # served over TLS: the cookie is Secure
 
 
 def test_openapi_matches_the_routes(app, client):
@@ -180,3 +182,21 @@ def test_openapi_matches_the_routes(app, client):
     assert "409" in document["paths"]["/api/v1/label"]["post"]["responses"]
     jsonschema.Draft202012Validator.check_schema(schema("Order"))
     jsonschema.validate(ACKED, schema("Order"))
+
+
+def test_the_error_page_stands_without_its_template(app, client, monkeypatch):
+    """A test run beside a running service reinstalled the package under it: the setup link
+    gave a bare 500. The error page is built without its template when that is gone."""
+    from jinja2 import TemplateNotFound
+
+    real = app.jinja_env.get_template
+
+    def gone(name, *args, **kwargs):
+        if name == "error.html":
+            raise TemplateNotFound(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(app.jinja_env, "get_template", gone)
+    page = client.get("/records/NO-SUCH-LOT", headers={"Accept": "text/html"})
+    assert page.status_code == 404 and "<h1>The workbench could not do this (HTTP 404)" in \
+        page.get_data(as_text=True)

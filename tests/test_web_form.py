@@ -118,7 +118,8 @@ def test_label_only_for_a_verified_acknowledged_batch(client, pharmacist):
     # two people: the technician compounds; a pharmacist signs the acknowledgement and the
     # verification with a password; the label then prints, showing the signed acknowledgement
     lot = post(client, "/batch").headers["Location"].split("/records/")[1].split("?")[0]
-    assert pharmacist.get(f"/records/{lot}/label.pdf").status_code == 409
+    assert pharmacist.post(f"/records/{lot}/label.pdf",
+                           data={"csrf_token": token(pharmacist)}).status_code == 409
     tok = token(client)
     bench = {"csrf_token": tok, "revision": "1", "tablets_used": "3",
              "tablet_powder_actual": "748", "filler_actual": "3580", "capsules_made": "33",
@@ -146,7 +147,7 @@ def test_label_only_for_a_verified_acknowledged_batch(client, pharmacist):
     assert "R. Okafor, PharmD</strong> (licence RPH-10234): approved batch" in page
     assert ("R. Okafor, PharmD</strong> (licence RPH-10234): acknowledged “Opioid "
             "coadministration” (Concurrent medications, line 1)") in page
-    label = pharmacist.get(f"/records/{lot}/label.pdf")
+    label = pharmacist.post(f"/records/{lot}/label.pdf", data={"csrf_token": rph})
     assert label.status_code == 200 and "Jane Q. Public" in pdf.text(label.data)
 
 

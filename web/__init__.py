@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,20 @@ def amount(mass: Fraction) -> str:
     if mass >= GRAMS_FROM:
         return f"{show(Fraction(mass) / 1000, 6)} g"
     return f"{show(mass, 3)} mg"
+
+
+def local_time(moment: datetime | None) -> str:
+    """A moment as the pharmacy reads it: its own time zone (the profile's), to the minute,
+    with the zone's abbreviation; the API keeps UTC."""
+    if moment is None:
+        return ""
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    zone = ZoneInfo(current_app.config["PROFILE"].settings.time_zone)
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def _profile(settings: ServiceSettings) -> Profile:
@@ -90,6 +105,9 @@ def create_app(config: dict[str, Any] | None = None,
     app.extensions["accounts"] = Accounts(store.engine, app.config.get("PASSWORD_HASHER"),
                                           key=key, checkpoints=store.checkpoints)
     app.extensions["audit"] = AuditLog(store.engine, key, store.checkpoints)
+    from compounding.records.drafts import Drafts
+
+    app.extensions["drafts"] = Drafts(store.engine)
     pharmacy = store.pharmacy()
     if pharmacy is not None:  # the pharmacy's own details; the service's time zone still wins
         app.config["PROFILE"] = with_pharmacy(app.config["PROFILE"], pharmacy).in_zone(
@@ -97,6 +115,7 @@ def create_app(config: dict[str, Any] | None = None,
     if app.extensions["accounts"].count() == 0:
         app.extensions["setup_token"] = secrets.token_urlsafe(24)
     app.jinja_env.filters["amount"] = amount
+    app.jinja_env.filters["local_time"] = local_time
     from .wording import field_name, plain_code, plain_text
 
     app.jinja_env.filters["field_name"] = field_name
@@ -113,10 +132,13 @@ def create_app(config: dict[str, Any] | None = None,
         form,
         hosts,
         integration_api,
+        inventory_pages,
         nesting,
+        queue_page,
         record_pages,
         records_api,
         security,
+        settings_page,
     )
 
     security.init_app(app)
@@ -133,4 +155,7 @@ def create_app(config: dict[str, Any] | None = None,
     app.before_request(integration_api.check_query)
     app.register_blueprint(form.bp)
     app.register_blueprint(record_pages.bp)
+    app.register_blueprint(inventory_pages.bp)
+    app.register_blueprint(queue_page.bp)
+    app.register_blueprint(settings_page.bp)  # also puts the saved settings in force
     return app

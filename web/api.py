@@ -28,11 +28,21 @@ def _order() -> Order:
     return parse_order_json(request.get_data())
 
 
+def _keys(order: Order) -> dict[str, str]:
+    """What an audit event says of an order: the pharmacy system's opaque keys, never the
+    patient's name (no patient data beyond keys in the trail's details)."""
+    keys = {"prescription_id": order.prescription_id,
+            "patient_id": order.patient.id if order.patient else None}
+    return {k: v for k, v in keys.items() if v}
+
+
 @bp.post("/api/v1/plan")
 def plan() -> Response:
-    profile = current_app.config["PROFILE"]
-    return Response(plan_order(_order(), profile.settings).model_dump_json(),
-                    mimetype="application/json")
+    """An order's plan; keeps nothing but the audit event ``plan`` (who, the Rx number)."""
+    order, profile = _order(), current_app.config["PROFILE"]
+    made = plan_order(order, profile.settings)
+    audit("plan", order.rx_number, **_keys(order))
+    return Response(made.model_dump_json(), mimetype="application/json")
 
 
 @bp.post("/api/v1/worksheet")
@@ -51,8 +61,14 @@ def worksheet() -> Response:
 
 @bp.post("/api/v1/label")
 def label() -> Response:
+    """A proof of the patient label, from an order alone: it keeps no record, but a label
+    with a real patient's name is printed, so it is the audit event ``proof_label_print`` on
+    the Rx number (a label needs one, and the patient's name), without the name."""
     order, profile = _order(), current_app.config["PROFILE"]
-    return pdf(label_pdf(order, profile), f"label-{order.rx_number or _lot(order)}.pdf")
+    response = pdf(label_pdf(order, profile), f"label-{order.rx_number or _lot(order)}.pdf")
+    audit("proof_label_print", order.rx_number, copies=1, format="pdf", lot=_lot(order),
+          **_keys(order))
+    return response
 
 
 def _lot(order: Order) -> str:

@@ -7,18 +7,21 @@ URL map. Pages take a signed-in session; ``/api/v1/`` also takes ``Authorization
 (the token's owner's roles, narrowed to its scopes). No one: 401 ``UNAUTHENTICATED`` (a page
 sends the browser to sign in); the wrong role or scope: 403 ``FORBIDDEN``.
 
-Sessions (Flask-Login over the signed cookie): a new session at sign-in, signed out after 15
-minutes idle *(default)*, and ended when the user is disabled or their password changes. Five
-failed sign-ins lock an account for 15 minutes; every sign-in, failure, lockout and sign-out is
-in the audit trail (security.md).
+Sessions are kept by the server (:mod:`compounding.records.sessions`): the signed cookie holds
+only the session's secret; a new session at sign-in, signed out after 15 minutes idle and 12
+hours after it began *(defaults)*, and ended everywhere by signing out, a password change or
+disabling. Failed sign-ins hold back the name and address that failed, with a doubling wait
+(:mod:`compounding.records.throttle`). A password set by someone else must be changed on
+:func:`password` before any other page. Every sign-in, failure, hold and sign-out is in the
+audit trail (security.md).
 """
 
 from __future__ import annotations
 
 import hmac
-import secrets
+import threading
+import time
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,14 +39,16 @@ from flask import (
 )
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
-from compounding import clock
 from compounding.errors import CompoundingError, ErrorDetail
 from compounding.records import Accounts, AuditLog, Token, User
+from compounding.records.people import Failure
 
-IDLE = timedelta(minutes=15)
 PUBLIC = frozenset({"static", "api.healthz", "api.openapi_json", "auth.login", "auth.logout",
                     "auth.setup"})
 TECHNICIAN, PHARMACIST, ADMIN = "technician", "pharmacist", "admin"
+SIGNED_IN = "signed_in"
+"""The "role" of a page every signed-in person may use (their own password)."""
+TEMPORARY_PASSWORD_PAGES = frozenset({"auth.password", "auth.logout", "static"})
 # endpoint -> (role, the token scope that reaches it; None: signed-in people only)
 ACCESS: dict[str, tuple[str, str | None]] = {
     "api.plan": (TECHNICIAN, "plan"),
@@ -61,7 +66,7 @@ ACCESS: dict[str, tuple[str, str | None]] = {
     "records_api.verification": (PHARMACIST, "records:write"),
     "records_api.acknowledgement": (PHARMACIST, "records:write"),
     "records_api.scrap": (PHARMACIST, "records:write"),
-    "records_api.label": (PHARMACIST, "records:read"),
+    "records_api.label": (PHARMACIST, "labels:print"),
     "integration_api.create": (TECHNICIAN, "records:write"),
     "integration_api.events": (TECHNICIAN, "records:read"),
     "integration_api.log": (TECHNICIAN, "records:read"),
@@ -70,6 +75,7 @@ ACCESS: dict[str, tuple[str, str | None]] = {
     "form.index": (TECHNICIAN, None),
     "form.preview": (TECHNICIAN, None),
     "form.create_batch": (TECHNICIAN, None),
+    "form.discard_draft": (TECHNICIAN, None),
     "records.index": (TECHNICIAN, None),
     "records.search": (TECHNICIAN, None),
     "records.show": (TECHNICIAN, None),
@@ -81,6 +87,12 @@ ACCESS: dict[str, tuple[str, str | None]] = {
     "records.acknowledgement": (PHARMACIST, None),
     "records.scrap": (PHARMACIST, None),
     "records.label": (PHARMACIST, None),
+    "inventory.index": (TECHNICIAN, None),
+    "inventory.receive": (TECHNICIAN, None),
+    "inventory.show": (TECHNICIAN, None),
+    "inventory.quarantine": (PHARMACIST, None),
+    "inventory.lots_json": (TECHNICIAN, None),
+    "inventory.quarantine_json": (TECHNICIAN, None),
     "admin.users": (ADMIN, None),
     "admin.add_user": (ADMIN, None),
     "admin.change_user": (ADMIN, None),
@@ -88,6 +100,10 @@ ACCESS: dict[str, tuple[str, str | None]] = {
     "admin.create_token": (ADMIN, None),
     "admin.revoke_token": (ADMIN, None),
     "admin.audit": (ADMIN, None),
+    "settings.index": (ADMIN, None),
+    "settings.save": (ADMIN, None),
+    "auth.password": (SIGNED_IN, None),
+    "queue.index": (TECHNICIAN, None),
 }
 
 bp = Blueprint("auth", __name__)
@@ -112,6 +128,8 @@ class Principal:
     token: Token | None = None
 
     def may(self, role: str, scope: str | None) -> bool:
+        if role == SIGNED_IN:
+            return self.token is None
         if not self.user.has(role):
             return False
         if self.token is None:
@@ -139,7 +157,15 @@ def audit(action: str, target: str | None = None, **detail: Any) -> None:
                        detail=detail, remote=request.remote_addr)
 
 
+def home_url() -> str:
+    """The signed-in person's home page, or the sign-in page (for templates)."""
+    if current_user.is_authenticated:
+        return home(current_user.user)
+    return url_for("auth.login")
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["home_url"] = home_url
     login_manager.init_app(app)
     login_manager.session_protection = None  # sessions are renewed at sign-in instead
     app.before_request(_gate)
@@ -148,8 +174,14 @@ def init_app(app: Flask) -> None:
 
 @login_manager.user_loader
 def _load(user_id: str) -> SessionUser | None:
+    """The session's user, while the server still holds the session (its secret in the
+    cookie) live; why it ended, if it did, is left in ``g.session_ended``."""
     user = accounts().get(int(user_id)) if user_id.isdigit() else None
-    if user is None or user.disabled or session.get("pw") != user.password_set_at.isoformat():
+    if user is None or user.disabled:
+        return None
+    ended = accounts().sessions.check(session.get("sid"), user.id)
+    if ended is not None:
+        g.session_ended = (ended, user.id)
         return None
     return SessionUser(user)
 
@@ -180,6 +212,12 @@ def _gate() -> Any:
             raise Denied(401, [UNAUTHENTICATED])
         return redirect(url_for("auth.login", next=request.path), code=303)
     g.principal = who
+    if who.token is None and who.user.temporary and endpoint not in TEMPORARY_PASSWORD_PAGES:
+        if api:
+            raise Denied(403, [ErrorDetail(
+                "PASSWORD_CHANGE_REQUIRED", "password",
+                "your password was set by an administrator: change it in the workbench first")])
+        return redirect(url_for("auth.password"), code=303)
     role, scope = ACCESS.get(endpoint, (None, None))
     if role is None or not who.may(role, scope):
         needed = f"the {role} role" if role else "an access rule"
@@ -200,26 +238,49 @@ def _token_principal() -> Principal:
     return Principal(owner, token)
 
 
+ENDED = {"idle": ("logoff_idle", "You were signed out after 15 minutes without activity."),
+         "expired": ("logoff_expired", "You were signed out: a session lasts at most 12 hours. "
+                                       "Sign in again to go on.")}
+
+
+DRAFTED = frozenset({"form.preview", "form.create_batch"})
+"""Forms whose fields are kept as the person's draft when posted after the session ended."""
+
+
+def keep_draft(user_id: int) -> None:
+    """Keep the posted order form as the person's draft (:mod:`compounding.records.drafts`)."""
+    fields = {k: (v if len(v) > 1 else v[0]) for k, v in request.form.lists()
+              if k not in ("csrf_token", "submission")}
+    current_app.extensions["drafts"].keep(user_id, fields)
+
+
 def _session_principal() -> Principal | None:
     if not current_user.is_authenticated:
+        ended = g.pop("session_ended", None)
+        if ended is not None:
+            session.clear()
+            if ended[0] in ENDED:
+                action, notice = ENDED[ended[0]]
+                audit_log().record(action, user_id=ended[1], remote=request.remote_addr)
+                if request.method == "POST" and request.endpoint in DRAFTED:
+                    keep_draft(ended[1])
+                    notice += " The order you were typing was kept: it is back in the form."
+                session["notice"] = notice
         return None
-    now = clock.now().timestamp()
-    if now - session.get("seen", 0) > IDLE.total_seconds():
-        audit_log().record("logoff_idle", user_id=current_user.user.id,
-                           remote=request.remote_addr)
-        logout_user()
-        session.clear()
-        session["notice"] = "You were signed out after 15 minutes without activity."
-        return None
-    session["seen"] = now
     return Principal(current_user.user)
 
 
-def _safe_next(target: str | None) -> str:
+def home(user: User) -> str:
+    """Where a person lands: the work queue, or the users page for an administrator who
+    compounds nothing."""
+    return url_for("queue.index") if user.has(TECHNICIAN) else url_for("admin.users")
+
+
+def _safe_next(target: str | None, user: User) -> str:
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(
             target).netloc:
         return target
-    return url_for("form.index")
+    return home(user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -236,28 +297,56 @@ def login():
         return render_template("login.html", errors=[
             "This form has expired; sign in again."], next=next_page), 400
     username, password = form.get("username", "")[:64], form.get("password", "")
-    outcome = accounts().authenticate(username, password)
+    outcome = accounts().authenticate(username, password, address=request.remote_addr)
     if isinstance(outcome, User):
         session.clear()  # a new session at sign-in: nothing from before it carries over
-        session["sid"] = secrets.token_urlsafe(16)
-        session["pw"] = outcome.password_set_at.isoformat()
-        session["seen"] = clock.now().timestamp()
+        session["sid"] = accounts().sessions.begin(outcome.id, request.remote_addr)
         login_user(SessionUser(outcome))
         audit_log().record("login", user_id=outcome.id, remote=request.remote_addr)
-        return redirect(_safe_next(next_page), code=303)
-    audit_log().record("login_failed", user_id=outcome.user.id if outcome.user else None,
-                       target=username, detail={"reason": outcome.reason},
-                       remote=request.remote_addr)
+        if outcome.temporary:
+            return redirect(url_for("auth.password"), code=303)
+        return redirect(_safe_next(next_page, outcome), code=303)
+    if outcome.reason != "held" or _first_held_in_a_minute(username, request.remote_addr):
+        audit_log().record("login_failed", user_id=outcome.user.id if outcome.user else None,
+                           target=username, detail={"reason": outcome.reason},
+                           remote=request.remote_addr)
     if outcome.locked_now:
         audit_log().record("lockout", user_id=outcome.user.id if outcome.user else None,
+                           target=username, detail={"seconds": outcome.held.seconds},
                            remote=request.remote_addr)
-    message = ("This account is locked for 15 minutes after 5 failed sign-ins."
-               if outcome.reason == "locked" or outcome.locked_now
-               else "This account was changed outside the workbench: an administrator must "
-                    "check it (compounding db verify) before it signs in."
-               if outcome.reason == "tampered"
-               else "The username or password is not right.")
-    return render_template("login.html", errors=[message], next=next_page), 401
+    return render_template("login.html", errors=[failure_words(outcome)], next=next_page), 401
+
+
+_HELD_LOCK = threading.Lock()
+
+
+def _first_held_in_a_minute(username: str, address: str | None) -> bool:
+    """Whether a held-back try of ``username`` from ``address`` is the first in a minute: the
+    audit trail records those, not each try of a flood (which would make the trail itself
+    the thing flooded; the hold and every real failure are recorded)."""
+    now = time.monotonic()
+    logged: dict[tuple[str, str | None], float] = current_app.extensions.setdefault(
+        "held_logged", {})
+    with _HELD_LOCK:
+        if len(logged) > 10_000:
+            logged.clear()
+        last = logged.get((username, address))
+        if last is not None and now - last < 60:
+            return False
+        logged[(username, address)] = now
+        return True
+
+
+def failure_words(outcome: Failure) -> str:
+    """Why a sign-in failed, in words that do not tell whether the name exists."""
+    if outcome.held is not None:
+        minutes = max(1, -(-outcome.held.seconds // 60))
+        return (f"Too many failed sign-ins with this name from this computer: wait "
+                f"{minutes} minute{'s' if minutes > 1 else ''} and try again.")
+    if outcome.reason == "tampered":
+        return ("This account was changed outside the workbench: an administrator must "
+                "check it (compounding db verify) before it signs in.")
+    return "The username or password is not right."
 
 
 @bp.post("/logout")
@@ -274,6 +363,7 @@ def logout():
                                              "did not come from this workbench; sign out from "
                                              "the page again.")])
         audit_log().record("logout", user_id=current_user.user.id, remote=request.remote_addr)
+        accounts().sessions.end(session.get("sid"), "signed_out")
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"), code=303)
@@ -288,3 +378,11 @@ def setup(token: str):
     if not expected or not hmac.compare_digest(expected, token) or accounts().count():
         abort(404)
     return first_start()
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def password():
+    """A signed-in person changes their own password (and must, when someone else set it)."""
+    from .account_page import change_password
+
+    return change_password()

@@ -39,9 +39,24 @@ def respond(status: int, errors: list[ErrorDetail]) -> Response:
     if wants_json():
         response = jsonify(error_body(status, errors))
     else:
-        response = Response(render_template("error.html", status=status, errors=errors))
+        response = Response(_error_page(status, errors))
     response.status_code = status
     return response
+
+
+def _error_page(status: int, errors: list[ErrorDetail]) -> str:
+    """The error page; if its template cannot be read (the installation changed under a
+    running service), the same words on a page built here, never a bare 500."""
+    try:
+        return render_template("error.html", status=status, errors=errors)
+    except Exception:  # any failure to render: the plain page below
+        from markupsafe import escape
+
+        items = "".join(f"<li>{escape(e.message)}</li>" for e in errors)
+        return ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+                f"<title>Error {status} · Compounding workbench</title></head><body><main>"
+                f"<h1>The workbench could not do this (HTTP {status})</h1><ul>{items}</ul>"
+                "<p><a href=\"/\">Back to the workbench</a></p></main></body></html>")
 
 
 def unavailable(reason: str = "the records database cannot be reached or written just now; "
@@ -65,7 +80,12 @@ def log_fault(app: Flask, exc: BaseException, what: str) -> None:
 def init_app(app: Flask) -> None:
     @app.errorhandler(CompoundingError)
     def compounding_error(exc: CompoundingError):
-        return respond(exc.status, exc.errors)
+        response = respond(exc.status, exc.errors)
+        if exc.status == 503:  # busy (too many password checks at once): come back soon
+            from compounding.records.passwords import RETRY_AFTER_S
+
+            response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return response
 
     @app.errorhandler(SecurityError)
     def untrusted_host(exc: SecurityError):

@@ -5,7 +5,8 @@
   the capsule size and the tablets' average weight are the pharmacy's, not the prescriber's.
   Errors name the FHIR path (``MedicationRequest.dispenseRequest.quantity.value``).
 - ``GET /api/v1/records/{lot}/fhir``: the batch as a MedicationDispense with a contained
-  Medication (ingredients per capsule, batch lot, expiration = beyond-use date).
+  Medication (ingredients per capsule, batch lot, expiration = beyond-use date); none of a
+  record whose history does not hold together or that is archived (409, as its label).
 
 The structure of what comes in is checked with ``fhir.resources`` (its R4B models: FHIR 4.3,
 whose MedicationRequest is R4's); without the extra these answer 501 ``FHIR_NOT_INSTALLED``.
@@ -102,7 +103,11 @@ def medication_request() -> Response:
 
 @bp.get("/records/<lot>/fhir")
 def dispense(lot: str) -> Response:
+    """The batch as a MedicationDispense; refused like its label (409) when its history does
+    not hold together (``CHAIN_BROKEN``) or it is archived (``RECORD_ARCHIVED``): security.md,
+    "The audit trail" (tamper evidence, import)."""
     record = store().get(lot)
+    record.check_dispensable("no MedicationDispense is made from it")
     made = record.made
     bud = made.beyond_use_date if made else record.plan.beyond_use_date
     prepared = made.compounded_on.isoformat() if made else None

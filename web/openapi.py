@@ -10,7 +10,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from .openapi_schemas import REF, components
-from .records_api import RECALL_LOTS, SEARCH_TEXT, STATUSES
+from .records_api import LABEL_FORMATS, RECALL_LOTS, SEARCH_TEXT, STATUSES
 
 ERRORS = {
     "400": "Malformed JSON, not a JSON object, or an unknown query parameter",
@@ -170,17 +170,35 @@ def _read(operation_id: str, summary: str, ok: dict[str, Any],
     return {"get": _op(operation_id, "records", summary, responses, [LOT, *(parameters or [])])}
 
 
-def _label_read() -> dict[str, Any]:
+def _label_print() -> dict[str, Any]:
+    """A print is recorded, so a browser's session prints with POST and a JSON body; GET is
+    a pharmacy system's, by its bearer token (records_api.label)."""
     ok = {"description": "The label: PDF, ZPL or its content as JSON", "content": {
         "application/pdf": {"schema": {"type": "string", "format": "binary"}},
         "application/zpl": {"schema": {"type": "string"}},
         "application/json": {"schema": _ref("LabelContent")}}}
-    return _read("printLabel", "The patient label of a verified batch", ok, {
-        "409": "Not verified, or a critical finding unacknowledged",
-        "422": "A bad format or dpi"}, [
-        _query("format", {"type": "string", "enum": ["pdf", "zpl", "json"], "default": "pdf"}),
+    read = _read("printLabel", "The patient label of a verified batch, printed by a pharmacy "
+                 "system's token (a signed-in session prints with printLabelByPost)", ok, {
+                     "405": "Sent with a signed-in session's cookie: print with POST",
+                     "409": "Not verified, or a critical finding unacknowledged",
+                     "422": "A bad format or dpi"}, [
+        _query("format", {"type": "string", "enum": list(LABEL_FORMATS), "default": "pdf"}),
         _query("dpi", {"type": "integer", "enum": [203, 300], "default": 203},
                "The thermal printer's resolution, for zpl")])
+    body = {"type": "object", "additionalProperties": False, "properties": {
+        "format": {"type": "string", "enum": list(LABEL_FORMATS), "default": "pdf"},
+        "dpi": {"type": "integer", "enum": [203, 300], "default": 203,
+                "description": "The thermal printer's resolution, for zpl"}}}
+    post = _op("printLabelByPost", "records", "Print the patient label of a verified batch "
+               "(a signed-in session's way; {} is a PDF)", {
+                   "200": ok, "400": _error("Malformed JSON, or a query parameter (the "
+                                            "options go in the body)"),
+                   "404": _error("No such lot"),
+                   "409": _error("Not verified, or a critical finding unacknowledged"),
+                   "413": _error("Body over 64 KiB"),
+                   "415": _error("Body not sent as application/json"),
+                   "422": _error("A bad format or dpi, or another field")}, [LOT], body)
+    return read | {"post": post}
 
 
 def _record_paths() -> dict[str, Any]:
@@ -221,7 +239,7 @@ def _record_paths() -> dict[str, Any]:
             "printExecutedRecord", "The executed compounding record: everything the bench "
             "entered, the strength made, the reconciled BUD, acknowledgements and signatures",
             _pdf("The executed record"), {"409": "No bench results yet"}),
-        "/api/v1/records/{lot}/label": _label_read(),
+        "/api/v1/records/{lot}/label": _label_print(),
         "/api/v1/records/{lot}/revisions/{number}": {"get": _op(
             "readRevision", "records", "One revision with everything it entered",
             {"200": _json("The revision", _ref("Revision")),

@@ -185,8 +185,10 @@ def correction(lot: str) -> Response:
 def verification(lot: str) -> Response:
     profile = current_app.config["PROFILE"]
     body, signed_by = api_signature(_json_body())
-    record = store().verify(lot, body, signed_by, expected=expected_revision(),
-                            allow_self_verification=profile.records.allow_self_verification)
+    record = store().verify(
+        lot, body, signed_by, expected=expected_revision(),
+        allow_self_verification=profile.records.allow_self_verification,
+        account_change_window_days=profile.records.account_change_window_days)
     audit("signature", record.lot_number, meaning=_meaning(record), signer=signed_by.user_id,
           revision=record.revision)
     return record_response(record)
@@ -281,20 +283,60 @@ def executed(lot: str) -> Response:
     return executed_record(store().get(lot))
 
 
-@bp.get("/records/<lot>/label")
+@bp.route("/records/<lot>/label", methods=["GET", "POST"])
 def label(lot: str) -> Response:
-    """``format`` pdf (default), zpl or json; ``dpi`` 203 (default) or 300 for zpl."""
-    form = request.args.get("format", "pdf")
-    dpi = request.args.get("dpi", "203")
+    """Print the dispensing label: ``format`` pdf (default), zpl or json; ``dpi`` 203
+    (default) or 300 for zpl.
+
+    A print is recorded (the audit trail, the print count, the feed), so a browser's session
+    prints only with ``POST`` and a JSON body, ``{"format", "dpi"}`` (both optional: ``{}`` is a
+    PDF), which a cross-site form cannot send (415 otherwise). ``GET`` with the same query
+    parameters stays for a pharmacy system's bearer token, which a browser never attaches to a
+    navigation; a ``GET`` authenticated by the session cookie is 405 (``Allow: POST``) and
+    prints nothing, since that cookie (SameSite=Lax) rides along a top-level navigation from
+    any site, and a link there would otherwise print a label."""
+    posted = request.method == "POST"
+    if not posted:  # GET (or its HEAD)
+        if principal().token is None:
+            from .errors import respond
+
+            response = respond(405, [ErrorDetail(
+                "METHOD_NOT_ALLOWED", "method",
+                "a signed-in session prints a label with POST and a JSON body (a link from "
+                "another site must not print one); GET is for a pharmacy system's token")])
+            response.headers["Allow"] = "POST"
+            return response
+        asked: dict[str, Any] = dict(request.args)
+    else:
+        if request.args:
+            from compounding.orders import MalformedOrder
+
+            raise MalformedOrder([ErrorDetail("QUERY_PARAMETER_UNKNOWN", name[:40],
+                                              "a POST takes format and dpi in its JSON body")
+                                  for name in sorted(request.args)[:10]])
+        asked = _json_body()
+        unknown = sorted(set(asked) - {"format", "dpi"})
+        if unknown:
+            raise OrderError([ErrorDetail("FIELD_UNKNOWN", unknown[0][:40],
+                                          "is not a label option (format, dpi)")])
+    form, dpi = asked.get("format", "pdf"), asked.get("dpi", 203)
+    if isinstance(dpi, str) and not posted:
+        dpi = whole_number(dpi)
     errors = []
     if form not in LABEL_FORMATS:
         errors.append(ErrorDetail("INVALID_VALUE", "format",
                                   f"must be one of {', '.join(LABEL_FORMATS)}"))
-    if dpi not in ("203", "300"):
+    if type(dpi) is not int or dpi not in (203, 300):
         errors.append(ErrorDetail("INVALID_VALUE", "dpi", "must be 203 or 300"))
     if errors:
         raise OrderError(errors)
-    return verified_label(store().get(lot), form, int(dpi))
+    record = store().get(lot)
+    from .record_pages import quarantine_refusal
+
+    record.order_for_label()  # not verified, altered or archived: said first
+    if (held := quarantine_refusal(record)) is not None:  # a quarantined lot used: 409
+        raise held
+    return verified_label(record, form, dpi)
 
 
 @bp.get("/records/<lot>/revisions/<int:number>")

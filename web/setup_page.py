@@ -6,12 +6,16 @@ answers only to that token and only until the first user exists.
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from flask import current_app, redirect, render_template, request, url_for
 from pydantic import ValidationError
 
 from compounding.errors import CompoundingError, ErrorDetail
 from compounding.orders import validation_errors
 from compounding.profile import Pharmacy, Profile
+from compounding.records.passwords import password_problem, username_key
 
 from .auth import accounts, audit_log
 from .security import csrf_valid
@@ -22,6 +26,34 @@ PHARMACY_FIELDS = ("name", "address", "phone", "time_zone")
 def with_pharmacy(profile: Profile, pharmacy: Pharmacy) -> Profile:
     """``profile`` with the pharmacy's details as set up (a new object: settings follow)."""
     return profile.with_pharmacy(pharmacy)
+
+
+_USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
+"""A username (as :meth:`compounding.records.Accounts.add` allows it)."""
+
+
+def account_problems(form, roles: list[str]) -> list[ErrorDetail]:
+    """What is wrong with the first administrator the form asks for, checked as
+    :meth:`compounding.records.Accounts.add` checks it but without making the account: so that
+    the page reports the pharmacy's errors and the account's together, not in rounds
+    (``add`` checks again, and alone knows which names are taken)."""
+    found = []
+    username = username_key(form.get("username", ""))
+    if not _USERNAME.fullmatch(username):
+        found.append(ErrorDetail("INVALID_VALUE", "username",
+                                 "a username is 2-64 letters, digits, '.', '_' or '-'"))
+    name = " ".join(unicodedata.normalize("NFC", form.get("name", "")).split())
+    if not name or len(name) > 120 or not name.isprintable():
+        found.append(ErrorDetail("INVALID_VALUE", "name",
+                                 "the printed name is 1-120 printable characters"))
+    if "pharmacist" in roles and not form.get("licence", "").strip():
+        found.append(ErrorDetail("FIELD_REQUIRED", "licence",
+                                 "a pharmacist's licence number is printed at signatures"))
+    problem = password_problem(form.get("password", ""), username, name=name,
+                               pharmacy=form.get("pharmacy-name", ""))
+    if problem:
+        found.append(ErrorDetail("WEAK_PASSWORD", "password", problem))
+    return found
 
 
 def first_start():
@@ -40,10 +72,12 @@ def first_start():
     except ValidationError as exc:
         errors += validation_errors(exc, prefix="pharmacy.")
     roles = ["admin", "pharmacist"] if form.get("pharmacist") else ["admin"]
+    errors += account_problems(form, roles)  # with the pharmacy's: every error at once
     if not errors:
         try:
             user = accounts().add(form.get("username", ""), form.get("name", ""),
-                                  form.get("password", ""), roles, form.get("licence") or None)
+                                  form.get("password", ""), roles, form.get("licence") or None,
+                                  own=True, first=True, pharmacy=form.get("pharmacy-name", ""))
         except CompoundingError as exc:
             errors += exc.errors
     if errors or pharmacy is None:

@@ -3,19 +3,22 @@
 Approve, reject, acknowledge and scrap are signatures: the signer re-enters the password (the
 web form's password field; the API body's ``"signature": {"username", "password"}``). Signed in
 on a page, the signer is the signed-in user; through a pharmacy system's token, the signature
-names the pharmacist. A wrong password is 403 ``SIGNATURE_FAILED``, logged, and counts towards
-the account's lockout like any failed sign-in.
+names the pharmacist. A wrong password is 403 ``SIGNATURE_FAILED``, logged, and counts like a
+failed sign-in from the caller's address. A signer whose password was set by someone else
+signs nothing until they change it (21 CFR 11.300(a)): 403 ``PASSWORD_CHANGE_REQUIRED``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask import request
+
 from compounding.errors import ErrorDetail
 from compounding.records import Author, User
 from compounding.records.accounts import username_key
 
-from .auth import PHARMACIST, Denied, accounts, audit, principal
+from .auth import PHARMACIST, Denied, accounts, audit, failure_words, principal
 
 
 def _failed(message: str) -> Denied:
@@ -30,7 +33,8 @@ def signer(password: str, username: str | None = None) -> Author:
         raise _failed("you sign as yourself: the signed-in user")
     if not name or not password:
         raise _failed("a signature needs the signer's username and password")
-    outcome = accounts().authenticate(name, password)
+    outcome = accounts().authenticate(name, password, address=request.remote_addr,
+                                      purpose="signature")
     if not isinstance(outcome, User):
         audit("signature_failed", username_key(name)[:64], reason=outcome.reason)
         if outcome.locked_now:
@@ -39,8 +43,14 @@ def signer(password: str, username: str | None = None) -> Author:
             raise _failed("this account was changed outside the workbench (its roles, "
                           "password or licence are not what the records hold): it signs "
                           "nothing until an administrator checks it with compounding db verify")
-        raise _failed("the password is not right, or the account is locked" if
-                      outcome.reason != "locked" else "the account is locked for 15 minutes")
+        if outcome.held is not None:
+            raise _failed(failure_words(outcome))
+        raise _failed("the password is not right")
+    if outcome.temporary:
+        raise Denied(403, [ErrorDetail(
+            "PASSWORD_CHANGE_REQUIRED", "signature",
+            f"{outcome.name}'s password was set by an administrator: it signs nothing until "
+            f"{outcome.name} changes it in the workbench (Your password)")])
     if not outcome.has(PHARMACIST):
         raise _failed(f"{outcome.name} is not a pharmacist: only a pharmacist signs this")
     return Author(user_id=outcome.id, name=outcome.name, licence=outcome.licence)

@@ -37,20 +37,25 @@ def executed_record_pdf(order: OrderInput, executed: Executed,
 
 
 def label_pdf(order: OrderInput, profile: Profile | None = None,
-              dispensing: Dispensing | None = None) -> bytes:
+              dispensing: Dispensing | None = None, *, reprint: bool = False,
+              copies: int = 1) -> bytes:
     """The patient label of ``order``: a proof ("PROOF — NOT FOR DISPENSING"), or with
-    ``dispensing`` (a verified batch's lot, day and reconciled BUD) the dispensing label.
-    Refused (HTTP 409) while a critical finding is unacknowledged."""
+    ``dispensing`` (a verified batch's lot, day and reconciled BUD) the dispensing label, with
+    its dosing schedule and auxiliary labels when needed, ``copies`` times (1 to 20);
+    ``reprint`` (every print after the first) marks every label REPRINT. Refused (HTTP 409)
+    while a critical finding is unacknowledged."""
     profile = profile or DEFAULT_PROFILE
     worked = work_out(order, profile.settings)
-    return build_labels([(worked.order, plan_of(worked), dispensing)], profile)
+    return build_labels([(worked.order, plan_of(worked), dispensing)], profile,
+                        reprint=reprint, copies=copies)
 
 
 def label_text(order: OrderInput, profile: Profile | None = None,
                dispensing: Dispensing | None = None, *, form: str = "zpl",
-               dpi: int = 203) -> str:
-    """The patient label as ZPL for a thermal printer (``form="zpl"``, at ``dpi`` 203 or 300)
-    or its content as JSON text (``form="json"``); the same rules as :func:`label_pdf`."""
+               dpi: int = 203, reprint: bool = False, copies: int = 1) -> str:
+    """The patient label as ZPL for a thermal printer (``form="zpl"``, at ``dpi`` 203 or 300,
+    ``copies`` and ``reprint`` as :func:`label_pdf`) or its content as JSON text
+    (``form="json"``); the same rules as :func:`label_pdf`."""
     import json
 
     from ..labeling import content_json, label_content
@@ -61,7 +66,7 @@ def label_text(order: OrderInput, profile: Profile | None = None,
     content = label_content(worked.order, plan_of(worked), profile.pharmacy, dispensing)
     if form == "json":
         return json.dumps(content_json(content), ensure_ascii=False, indent=2) + "\n"
-    return label_zpl(content, profile.label.stock, dpi)
+    return label_zpl(content, profile.label.stock, dpi, reprint=reprint, copies=copies)
 
 
 def labels_pdf(orders: Sequence[OrderInput], profile: Profile | None = None) -> bytes:

@@ -10,8 +10,10 @@ the record's history. User strings reach Paragraphs through :func:`esc` once (th
 
 from __future__ import annotations
 
+from datetime import datetime
 from fractions import Fraction
 from typing import cast
+from zoneinfo import ZoneInfo
 
 from reportlab.lib.units import inch
 from reportlab.platypus import KeepTogether, Spacer
@@ -28,6 +30,7 @@ from ..reconciliation import (
     set_aside,
     weight_statistics,
 )
+from ..wording import printed_text
 from .worksheet import _grid, _Worksheet, build
 
 WEIGHT_COLUMNS = 3  # each flag column holds “OUT OF RANGE” at 9 pt without reaching the next
@@ -42,6 +45,11 @@ class _Executed(_Worksheet):
         self.x = executed
         self.lot = executed.lot
 
+    def local(self, at: datetime) -> str:
+        """A time in the pharmacy's own zone (the profile's), as its people read it:
+        ``2026-11-22 10:00 CST``; the API keeps UTC."""
+        return _moment(at.astimezone(ZoneInfo(self.profile.settings.time_zone)))
+
     def story(self) -> list[object]:
         return [*self.header(), *self.components(), *self.calculations(), *self.quality(),
                 *self.findings(), *self.release(), *self.history()]
@@ -50,7 +58,7 @@ class _Executed(_Worksheet):
         x = self.x
         replaced = {
             "Compounding date": f"{x.compounded_on.isoformat()} (bench work at "
-                                f"{x.bench.compounded_at.isoformat(timespec='minutes')})",
+                                f"{self.local(x.bench.compounded_at)})",
             "Beyond-use date": f"{x.beyond_use_date.isoformat()} (worked out from the lots used)",
         }
         rows = [(k, replaced.get(k, v)) for k, v in super().header_rows()]
@@ -158,8 +166,8 @@ class _Executed(_Worksheet):
             drug_text = (f"drug = {show(e.tablet_powder_actual)} mg powder × {show(d)} ÷ "
                          f"{show(p)} = {show(drug)} mg")
             start = e.tablet_powder_actual
-        working = (f"Strength made = drug in the blend ÷ blend mass × mean capsule net weight "
-                   f"(domain.md §12): {drug_text}; blend = {show(start)} + "
+        working = (f"Strength made = drug in the blend ÷ blend mass × mean capsule net weight: "
+                   f"{drug_text}; blend = {show(start)} + "
                    f"{show(e.filler_actual)} = {show(blend)} mg; mean = {show(mean)} mg; "
                    f"strength = {show(drug)} ÷ {show(blend)} × {show(mean)} = {show(made)} mg "
                    f"per capsule, {show(made / d * 100, 1)} % of {show(d)} mg (accept 90-110 %).")
@@ -176,9 +184,9 @@ class _Executed(_Worksheet):
             f"{x.beyond_use_date.isoformat()}: {x.beyond_use_rationale}", "",
             f"made {x.bench.capsules_made}"))
         signed = [[self.p(h, self.s.cell_bold) for h in ("Signed by", "Licence", "Meaning",
-                                                          "Time (UTC)")]]
-        signed += [[self.p(s.name), self.p(s.licence or "—"), self.p(s.meaning),
-                    self.p(s.at.strftime("%Y-%m-%d %H:%M:%S"))] for s in x.signatures]
+                                                          "Time")]]
+        signed += [[self.p(s.name), self.p(s.licence or "—"), self.p(printed_text(s.meaning)),
+                    self.p(self.local(s.at))] for s in x.signatures]
         signatures = (_grid(signed, [w * inch for w in (1.9, 1.1, 2.9, 1.4)])
                       if x.signatures else self.p("No signatures yet.", self.s.body))
         return [KeepTogether([self.p("Release", self.s.heading), table]),
@@ -186,11 +194,25 @@ class _Executed(_Worksheet):
 
     def history(self) -> list[object]:
         rows = [[self.p(h, self.s.cell_bold) for h in ("#", "Step", "Status after", "Who",
-                                                        "Time (UTC)", "Why")]]
+                                                        "Time", "Why")]]
         rows += [[str(s.number), s.action, s.status, self.p(s.author or "—"),
-                  s.at.strftime("%Y-%m-%d %H:%M:%S"), self.p(s.reason)] for s in self.x.history]
+                  self.p(self.local(s.at)), self.p(s.reason)] for s in self.x.history]
         return [self.p("History", self.s.heading),
                 _grid(rows, [w * inch for w in (0.35, 1.2, 0.95, 1.5, 1.3, 2.0)])]
+
+
+def _moment(at: datetime) -> str:
+    """A time as a person reads it: ``2026-11-22 10:00 UTC``, ``2026-11-22 04:00 CST``, or with
+    its offset when its zone has no abbreviation (``UTC−06:00``)."""
+    offset = at.utcoffset()
+    if not offset:
+        return f"{at:%Y-%m-%d %H:%M} UTC"
+    zone = at.tzname()
+    if zone and not zone.startswith(("+", "-", "UTC")):
+        return f"{at:%Y-%m-%d %H:%M} {zone}"
+    seconds = int(offset.total_seconds())
+    sign, minutes = ("−" if seconds < 0 else "+"), abs(seconds) // 60
+    return f"{at:%Y-%m-%d %H:%M} UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def _mg(mass: Fraction | None) -> str:

@@ -34,14 +34,40 @@ def _describe(chars: str) -> str:
     return ", ".join(f"“{c}” (U+{ord(c):04X})" for c in chars)
 
 
-def check(order: Order, profile: Profile, bench: Any = None) -> None:
+def check(order: Order, profile: Profile, bench: Any = None, *, label: bool = True) -> None:
     """:class:`OrderError` naming every field of the order, the pharmacy's details and the
-    ``bench`` entry with a character that cannot be printed (the worksheet prints them all)."""
+    ``bench`` entry with a character that cannot be printed (the worksheet prints them all),
+    and, for an order (no ``bench``) unless ``label`` is false, ``LABEL_TOO_LONG`` when its
+    patient label cannot be printed on the profile's stock (:func:`check_label_fits`): the
+    records keep an order only if its worksheet and its label can print."""
     fields = [*strings(order.model_dump(mode="json")),
               *strings(profile.pharmacy.model_dump(mode="json"), "profile.pharmacy")]
     if bench is not None:
         fields += strings(bench.model_dump(mode="json"), "bench")
     refuse(fields)
+    if label and bench is None:
+        check_label_fits(order, profile)
+
+
+def check_label_fits(order: Order, profile: Profile) -> None:
+    """``LABEL_TOO_LONG`` (naming the field) when the order's patient label cannot be laid out
+    on the profile's stock, as a PDF or as ZPL at 203 or 300 dpi: when the container's label
+    cannot hold what it must carry, or one sentence or dosing step does not fit a label of its
+    own (:func:`.label.lay_out`; everything else goes on schedule and auxiliary labels). An
+    order that lacks an item of the label is not looked at: that is refused when the label is
+    printed, as an unacknowledged finding is."""
+    from ..labeling import draft_content
+    from ..plan import plan_of, work_out
+    from .label import STOCKS, _barcode, _pdf_measure, lay_out
+    from .zpl import DPIS, zpl_layout
+
+    content = draft_content(order, plan_of(work_out(order, profile.settings)),
+                            profile.pharmacy)
+    if content is None:
+        return
+    lay_out(content, STOCKS[profile.label.stock].label, _pdf_measure(_barcode(content.rx_number)))
+    for dpi in DPIS:
+        zpl_layout(content, profile.label.stock, dpi)
 
 
 def check_bench(entry: Any, prefix: str = "") -> None:

@@ -2,6 +2,9 @@
 
 Every user string reaches a Paragraph through :func:`esc` once; the numbers come from the core
 (:mod:`compounding.derivation`, :mod:`compounding.dilution`), rounded here only for display.
+What it prints is said in plain words (tracker issue 23, :mod:`compounding.wording`): a finding
+by its summary and the entry it is about, counted from 1; a method, a shell, the formula by
+name, never a code, a field path or a reference to the design documents.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from reportlab.lib.units import inch
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     CondPageBreak,
+    Flowable,
     KeepTogether,
     Paragraph,
     SimpleDocTemplate,
@@ -27,6 +31,7 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+from reportlab.platypus.flowables import _listWrapOn
 
 from .. import __name__ as _package
 from ..derivation import FILL_BASIS_NAMES, explain
@@ -37,13 +42,16 @@ from ..labeling import STORAGE, drug_line
 from ..lots import lot_number
 from ..plan import Worked, plan_of
 from ..profile import Profile
+from ..wording import finding_line, finding_title, method_name, shell_name
 from .escaping import esc
 from .fallback import needs_fallback
 from .fonts import register
 from .pages import numbered_canvas
 from .printable import check
 
-FORMULA_REFERENCE = "LDN-CAPS-MCC version 1 (domain.md §3)"
+FORMULA_REFERENCE = "LDN capsules from tablets, version 1"
+"""The master formulation record every batch is made under, by name and version (domain.md §15);
+the one place the formulary will replace with the MFR a batch names."""
 CONTAINER = "Tight, light-resistant container (amber vial with child-resistant closure)"
 MARGIN = 0.6 * inch
 BLANK = "________"
@@ -111,6 +119,31 @@ def _grid(rows: list[list[object]], widths: list[float], header: bool = True) ->
     return table
 
 
+class _Together(KeepTogether):
+    """One block kept on one page where it fits, else flowing on from where it starts, like
+    reportlab's ``KeepTogether``, but measured with the blocks kept together inside it at
+    their own height: reportlab measures a nested ``KeepTogether`` as 0xffffff pt, so the
+    whole moved to the next page even when it fitted (the procedure left page 1 empty)."""
+
+    def wrap(self, aW: float, aH: float) -> tuple[float, float]:
+        dims: list[tuple[float, float]] = []
+        width, height = _listWrapOn(list(_flat(self._content)), aW, self.canv, dims=dims)
+        self._H, self._H0 = height, (dims[0][1] if dims else 0)
+        self._wrapInfo = aW, aH
+        return width, 0xFFFFFF  # as KeepTogether: the frame asks for a split
+
+
+def _flat(flowables: list[Flowable]) -> list[Flowable]:
+    """The flowables, each ``KeepTogether`` among them replaced by its content."""
+    out: list[Flowable] = []
+    for flowable in flowables:
+        if isinstance(flowable, KeepTogether):
+            out += _flat(flowable._content)
+        else:
+            out.append(flowable)
+    return out
+
+
 class _Worksheet:
     def __init__(self, worked: Worked, profile: Profile) -> None:
         self.w, self.profile, self.s = worked, profile, _styles()
@@ -139,7 +172,10 @@ class _Worksheet:
         return weighing(value, self.step)
 
     def story(self) -> list[object]:
-        return [*self.header(), *self.components(), *self.calculations(), *self.procedure(),
+        """The worksheet in the order the bench uses it: what it is and with what, the
+        procedure as one block, then the calculations that check its numbers, QC, findings and
+        release (tracker issue 23)."""
+        return [*self.header(), *self.components(), *self.procedure(), *self.calculations(),
                 *self.quality(), *self.findings(), *self.release()]
 
     title = "Compounding record"
@@ -165,9 +201,9 @@ class _Worksheet:
         b = self.batch
         rows = [
             ("Preparation", drug_line(self.plan)),
-            ("Dosage form", f"Hard capsule, size {o.capsule.size}, {o.capsule.shell} shell; "
-                            f"immediate release; oral"),
-            ("Formula reference", f"{FORMULA_REFERENCE}; method {b.method}"),
+            ("Dosage form", f"Hard capsule, size {o.capsule.size}, {shell_name(o.capsule.shell)} "
+                            f"shell; immediate release; oral"),
+            ("Formula reference", f"{FORMULA_REFERENCE}; method: {method_name(b.method)}"),
             ("Lot number", self.lot),
             ("Rx number", o.rx_number or "—"),
             ("Compounding date", f"{self.w.compounded_on.isoformat()}   time: {BLANK}"),
@@ -209,8 +245,8 @@ class _Worksheet:
                       f"the batch", None, None, None, self.mg(t.aliquot)],
                      [f"{filler}, for the batch", None, fil.lot, fil.expiry,
                       self.mg(b.filler_total)]]
-        rows.append([f"Capsule shells: size {cap.size}, {cap.shell}", None, cap.lot, cap.expiry,
-                     count(b.capsules_to_fill, "capsule")])
+        rows.append([f"Capsule shells: size {cap.size}, {shell_name(cap.shell)}", None, cap.lot,
+                     cap.expiry, count(b.capsules_to_fill, "capsule")])
         head = ["Component", "Manufacturer", "Lot", "Expiry", "Theoretical", "Actual",
                 "Initials"]
         body = [[self.p(str(v) if v else "—") for v in row] + [self.p(""), self.p("")]
@@ -268,6 +304,7 @@ class _Worksheet:
             f"container; label it.",
         ]
         items: list[object] = [self.p("Procedure", self.s.heading)]
+        # one block, kept on one page where it fits (a longer one flows on, step by step)
         for i, t in enumerate(steps[:-1]):
             paragraph = self.p(f"{i + 1}. {t}", self.s.body)
             if i in stage_tables:
@@ -279,7 +316,7 @@ class _Worksheet:
             self.p(f"{len(steps)}. {steps[-1]}", self.s.body), Spacer(1, 2),
             _grid(dilution, [0.6 * inch, 1.4 * inch, 1.6 * inch]), Spacer(1, 2)]))
         items += [self.p(f"{i}. {t}", self.s.body) for i, t in enumerate(after, len(steps) + 1)]
-        return items
+        return [_Together(items)]
 
     def _dilution(self, start: Fraction, filler: Fraction) -> list[list[object]]:
         """The geometric-dilution table of ``filler`` [mg] into ``start`` [mg]."""
@@ -361,7 +398,7 @@ class _Worksheet:
         items: list[object] = [self.p(heading, self.s.heading)]
         if not findings:
             return [*items, self.p("None.", self.s.body)]
-        rows = [[self.p(h, self.s.cell_bold) for h in ("Severity and code", "Finding",
+        rows = [[self.p(h, self.s.cell_bold) for h in ("Severity and finding", "Details",
                                                         "Acknowledgement")]]
         for f, acknowledgement in findings:
             if acknowledgement:
@@ -370,8 +407,9 @@ class _Worksheet:
                 ack = "NOT ACKNOWLEDGED: no label may be printed"
             else:
                 ack = "Pharmacist initials: ______"
-            rows.append([self.markup(f"<b>{esc(f.severity.value.upper())}</b><br/>{esc(f.code)}"),
-                         self.p(f"{f.field}: {f.message}"), self.p(ack)])
+            rows.append([self.markup(f"<b>{esc(f.severity.value.upper())}</b><br/>"
+                                     f"{esc(_capital(finding_title(f.code)))}"),
+                         self.p(finding_line(f.field, f.message)), self.p(ack)])
         return [*items, _grid(rows, [w * inch for w in (1.95, 3.4, 1.95)])]
 
     def pairs(self, rows: list[tuple[str, str]]) -> Table:
@@ -387,8 +425,8 @@ class _Worksheet:
             ("Beyond-use date", bud),
             ("Storage", STORAGE),
             ("Container", CONTAINER),
-            ("Physical description", f"Size {o.capsule.size} {o.capsule.shell} capsules filled "
-                                     f"with a white to off-white powder{found}"),
+            ("Physical description", f"Size {o.capsule.size} {shell_name(o.capsule.shell)} "
+                                     f"capsules filled with a white to off-white powder{found}"),
             ("Yield", f"Theoretical {count(b.capsules_to_fill, 'capsule')}; {made}; "
                       f"dispensed {b.capsules_dispensed}"),
         ]
@@ -408,11 +446,15 @@ class _Worksheet:
                               signatures])]
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def build(sheet: _Worksheet, profile: Profile, bench: Any = None) -> bytes:
     """The PDF of a worksheet or record; invariant mode: same input, same bytes. Refused
     (``CHARACTER_NOT_PRINTABLE``) before anything is drawn when no font here prints a
     character of the order, the pharmacy's details or the ``bench`` entry."""
-    check(sheet.order, profile, bench)
+    check(sheet.order, profile, bench, label=False)
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer, pagesize=letter, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,

@@ -1,8 +1,9 @@
 """The patient label in ZPL II, for Zebra thermal printers at 203 or 300 dpi (domain.md §7, §13).
 
 The content and the layout rules are the PDF label's (:func:`.label.lay_out`): the same blocks
-in the same order and type sizes, the auxiliary label, ``LABEL_TOO_LONG``, and the proof band
-("PROOF — NOT FOR DISPENSING", white on black across the middle). Only the measuring differs:
+in the same order and type sizes, the dosing schedule and auxiliary labels, ``LABEL_TOO_LONG``,
+the proof band ("PROOF — NOT FOR DISPENSING", white on black across the middle) and a reprint's
+REPRINT mark (white on black, on the Rx or heading line of every label). Only the measuring differs:
 text is wrapped for the printer's scalable font 0 (a Helvetica-like face) with Helvetica's
 metrics and a 10 % margin (CJK text at one type size a character), and every line is placed by
 its own ``^FO``, so every field's place is known and lies inside the label. The Code 128 module
@@ -21,7 +22,21 @@ from functools import lru_cache
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from ..labeling import PROOF, LabelContent
-from .label import BAR_HEIGHT, LEADING, PAD, STOCKS, Laid, Measure, lay_out, wrap_by
+from .label import (
+    BAR_HEIGHT,
+    LEADING,
+    MARK_PAD,
+    MARK_SIZE,
+    PAD,
+    REPRINT,
+    STOCKS,
+    Laid,
+    Measure,
+    copies_of,
+    lay_out,
+    line_slot,
+    wrap_by,
+)
 
 DPIS = (203, 300)
 MODULE_DOTS = {203: 2, 300: 3}  # Code 128 narrow bar: 0.0099 in and 0.0100 in
@@ -58,6 +73,11 @@ def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
 def _wrapped(text: str, font: str, size: float, width: float) -> tuple[str, ...]:
     """Lines for font 0, in ems of the type size."""
     return tuple(wrap_by(text, lambda words: _em(words, font), width / size))
+
+
+def _width(text: str, font: str, size: float) -> float:
+    """The width of ``text`` in font 0 at ``size`` [pt]."""
+    return _em(text, font) * size
 
 
 def _modules(rx_number: str) -> int:
@@ -98,6 +118,15 @@ def _label(laid: Laid, content: LabelContent, size: tuple[float, float], printer
     out = ["^XA", "^CI28", f"^PW{printer.dots(width)}", f"^LL{printer.dots(height)}", "^LH0,0"]
     header, y = _lines(printer, laid.header, PAD, PAD)
     out += header
+    if laid.mark is not None:
+        index, x, mark_width = laid.mark
+        offset, line = line_slot(laid.header, index)
+        top, box = printer.dots(PAD + offset), printer.dots(line * LEADING)
+        text = printer.dots(MARK_SIZE)
+        out.append(f"^FO{printer.dots(PAD + x)},{top}^GB{printer.dots(mark_width)},{box},{box}"
+                   f"^FS")
+        out.append(f"^FO{printer.dots(PAD + x + MARK_PAD)},{top + (box - text) // 2}"
+                   f"^A0N,{text},{text}^FR^FH^FD{REPRINT}^FS")
     if laid.barcode:
         module = MODULE_DOTS[printer.dpi]
         x = printer.dots(width - PAD) - round(barcode_width * printer.dpi / 72)
@@ -119,16 +148,28 @@ def _label(laid: Laid, content: LabelContent, size: tuple[float, float], printer
     return "\n".join(out) + "\n"
 
 
-def label_zpl(content: LabelContent, stock: str = "4x2", dpi: int = 203) -> str:
-    """The label (and its auxiliary label when one is needed) as ZPL; ``stock`` is the
-    profile's label stock (a letter sheet prints as 4 × 2 in labels)."""
+def zpl_layout(content: LabelContent, stock: str = "4x2", dpi: int = 203,
+               reprint: bool = False) -> tuple[list[Laid], tuple[float, float], float]:
+    """The labels as the printer's font lays them out (``LABEL_TOO_LONG`` as on paper), their
+    size and the barcode's width [pt]."""
     if dpi not in DPIS:
         raise ValueError(f"dpi must be one of {DPIS}")
-    printer = Printer(dpi)
     size = STOCKS["4x2" if stock == "letter" else stock].label
     module_pt = MODULE_DOTS[dpi] * 72 / dpi
     barcode_width = _modules(content.rx_number) * module_pt
-    measure = Measure(_wrap, "Helvetica", "Helvetica-Bold", barcode_width, BAR_HEIGHT)
-    return "".join(_label(laid, content, size, printer, barcode_width)
-                   for laid in lay_out(content, size, measure))
+    measure = Measure(_wrap, "Helvetica", "Helvetica-Bold", barcode_width, BAR_HEIGHT,
+                      width=_width)
+    return lay_out(content, size, measure, reprint), size, barcode_width
 
+
+def label_zpl(content: LabelContent, stock: str = "4x2", dpi: int = 203, *,
+              reprint: bool = False, copies: int = 1) -> str:
+    """The container's label (with its dosing schedule and auxiliary labels when needed) as
+    ZPL, ``copies`` times over (1 to 20, each copy a whole set); ``stock`` is the profile's
+    label stock (a letter sheet prints as 4 × 2 in labels). ``reprint``: every label of every
+    copy carries the REPRINT mark."""
+    copies = copies_of(copies)
+    laid, size, barcode_width = zpl_layout(content, stock, dpi, reprint)
+    printer = Printer(dpi)
+    return "".join(_label(label, content, size, printer, barcode_width)
+                   for label in laid) * copies

@@ -1,0 +1,102 @@
+"""The work queue: what each batch on the bench or the shelf waits for, as a pharmacy's counter
+software shows it (work queue tabs with counts, newest first).
+
+A batch is in every tab whose step it waits for:
+
+- ``compound``: printed, no bench results yet;
+- ``correct``: rejected, or bench results that keep it from release (domain.md §12:
+  strength made or tablets out of range, :data:`compounding.bench.NOT_RELEASABLE`);
+- ``acknowledge``: a critical finding no pharmacist has acknowledged yet (§11);
+- ``verify``: compounded and releasable, waiting for the pharmacist's signature (§6);
+- ``label``: verified, no dispensing label printed yet;
+- ``expiring``: verified and on the shelf, its beyond-use date within :data:`EXPIRING_DAYS`
+  days (§5).
+
+Archived (imported) and scrapped batches wait for nothing. Each batch is read through
+:meth:`.store.Store.get`, so a record whose history does not hold together shows as such.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import func, select
+
+from compounding.bench import NOT_RELEASABLE
+
+from .schema import batches, events
+
+EXPIRING_DAYS = 7
+ACTIVE = ("printed", "compounded", "rejected", "verified")
+TABS = ("compound", "correct", "acknowledge", "verify", "label", "expiring")
+LIMIT = 300
+"""The newest batches the queue looks at [batches]: more waiting than this is a backlog the
+records search lists in full."""
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A batch as the queue lists it."""
+
+    lot: str
+    status: str
+    created_at: datetime
+    patient: str | None
+    rx_number: str | None
+    strength_mg: Fraction
+    capsules: int
+    beyond_use_date: date
+    critical: int
+    labels_printed: int
+    tabs: tuple[str, ...] = field(default=())
+
+
+def _tabs(record: Any, labels: int, today: date) -> tuple[str, ...]:
+    tabs = []
+    blocked = any(f.code in NOT_RELEASABLE for f in record.flags)
+    if record.status == "printed":
+        tabs.append("compound")
+    if record.status == "rejected" or (record.status == "compounded" and blocked):
+        tabs.append("correct")
+    if record.unacknowledged:
+        tabs.append("acknowledge")
+    if record.status == "compounded" and not blocked:
+        tabs.append("verify")
+    if record.status == "verified" and labels == 0:
+        tabs.append("label")
+    if record.status == "verified" and record.beyond_use_date <= today + timedelta(
+            days=EXPIRING_DAYS):
+        tabs.append("expiring")
+    return tuple(tabs)
+
+
+def work_queue(store: Any, today: date, limit: int = LIMIT) -> dict[str, list[Waiting]]:
+    """Every tab of :data:`TABS` with the batches waiting in it, newest first."""
+    with store.engine.connect() as connection:
+        rows = connection.execute(
+            select(batches.c.id, batches.c.lot_number)
+            .where(batches.c.status.in_(ACTIVE), batches.c.archived == 0)
+            .order_by(batches.c.id.desc()).limit(limit)).all()
+        printed = dict(connection.execute(
+            select(events.c.batch_id, func.count()).where(
+                events.c.action == "label", events.c.batch_id.in_([r.id for r in rows]))
+            .group_by(events.c.batch_id)).all())
+    queue: dict[str, list[Waiting]] = {tab: [] for tab in TABS}
+    for row in rows:
+        record = store.get(row.lot_number)
+        labels = printed.get(row.id, 0)
+        made = record.made
+        item = Waiting(
+            lot=record.lot_number, status=record.status, created_at=record.created_at,
+            patient=record.order.patient.name if record.order.patient else None,
+            rx_number=record.order.rx_number, strength_mg=Fraction(
+                made.strength_mg if made else record.plan.strength),
+            capsules=record.plan.capsules_dispensed, beyond_use_date=record.beyond_use_date,
+            critical=len(record.unacknowledged), labels_printed=labels,
+            tabs=_tabs(record, labels, today))
+        for tab in item.tabs:
+            queue[tab].append(item)
+    return queue
