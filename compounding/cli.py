@@ -169,7 +169,10 @@ def _records(name: str) -> Callable[..., int]:
     def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
         from compounding.records import commands
 
-        return getattr(commands, name)(args, out, err, stdin)
+        try:
+            return getattr(commands, name)(args, out, err, stdin)
+        finally:
+            commands.close_stores()  # run in-process (a test, a script): no connection left
 
     return run
 

@@ -90,12 +90,17 @@ def plan_order(order: Order | Mapping[str, Any], settings: Settings | None = Non
     return plan_of(work_out(order, settings))
 
 
-def work_out(order: Order | Mapping[str, Any], settings: Settings | None = None) -> Worked:
-    """Check the order and compute its batch exactly (:class:`OrderError` when invalid)."""
+def work_out(order: Order | Mapping[str, Any], settings: Settings | None = None, *,
+             kept: bool = False) -> Worked:
+    """Check the order and compute its batch exactly (:class:`OrderError` when invalid).
+    ``kept``: the order of a kept batch record, planned again for its documents or a replay:
+    its compounding date is its own, however long ago (the window around today is for orders
+    that arrive, :func:`_compounding_date`)."""
     order = parse_order(order)
     settings = settings or DEFAULT_SETTINGS
     review = Review()
-    on = _compounding_date(review, order.compounded_on, settings)
+    on = (order.compounded_on if kept and order.compounded_on is not None
+          else _compounding_date(review, order.compounded_on, settings))
     strength = hydrochloride_strength(order.strength, order.strength_basis)
     source = order.source
 

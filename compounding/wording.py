@@ -56,8 +56,7 @@ LABELS = {
     "strength_unit": "Strength unit",
     "overage_kind": "Overage given as",
 }
-"""Each order field's name as the form labels it (the same as ``web/formdata.py``'s, which a
-test keeps in step)."""
+"""Each order field's name as the form labels it (the web form's labels are these)."""
 
 _INDEX = re.compile(r"\[(\d+)\]")
 _PREFIXES = {"profile.pharmacy": "Pharmacy's", "bench": "Bench"}

@@ -33,8 +33,19 @@ def open_store(args: argparse.Namespace) -> Store:
 
     settings = load(database_url=args.database)
     key = settings.chain_key.get_secret_value() if settings.chain_key else None
-    return Store.open(settings.records_url(), load_key(settings.data_dir, key),
-                      folder=settings.data_dir)
+    store = Store.open(settings.records_url(), load_key(settings.data_dir, key),
+                       folder=settings.data_dir)
+    _OPENED.append(store)
+    return store
+
+
+_OPENED: list[Store] = []
+
+
+def close_stores() -> None:
+    """Close the connections of every store a command opened."""
+    while _OPENED:
+        _OPENED.pop().engine.dispose()
 
 
 def _people(store: Store) -> tuple[Accounts, AuditLog]:

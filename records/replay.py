@@ -23,7 +23,7 @@ def replay_problems(record: Record) -> list[str]:
     """What does not add up in ``record``, in words (empty: it may be imported)."""
     found: list[str] = []
     try:
-        plan = plan_of(work_out(record.order, record.profile.settings))
+        plan = plan_of(work_out(record.order, record.profile.settings, kept=True))
     except OrderError as exc:  # an order that no longer plans is refused
         return [f"its order does not plan: {exc}"]
     if plan.model_dump(mode="json") != record.plan.model_dump(mode="json"):

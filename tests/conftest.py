@@ -84,10 +84,20 @@ def pharmacist(app):
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
+    import gc
+    import warnings
+
     from .databases import database
 
     with database(request.param, tmp_path) as url:
         yield url
+        # a connection the test left open is found here, named by its test, not later in
+        # whichever test the garbage collector happens to run in
+        with warnings.catch_warnings(record=True) as left:
+            warnings.simplefilter("always", ResourceWarning)
+            gc.collect()
+        unclosed = [str(w.message) for w in left if issubclass(w.category, ResourceWarning)]
+        assert not unclosed, f"connections left open: {unclosed[:3]}"
 
 
 @pytest.fixture
@@ -109,3 +119,32 @@ def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("server")
     with serving(f"sqlite:///{folder / 'records.sqlite3'}") as port:
         yield f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="module")
+def first_start(tmp_path_factory):
+    """A server with no one in it yet (``compounding serve`` on a fresh data folder): the
+    setup link it prints."""
+    import os
+    import re
+    import subprocess
+    import sys
+
+    from .service import await_health, free_port
+
+    folder = tmp_path_factory.mktemp("first-start")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPOUNDING_")}
+    env.update(COMPOUNDING_DATA_DIR=str(folder / "data"), COMPOUNDING_PORT=str(port))
+    log = (folder / "serve.log").open("wb")
+    process = subprocess.Popen([sys.executable, "-m", "compounding", "serve"], env=env,
+                               stdout=log, stderr=subprocess.STDOUT)
+    try:
+        await_health(port, process, (folder / "serve.log").read_text)
+        link = re.search(r"http://\S+/setup/\S+", (folder / "serve.log").read_text())
+        assert link, (folder / "serve.log").read_text()
+        yield link.group(0)
+    finally:
+        process.terminate()
+        process.wait(10)
+        log.close()

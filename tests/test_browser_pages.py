@@ -9,17 +9,12 @@ axe-playwright-python package, and bounding boxes), with the page's CSP bypassed
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from importlib.resources import files
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from .service import await_health, free_port
 from .test_browser import button, chromium_page, fill_order
 from .test_browser import sign_in as sign_in_signed_out
 
@@ -180,27 +175,6 @@ def test_every_error_summary_link_lands_on_its_field(server, page):
             assert landed == "ok", f"{target}: {landed}"
     finally:
         page.set_viewport_size(WIDE)
-
-
-@pytest.fixture(scope="module")
-def first_start(tmp_path_factory) -> Iterator[str]:
-    """A server with no one in it yet: the setup link it prints."""
-    folder = tmp_path_factory.mktemp("first-start")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPOUNDING_")}
-    env.update(COMPOUNDING_DATA_DIR=str(folder / "data"), COMPOUNDING_PORT=str(port))
-    log = (folder / "serve.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "compounding", "serve"], env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
-    try:
-        await_health(port, process, (folder / "serve.log").read_text)
-        link = re.search(r"http://\S+/setup/\S+", (folder / "serve.log").read_text())
-        assert link, (folder / "serve.log").read_text()
-        yield link.group(0)
-    finally:
-        process.terminate()
-        process.wait(10)
-        log.close()
 
 
 def test_the_first_start_pages_pass_axe_and_fit_375_px(first_start, page):

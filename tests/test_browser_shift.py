@@ -10,17 +10,10 @@ Chromium (Debian's) driven by Playwright against ``compounding serve`` on a fres
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
-import sys
-from collections.abc import Iterator
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from . import days, pdf
-from .service import await_health, free_port
 from .test_browser import button, chromium_page, posted_pdf
 from .test_browser_pages import WIDE, check_state
 
@@ -29,27 +22,6 @@ pytestmark = pytest.mark.real_clock
 ADMIN_PASSWORD = "violet anchor drifting softly"
 FIRST = {"tina": "temporary but long enough", "paula": "another temporary passphrase"}
 OWN = {"tina": "heron quietly folding maps", "paula": "copper lantern over the weir"}
-
-
-@pytest.fixture(scope="module")
-def setup_link(tmp_path_factory) -> Iterator[str]:
-    """A server with no one in it yet: the setup link it prints."""
-    folder = tmp_path_factory.mktemp("shift")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPOUNDING_")}
-    env.update(COMPOUNDING_DATA_DIR=str(folder / "data"), COMPOUNDING_PORT=str(port))
-    log = (folder / "serve.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "compounding", "serve"], env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
-    try:
-        await_health(port, process, (folder / "serve.log").read_text)
-        link = re.search(r"http://\S+/setup/\S+", (folder / "serve.log").read_text())
-        assert link, (folder / "serve.log").read_text()
-        yield link.group(0)
-    finally:
-        process.terminate()
-        process.wait(10)
-        log.close()
 
 
 def _sign_in(page: Page, server: str, username: str, password: str) -> None:
@@ -73,7 +45,8 @@ def _first_sign_in(page: Page, server: str, username: str, problems) -> None:
     expect(page.get_by_text("Your password was changed.")).to_be_visible()
 
 
-def test_a_shift_from_the_first_start_to_the_dispensing_label(setup_link, tmp_path):
+def test_a_shift_from_the_first_start_to_the_dispensing_label(first_start, tmp_path):
+    setup_link = first_start  # a server with no one in it yet: the setup link it printed
     server = setup_link.split("/setup/")[0]
     problems: dict[str, list[str]] = {}
     with chromium_page(bypass_csp=True, viewport=WIDE) as page:

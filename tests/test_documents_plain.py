@@ -163,7 +163,7 @@ def test_the_pages_and_the_documents_share_one_wording():
 
     assert pages.field_name is wording.field_name and pages.plain_text is wording.plain_text
     assert pages.plain_code is wording.plain_code
-    assert formdata.LABELS == wording.LABELS  # the form's labels, said the same way
+    assert formdata.LABELS is wording.LABELS  # the form's labels: one table, not two
 
 
 def test_the_core_wording_never_imports_flask():

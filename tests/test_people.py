@@ -206,3 +206,19 @@ def test_admin_adds_a_user_and_a_token_shown_once(app):
         "Authorization": f"Bearer {text}"}).status_code == 200
     assert [e.action for e in _events(app) if e.action.startswith(("user_", "token_"))] == [
         "user_add", "token_create"]
+
+
+def test_the_setup_page_offers_the_time_zones_to_pick(tmp_path):
+    from compounding.profile import DEFAULT_PROFILE
+    from compounding.web import create_app
+
+    from .people import HASHER, KEY
+
+    app = create_app({"TESTING": True, "PROFILE": DEFAULT_PROFILE, "CHAIN_KEY": KEY,
+                      "PASSWORD_HASHER": HASHER,
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'zones.sqlite3'}"})
+    page = app.test_client().get(f"/setup/{app.extensions['setup_token']}").get_data(
+        as_text=True)
+    assert 'id="pharmacy-time_zone" name="pharmacy-time_zone"' in page
+    assert 'list="time-zones"' in page and '<option value="America/Chicago">' in page
+    app.extensions["records"].engine.dispose()

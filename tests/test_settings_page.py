@@ -365,3 +365,15 @@ def test_audit_times_are_in_the_pharmacys_time_zone(app, admin, compounding_day)
     in_paris = admin.get("/admin/audit?action=plan&from=2026-11-22&to=2026-11-22")
     assert "AT-FOUR-UTC" in in_paris.get_data(as_text=True)
 
+
+
+def test_the_label_printer_is_set_on_the_page_and_kept_by_other_saves(app, admin):
+    # a printer set in the profile was dropped by any save of the label section
+    assert save(admin, **{"label-printer": "10.0.0.9:9100"}).status_code == 303
+    assert app.config["PROFILE"].label.printer == "10.0.0.9:9100"
+    assert save(admin, **{"label-stock": "3x2"}).status_code == 303
+    assert app.config["PROFILE"].label.printer == "10.0.0.9:9100"
+    refused = save(admin, **{"label-printer": "not a printer!"})
+    assert refused.status_code == 422 and "label.printer" in errors_on(refused)
+    assert save(admin, **{"label-printer": ""}).status_code == 303
+    assert app.config["PROFILE"].label.printer is None

@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from compounding.capsules import SHELLS, SIZE_NAMES
 from compounding.fillers import FILLERS
+from compounding.wording import LABELS as ORDER_LABELS
 
 # name in the form -> unit appended to what is typed
 UNITS = {
@@ -47,49 +48,9 @@ CHOICES: dict[str, list[tuple[str, str]]] = {
                                                  if f.release_effect == "none" for g in f.grades],
     "overage_kind": [("percent", "% of the quantity"), ("capsules", "capsules")],
 }
-LABELS = {
-    "strength_basis": "Strength written",
-    "quantity": "Capsules to dispense",
-    "doses_per_day": "Doses a day",
-    "directions": "Directions",
-    "refills": "Refills",
-    "rx_number": "Rx number",
-    "compounded_on": "Compounding date",
-    "patient.name": "Patient name",
-    "patient.date_of_birth": "Date of birth",
-    "patient.weight": "Body weight",
-    "patient.conditions": "Conditions",
-    "patient.allergies": "Allergies",
-    "prescriber.name": "Prescriber",
-    "prescriber.npi": "Prescriber NPI",
-    "concurrent_medications": "Concurrent medications",
-    "method": "Method",
-    "capsule.size": "Capsule size",
-    "capsule.shell": "Capsule shell",
-    "capsule.lot": "Capsule shell lot",
-    "capsule.expiry": "Capsule shell expiry",
-    "lot_number": "Batch lot number",
-    "source.product": "Product",
-    "source.strength": "Strength per tablet",
-    "source.average_tablet_weight": "Measured average tablet weight (W)",
-    "source.manufacturer": "Manufacturer",
-    "source.ndc": "NDC",
-    "source.lot": "Tablet lot",
-    "source.expiry": "Tablet expiry",
-    "source.excipients": "Tablet excipients",
-    "filler.name": "Filler",
-    "filler.grade": "Grade",
-    "filler.pack_stat": "Pack stat (F): filler alone per capsule",
-    "filler.density": "Filler density",
-    "density_factor": "Density factor (DF)",
-    "filler.lot": "Filler lot",
-    "filler.expiry": "Filler expiry",
-    "strength": "Strength per capsule",
-    "overage_value": "Overage",
-    "strength_unit": "Strength unit",
-    "overage_kind": "Overage given as",
-}
-"""Each control's label, as the form shows it and as an error names its field."""
+LABELS = ORDER_LABELS
+"""Each control's label, as the form shows it and as an error names its field (the core's
+words, :data:`compounding.wording.LABELS`, which the printed records use too)."""
 DEFAULTS = {
     "strength_unit": "mg", "strength_basis": "hydrochloride", "quantity": "30",
     "doses_per_day": "1", "overage_kind": "percent", "overage_value": "5",

@@ -193,7 +193,7 @@ def _derivation(record: Record) -> list[Any]:
     from compounding.plan import work_out
 
     try:
-        return explain(work_out(record.order, record.profile.settings))
+        return explain(work_out(record.order, record.profile.settings, kept=True))
     except CompoundingError:
         return []
 

@@ -230,7 +230,7 @@ def pdf(content: bytes, name: str) -> Response:
 
 
 def reprint_worksheet(record: Record) -> Response:
-    response = pdf(worksheet_pdf(record.labelled_order(), record.profile),
+    response = pdf(worksheet_pdf(record.labelled_order(), record.profile, kept=True),
                    f"worksheet-{record.lot_number}.pdf")
     response.headers["X-Lot-Number"] = record.lot_number
     audit("worksheet_print", record.lot_number, copies=1)
@@ -331,11 +331,11 @@ def label(lot: str) -> Response:
     if errors:
         raise OrderError(errors)
     record = store().get(lot)
-    from .record_pages import quarantine_refusal
+    if record.status == "verified" and not record.archived and not record.chain_problem:
+        from .record_pages import quarantine_refusal
 
-    record.order_for_label()  # not verified, altered or archived: said first
-    if (held := quarantine_refusal(record)) is not None:  # a quarantined lot used: 409
-        raise held
+        if (held := quarantine_refusal(record)) is not None:  # a quarantined lot used: 409
+            raise held
     return verified_label(record, form, dpi)
 
 

@@ -65,7 +65,8 @@ NOT_ZONES = frozenset({"Factory", "localtime", "posixrules"})
 VERSIONS_SHOWN = 20
 LABELS = {"pharmacy-name": "Pharmacy name", "pharmacy-address": "Address",
           "pharmacy-phone": "Phone", "pharmacy-time_zone": "Time zone",
-          "label-stock": "Label stock", "balance-readability": "Readability",
+          "label-stock": "Label stock", "label-printer": "Label printer (host or host:port)",
+          "balance-readability": "Readability",
           "balance-minimum_weighable_quantity": "Minimum weighable quantity (MWQ)",
           "balance-capacity": "Capacity",
           **{f"pack_stats-{size}": f"Pack stat, size {size}" for size in SIZES},
@@ -164,6 +165,7 @@ def form_values(profile: Profile) -> dict[str, str]:
     """The page's inputs filled with ``profile``'s values."""
     values = {f"pharmacy-{key}": getattr(profile.pharmacy, key) or "" for key in PHARMACY_FIELDS}
     values["label-stock"] = profile.label.stock
+    values["label-printer"] = profile.label.printer or ""
     values |= {f"balance-{key}": mass_text(getattr(profile.balance, key))
                for key in BALANCE_FIELDS}
     for size in SIZES:
@@ -181,7 +183,7 @@ def _posted(form: Any) -> dict[str, Any]:
 
     return {
         "pharmacy": {key: text(f"pharmacy-{key}") for key in PHARMACY_FIELDS},
-        "label": {"stock": text("label-stock")},
+        "label": {"stock": text("label-stock"), "printer": text("label-printer") or None},
         "balance": {key: text(f"balance-{key}") for key in BALANCE_FIELDS},
         "pack_stats": {size: text(f"pack_stats-{size}") for size in SIZES
                        if text(f"pack_stats-{size}")},

@@ -19,6 +19,7 @@ from compounding.records.passwords import password_problem, username_key
 
 from .auth import accounts, audit_log
 from .security import csrf_valid
+from .settings_page import time_zones
 
 PHARMACY_FIELDS = ("name", "address", "phone", "time_zone")
 
@@ -59,10 +60,11 @@ def account_problems(form, roles: list[str]) -> list[ErrorDetail]:
 def first_start():
     values = {k: v for k, v in request.form.items() if k not in ("csrf_token", "password")}
     if request.method == "GET":
-        return render_template("setup.html", values={}, errors=[])
+        return render_template("setup.html", values={}, errors=[], time_zones=time_zones())
     if not csrf_valid(request.form.get("csrf_token")):
-        return render_template("setup.html", values=values, errors=[ErrorDetail(
-            "CSRF_FAILED", "form", "This form has expired; submit it again.")]), 400
+        return render_template("setup.html", values=values, time_zones=time_zones(),
+                               errors=[ErrorDetail("CSRF_FAILED", "form",
+                                                   "This form has expired; submit it again.")]), 400
     form = request.form
     errors: list[ErrorDetail] = []
     pharmacy = None
@@ -81,7 +83,8 @@ def first_start():
         except CompoundingError as exc:
             errors += exc.errors
     if errors or pharmacy is None:
-        return render_template("setup.html", values=values, errors=errors), 422
+        return render_template("setup.html", values=values, errors=errors,
+                               time_zones=time_zones()), 422
     store = current_app.extensions["records"]
     store.save_pharmacy(pharmacy)
     current_app.config["PROFILE"] = with_pharmacy(current_app.config["PROFILE"], pharmacy).in_zone(

@@ -22,10 +22,12 @@ from .worksheet import build_worksheet
 OrderInput = Order | Mapping[str, Any]
 
 
-def worksheet_pdf(order: OrderInput, profile: Profile | None = None) -> bytes:
-    """The batch worksheet of ``order`` (:class:`compounding.OrderError` when invalid)."""
+def worksheet_pdf(order: OrderInput, profile: Profile | None = None, *,
+                  kept: bool = False) -> bytes:
+    """The batch worksheet of ``order`` (:class:`compounding.OrderError` when invalid);
+    ``kept``: of a kept batch record, on its own compounding date however long ago."""
     profile = profile or DEFAULT_PROFILE
-    return build_worksheet(work_out(order, profile.settings), profile)
+    return build_worksheet(work_out(order, profile.settings, kept=kept), profile)
 
 
 def executed_record_pdf(order: OrderInput, executed: Executed,
@@ -33,7 +35,7 @@ def executed_record_pdf(order: OrderInput, executed: Executed,
     """The executed compounding record of a kept batch (domain.md §13): ``order`` with its
     signed acknowledgements, and what the bench did (:class:`compounding.execution.Executed`)."""
     profile = profile or DEFAULT_PROFILE
-    return build_executed(work_out(order, profile.settings), profile, executed)
+    return build_executed(work_out(order, profile.settings, kept=True), profile, executed)
 
 
 def label_pdf(order: OrderInput, profile: Profile | None = None,
@@ -43,9 +45,10 @@ def label_pdf(order: OrderInput, profile: Profile | None = None,
     ``dispensing`` (a verified batch's lot, day and reconciled BUD) the dispensing label, with
     its dosing schedule and auxiliary labels when needed, ``copies`` times (1 to 20);
     ``reprint`` (every print after the first) marks every label REPRINT. Refused (HTTP 409)
-    while a critical finding is unacknowledged."""
+    while a critical finding is unacknowledged. A dispensing label is of a kept batch: planned
+    on the batch's own compounding date, however long ago (a reprint months later)."""
     profile = profile or DEFAULT_PROFILE
-    worked = work_out(order, profile.settings)
+    worked = work_out(order, profile.settings, kept=dispensing is not None)
     return build_labels([(worked.order, plan_of(worked), dispensing)], profile,
                         reprint=reprint, copies=copies)
 
@@ -62,7 +65,7 @@ def label_text(order: OrderInput, profile: Profile | None = None,
     from .zpl import label_zpl
 
     profile = profile or DEFAULT_PROFILE
-    worked = work_out(order, profile.settings)
+    worked = work_out(order, profile.settings, kept=dispensing is not None)
     content = label_content(worked.order, plan_of(worked), profile.pharmacy, dispensing)
     if form == "json":
         return json.dumps(content_json(content), ensure_ascii=False, indent=2) + "\n"
