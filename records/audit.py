@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 
 from compounding import clock
 
@@ -109,6 +109,14 @@ class AuditLog:
             rows = connection.execute(query.order_by(audit_events.c.id.desc())
                                       .limit(limit)).all()
         return [_event(r) for r in rows]
+
+    def count(self, action: str, target: str) -> int:
+        """How many events of ``action`` the trail holds about ``target`` (a lot number)."""
+        with self.engine.connect() as connection:
+            return connection.execute(
+                select(func.count()).select_from(audit_events)
+                .where(audit_events.c.action == action,
+                       audit_events.c.target == target)).scalar_one()
 
     def _midnight(self, day: date, time_zone: str) -> datetime:
         """The moment ``day`` begins in ``time_zone``, in UTC as the column holds it (SQLite:

@@ -3,7 +3,7 @@ software shows it (work queue tabs with counts, newest first).
 
 A batch is in every tab whose step it waits for:
 
-- ``compound``: printed, no bench results yet;
+- ``compound``: new or printed, no bench results yet;
 - ``correct``: rejected, or bench results that keep it from release (domain.md §12:
   strength made or tablets out of range, :data:`compounding.bench.NOT_RELEASABLE`);
 - ``acknowledge``: a critical finding no pharmacist has acknowledged yet (§11);
@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 
 from compounding.bench import NOT_RELEASABLE
 
-from .schema import batches, events
+from .schema import audit_events, batches, events
 
 EXPIRING_DAYS = 7
 ACTIVE = ("printed", "compounded", "rejected", "verified")
@@ -52,6 +52,13 @@ class Waiting:
     critical: int
     labels_printed: int
     tabs: tuple[str, ...] = field(default=())
+    worksheet_printed: bool = True
+
+    @property
+    def shown_status(self) -> str:
+        """The status in a person's words: a batch is ``new`` until its worksheet is printed
+        (the API's ``printed`` is the state the record was created in)."""
+        return "new" if self.status == "printed" and not self.worksheet_printed else self.status
 
 
 def _tabs(record: Any, labels: int, today: date) -> tuple[str, ...]:
@@ -84,6 +91,10 @@ def work_queue(store: Any, today: date, limit: int = LIMIT) -> dict[str, list[Wa
             select(events.c.batch_id, func.count()).where(
                 events.c.action == "label", events.c.batch_id.in_([r.id for r in rows]))
             .group_by(events.c.batch_id)).all())
+        sheets = {target for (target,) in connection.execute(
+            select(audit_events.c.target).distinct().where(
+                audit_events.c.action == "worksheet_print",
+                audit_events.c.target.in_([r.lot_number for r in rows])))}
     queue: dict[str, list[Waiting]] = {tab: [] for tab in TABS}
     for row in rows:
         record = store.get(row.lot_number)
@@ -96,7 +107,8 @@ def work_queue(store: Any, today: date, limit: int = LIMIT) -> dict[str, list[Wa
                 made.strength_mg if made else record.plan.strength),
             capsules=record.plan.capsules_dispensed, beyond_use_date=record.beyond_use_date,
             critical=len(record.unacknowledged), labels_printed=labels,
-            tabs=_tabs(record, labels, today))
+            tabs=_tabs(record, labels, today),
+            worksheet_printed=record.lot_number in sheets)
         for tab in item.tabs:
             queue[tab].append(item)
     return queue

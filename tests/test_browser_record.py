@@ -56,6 +56,13 @@ def new_batch(page: Page, server: str, patient: str) -> str:
     fill_order(page, {"Concurrent medications": "", "Patient name": patient})
     button(page, "Create batch record and worksheet").click()
     heading = page.get_by_role("heading", level=1)
+    # new until its worksheet is printed (opened as a PDF, as the link does in a new tab)
+    expect(heading).to_contain_text("new")
+    expect(current_step(page)).to_contain_text("Current step: print the worksheet")
+    sheet = page.get_by_role("link", name="Print worksheet (PDF)").get_attribute("href")
+    assert page.request.get(urljoin(page.url, sheet)).headers["content-type"] == \
+        "application/pdf"
+    page.reload()
     expect(heading).to_contain_text("printed")
     return heading.inner_text().split()[1]
 

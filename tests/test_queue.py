@@ -137,3 +137,15 @@ def test_a_token_whose_owner_could_use_none_of_it_is_refused(app):
         people.create_token("pms-admin", "admin", ["plan"], by=people.find("admin").id)
     assert refused.value.errors[0].code == "TOKEN_OWNER_CANNOT_USE"
     assert "admin is not a technician" in refused.value.errors[0].message
+
+
+def test_a_batch_is_new_until_its_worksheet_is_printed(app, client):
+    """Made at the order form, a batch waits as ``new``; it is ``printed`` once its worksheet
+    is; the API keeps the state it was created in (``printed``)."""
+    lot = app.extensions["records"].create(ORDER, PROFILE, TECH).lot_number
+    chip = re.compile(rf"{lot}</a></td>\s*<td><span class=\"chip chip-printed\">(\w+)</span>")
+    assert chip.search(client.get("/queue?tab=compound").get_data(as_text=True)).group(1) == "new"
+    assert client.get(f"/api/v1/records/{lot}").get_json()["status"] == "printed"
+    assert client.get(f"/records/{lot}/worksheet.pdf").status_code == 200
+    assert chip.search(
+        client.get("/queue?tab=compound").get_data(as_text=True)).group(1) == "printed"

@@ -22,6 +22,7 @@ from . import pdf
 from .helpers import LOTS_USED, assert_error_body
 from .people import PASSWORD, csrf, login
 from .test_records import BENCH, ORDER
+from .test_web_form import post as web_form_post
 
 FORM_BENCH = {"tablets_used": "3", "tablet_powder_actual": "748", "filler_actual": "3580",
               "capsules_made": "33",
@@ -108,10 +109,21 @@ def label_events(client, lot: str):
 # -- item 1: the step header; the current step's form first ---------------------------------------
 
 def test_the_step_header_marks_the_current_step_in_words(client, pharmacist):
-    lot = printed(client)
+    # a batch made at the order form is not "printed" until its worksheet is
+    made = web_form_post(client, "/batch")
+    lot = made.headers["Location"].split("/records/")[1].split("?")[0]
     assert steps_of(page_of(client, lot)) == [
-        ("Printed", False, "Done"), ("Bench", True, "Current step: enter the bench results"),
+        ("Printed", True, "Current step: print the worksheet"), ("Bench", False, "Not yet"),
         ("Verified", False, "Not yet"), ("Labelled", False, "Not yet")]
+    assert client.get(f"/records/{lot}/worksheet.pdf").status_code == 200
+    assert steps_of(page_of(client, lot)) == [
+        ("Printed", False, "Done: worksheet printed 1 time"),
+        ("Bench", True, "Current step: enter the bench results"),
+        ("Verified", False, "Not yet"), ("Labelled", False, "Not yet")]
+    lot = printed(client)  # made and printed at once, as POST /api/v1/worksheet does
+    assert steps_of(page_of(client, lot))[:2] == [
+        ("Printed", False, "Done: worksheet printed 1 time"),
+        ("Bench", True, "Current step: enter the bench results")]
     assert client.post(f"/api/v1/records/{lot}/bench", json=BENCH).status_code == 200
     assert [s[:2] for s in steps_of(page_of(client, lot))] == [
         ("Printed", False), ("Bench", False), ("Verified", True), ("Labelled", False)]

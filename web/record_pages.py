@@ -35,7 +35,7 @@ from compounding.records import Record
 from compounding.records.inventory import COMPONENT, QuarantineFlag
 from compounding.records.schema import batches, events
 
-from .auth import audit, principal
+from .auth import audit, audit_log, principal
 from .formdata import with_unit
 from .inventory_pages import inventory, usable_lots
 from .records_api import (
@@ -114,19 +114,25 @@ class Step:
     current: bool = False
 
 
-def steps(record: Record, labels: int) -> list[Step]:
-    """Where the batch stands: the step it waits for is current (a printed batch waits for its
-    bench results, a compounded one for a pharmacist's verification, a verified one for its
-    label); a labelled batch has done them all."""
+def steps(record: Record, labels: int, worksheets: int = 0) -> list[Step]:
+    """Where the batch stands: the step it waits for is current (a new batch waits for its
+    worksheet to be printed, a printed one for its bench results, a compounded one for a
+    pharmacist's verification, a verified one for its label); a labelled batch has done them
+    all. ``labels`` and ``worksheets``: how many of each were printed."""
     status = record.status
+    names = ("Printed", "Bench", "Verified", "Labelled")
     if record.archived or status == "scrapped":
         reached = {"printed": 0, "compounded": 1, "rejected": 1, "verified": 2}.get(
             _status_before_scrap(record), 0)
+        if reached == 0 and worksheets == 0:
+            reached = -1
         why = "archived" if record.archived else "scrapped"
         return [Step(name, "done" if i <= reached else "todo",
                      "Done" if i <= reached else f"Not reached: the batch was {why}")
-                for i, name in enumerate(("Printed", "Bench", "Verified", "Labelled"))]
-    if status == "printed":
+                for i, name in enumerate(names)]
+    if status == "printed" and worksheets == 0:
+        at, waiting = 0, "Current step: print the worksheet"
+    elif status == "printed":
         at, waiting = 1, "Current step: enter the bench results"
     elif status == "rejected":
         at, waiting = 1, "Current step: rejected, correct the bench results"
@@ -137,16 +143,22 @@ def steps(record: Record, labels: int) -> list[Step]:
     else:
         at, waiting = 4, ""
     found = []
-    for i, name in enumerate(("Printed", "Bench", "Verified", "Labelled")):
+    for i, name in enumerate(names):
         if i < at:
-            words = (f"Done: printed {labels} time{'' if labels == 1 else 's'}"
-                     if i == 3 else "Done")
+            words = (_times("Done: printed", labels) if i == 3
+                     else _times("Done: worksheet printed", worksheets) if i == 0 and worksheets
+                     else "Done: the bench results came without a printed worksheet"
+                     if i == 0 else "Done")
             found.append(Step(name, "done", words, current=at == 4 and i == 3))
         elif i == at:
             found.append(Step(name, "current", waiting, current=True))
         else:
             found.append(Step(name, "todo", "Not yet"))
     return found
+
+
+def _times(words: str, count: int) -> str:
+    return f"{words} {count} time{'' if count == 1 else 's'}"
 
 
 def _status_before_scrap(record: Record) -> str:
@@ -213,6 +225,7 @@ def _page(lot: str, status: int = 200, errors: list[ErrorDetail] | None = None,
     me = principal().user
     signs = "pharmacist" in me.roles
     labels = labels_printed(record.lot_number)
+    worksheets = audit_log().count("worksheet_print", record.lot_number)
     # the two-person rule, told before she signs: whoever entered or corrected the bench
     # results does not verify them (unless the pharmacy allows it)
     own_bench = (record.status == "compounded" and signs
@@ -225,7 +238,8 @@ def _page(lot: str, status: int = 200, errors: list[ErrorDetail] | None = None,
         # a signature refused at the confirmation shows it again
         confirm_scrap=confirm_scrap or (values or {}).get("confirm") == "yes",
         acknowledged={a.finding: a for a in record.acknowledgements},
-        steps=steps(record, labels), labels_printed=labels, own_bench=own_bench,
+        steps=steps(record, labels, worksheets),
+        shown_status="new" if record.status == "printed" and not worksheets else record.status, labels_printed=labels, own_bench=own_bench,
         quarantine=quarantine_flags(record), printer=profile.label.printer,
         max_copies=MAX_COPIES, derivation=_derivation(record), lot_names=LOT_NAMES,
         lot_choices={name: usable_lots(kind) for name, kind in BENCH_LOTS.items()}
