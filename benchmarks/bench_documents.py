@@ -29,10 +29,10 @@ from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.units import inch
 from reportlab.pdfgen import canvas
 
+from compounding.bench.labeling import label_content
 from compounding.documents import executed_record_pdf, labels_pdf, worksheet_pdf
 from compounding.documents.fonts import register
 from compounding.documents.label import build_labels
-from compounding.labeling import label_content
 from compounding.plan import plan_of, work_out
 from compounding.profile import load_profile
 

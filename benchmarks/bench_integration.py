@@ -21,10 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _timing import report, time_calls, verdict
 
+from compounding.bench.labeling import label_content
 from compounding.documents.zpl import _em, _wrapped, label_zpl
-from compounding.fhir import order_from_medication_request
-from compounding.labeling import label_content
-from compounding.orders import parse_order
+from compounding.interop.fhir import order_from_medication_request
+from compounding.orders.reading import parse_order
 from compounding.plan import plan_order
 from compounding.web.fhir_api import _checked
 from tests.helpers import make_order

@@ -69,7 +69,8 @@ def main() -> int:
                         time_calls(lambda order=order: plan_order(order), runs=2000), "ms")
         ok &= verdict(f"{strength} median ≤ 1 ms", median <= 1e-3, f"{median * 1e3:.3f} ms")
 
-    print("\nplan_order with directions text read by the grammar (compounding/sigtext.py)")
+    print("\nplan_order with directions text read by the grammar "
+          "(compounding/screening/sigtext.py)")
     texts = {"once daily": "Take 1 capsule by mouth at bedtime",
              "weekly titration": "Start 1 capsule nightly, increase weekly by one capsule to "
                                  "4 capsules nightly; may take an additional capsule in the "

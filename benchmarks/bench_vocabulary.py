@@ -23,9 +23,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _timing import PYTHON, report, time_calls, verdict
 
-from compounding.medications import _read, check_medications, read_medication
-from compounding.medtext import words
-from compounding.review import Review
+from compounding.screening.medications import _read, check_medications, read_medication
+from compounding.screening.medtext import words
+from compounding.screening.review import Review
 
 MEDICATIONS: list[tuple[str, str | None]] = [
     ("sertraline 50 mg daily", None), ("Percocet 5/325 mg 1 tab q6h prn", None),

@@ -8,13 +8,36 @@ The public library API. ``plan_order`` turns an API v1 order into a batch plan::
     plan.model_dump(mode="json")
 """
 
-from .errors import CompoundingError, ErrorDetail, OrderError, UnacknowledgedFindings, error_body
-from .findings import Acknowledgement, Finding, Severity
-from .models import Capsule, Filler, Order, Overage, Patient, Plan, Prescriber, Source
-from .orders import MalformedOrder, parse_order, parse_order_json
-from .plan import plan_order
-from .rules import RULES, Rule
-from .settings import DEFAULT_SETTINGS, Settings
+from importlib import metadata as _metadata
+
+from compounding.errors import (
+    CompoundingError,
+    ErrorDetail,
+    OrderError,
+    UnacknowledgedFindings,
+    error_body,
+)
+from compounding.orders.models import (
+    Capsule,
+    Filler,
+    Order,
+    Overage,
+    Patient,
+    Plan,
+    Prescriber,
+    Source,
+)
+from compounding.orders.reading import MalformedOrder, parse_order, parse_order_json
+from compounding.plan import plan_order
+from compounding.screening.findings import Acknowledgement, Finding, Severity
+from compounding.screening.rules import RULES, Rule
+from compounding.settings import DEFAULT_SETTINGS, Settings
+
+try:
+    __version__: str = _metadata.version("compounding-workbench")
+    """The installed release of the workbench (``pyproject.toml``'s version)."""
+except _metadata.PackageNotFoundError:  # run from a source folder that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "DEFAULT_SETTINGS",
@@ -37,6 +60,7 @@ __all__ = [
     "Severity",
     "Source",
     "UnacknowledgedFindings",
+    "__version__",
     "error_body",
     "parse_order",
     "parse_order_json",

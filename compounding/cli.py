@@ -14,7 +14,9 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from .errors import EXIT_FAULT, EXIT_INVALID, EXIT_OK, CompoundingError, exit_status
+from compounding.errors import EXIT_FAULT, EXIT_INVALID, EXIT_OK, CompoundingError, exit_status
+from compounding.files import Unreadable as _Unreadable
+from compounding.files import read as _read
 
 EPILOG = """\
 commands:
@@ -58,31 +60,8 @@ not allowed in the batch's state: HTTP 409); 4 not found.
 """
 
 
-class _Unreadable(Exception):
-    """The order file could not be read; carries the API v1 error body."""
-
-    def __init__(self, path: str, exc: Exception, verb: str = "cannot read",
-                 field: str = "order") -> None:
-        from .errors import ErrorDetail, error_body
-
-        reason = getattr(exc, "strerror", None) or str(exc)
-        code = ("FILE_NOT_FOUND" if isinstance(exc, FileNotFoundError)
-                else "FILE_UNREADABLE" if isinstance(exc, OSError) else "INVALID_JSON")
-        self.body = error_body(400, [ErrorDetail(code, field, f"{verb} {path}: {reason}")])
-
-
-def _read(path: str, stdin: TextIO) -> str:
-    try:
-        if path == "-":
-            return stdin.read()
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _Unreadable(path, exc) from None
-
-
 def _profile(args: argparse.Namespace, stdin: TextIO):
-    from .profile import DEFAULT_PROFILE, load_profile
+    from compounding.profile import DEFAULT_PROFILE, load_profile
 
     path = args.profile or os.environ.get("COMPOUNDING_PROFILE")
     return load_profile(_read(path, stdin)) if path else DEFAULT_PROFILE
@@ -95,8 +74,8 @@ def _fail(err: TextIO, exc: CompoundingError) -> int:
 
 
 def _cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
-    from .orders import parse_order_json
-    from .plan import plan_order
+    from compounding.orders.reading import parse_order_json
+    from compounding.plan import plan_order
 
     try:
         profile = _profile(args, stdin)
@@ -109,8 +88,8 @@ def _cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO)
 
 
 def _cmd_document(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
-    from . import documents
-    from .orders import parse_order_json
+    from compounding import documents
+    from compounding.orders.reading import parse_order_json
 
     build = documents.worksheet_pdf if args.command == "worksheet" else documents.label_pdf
     form = getattr(args, "format", "pdf")
@@ -133,10 +112,9 @@ def _cmd_document(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: Tex
 def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     import logging
 
+    from compounding.service_settings import load
     from compounding.web import create_app
     from compounding.web.server import run, trusted_hosts
-
-    from .service_settings import load
 
     try:
         settings = load(host=args.host, port=args.port, threads=args.threads,
@@ -180,9 +158,9 @@ def _records(name: str) -> Callable[..., int]:
 def _cmd_vocabulary(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     from pathlib import Path
 
-    from .errors import ErrorDetail, error_body
-    from .rxnorm import RrfError, as_diff, propose, summary
-    from .vocabulary import TableError, Vocabulary, read_rows, table_path
+    from compounding.errors import ErrorDetail, error_body
+    from compounding.screening.rxnorm import RrfError, as_diff, propose, summary
+    from compounding.screening.vocabulary import TableError, Vocabulary, read_rows, table_path
 
     table = Path(args.table) if args.table else table_path()
     shown = args.table or "compounding/data/medications.csv"
@@ -353,7 +331,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
         if getattr(exc, "refuses_start", False):  # e.g. the records' chain key is not this one
             err.write(f"{exc}\n")
             return EXIT_FAULT
-        from .errors import ErrorDetail, error_body
+        from compounding.errors import ErrorDetail, error_body
 
         body = error_body(500, [ErrorDetail("INTERNAL_ERROR", "order",
                                             f"internal error ({type(exc).__name__}); please "

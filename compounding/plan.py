@@ -8,34 +8,44 @@ from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 
-from .batch import (
+from compounding.clock import today
+from compounding.display import show
+from compounding.formulary import FormularyEntry
+from compounding.formulation.batch import (
     Batch,
     filler_per_capsule,
     hydrochloride_strength,
     overage_from_percent,
-    powder_per_capsule,
 )
-from .clock import today
-from .conditions import check_allergies, check_conditions
-from .dating import Component, beyond_use
-from .directions import Directions
-from .directions import resolve as resolve_directions
-from .display import show
-from .dosing import check_dose
-from .fill import FillBasis, filler_capacity, smallest_fitting_size
-from .fillers import fillers_named
-from .findings import Acknowledgement, Finding
-from .lactose import lactose_sources
-from .medications import check_medications
-from .methods import Inputs, choose
-from .models import Order, Plan, TriturationStage, medication_entry
-from .name_scripts import check_name_scripts
-from .orders import parse_order
-from .plausibility import check_fill_inputs
-from .release import check_release
-from .review import Review
-from .settings import DEFAULT_SETTINGS, Settings
-from .weighing import check_weighings
+from compounding.formulation.dating import Component, beyond_use
+from compounding.formulation.fill import FillBasis, filler_capacity, smallest_fitting_size
+from compounding.formulation.fillers import fillers_named
+from compounding.formulation.methods import choose
+from compounding.formulation.plausibility import check_fill_inputs
+from compounding.formulation.sources import (
+    DEFAULT_BUD_DAYS,
+    bud_basis,
+    check_source,
+    formulation_record,
+    inputs_of,
+    mfr_used,
+    powder_density_factor,
+    source_per_drug,
+)
+from compounding.formulation.weighing import check_weighings
+from compounding.orders.models import MfrUsed, Order, Plan, TriturationStage, medication_entry
+from compounding.orders.reading import parse_order
+from compounding.screening.conditions import check_allergies, check_conditions
+from compounding.screening.directions import Directions
+from compounding.screening.directions import resolve as resolve_directions
+from compounding.screening.dosing import check_dose
+from compounding.screening.findings import Acknowledgement, Finding
+from compounding.screening.lactose import lactose_sources
+from compounding.screening.medications import check_medications
+from compounding.screening.name_scripts import check_name_scripts
+from compounding.screening.release import check_release
+from compounding.screening.review import Review
+from compounding.settings import DEFAULT_SETTINGS, Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +67,7 @@ class Worked:
     directions: Directions
     days_supply: int
     method_reason: str = ""
+    mfr: MfrUsed | None = None
 
 
 def trituration_stages(batch: Batch) -> list[TriturationStage] | None:
@@ -66,7 +77,8 @@ def trituration_stages(batch: Batch) -> list[TriturationStage] | None:
     stages = batch.trituration.stages
     taken = [s.taken for s in stages[1:]] + [batch.trituration.aliquot]
     return [TriturationStage.model_construct(  # the core's own values, already of their types
-        stage=s.number, tablets=batch.tablets if s.number == 1 else None, powder=s.taken,
+        stage=s.number, tablets=(batch.tablets or None) if s.number == 1 else None,
+        powder=s.taken,
         filler_added=s.filler, total=s.total, concentration=float(s.concentration),
         aliquot=out) for s, out in zip(stages, taken, strict=True)]
 
@@ -103,12 +115,10 @@ def work_out(order: Order | Mapping[str, Any], settings: Settings | None = None,
           else _compounding_date(review, order.compounded_on, settings))
     strength = hydrochloride_strength(order.strength, order.strength_basis)
     source = order.source
+    entry = formulation_record(review, order, settings)
+    check_source(review, source)
 
     filler = check_release(review, order)
-    if source.average_tablet_weight < source.strength:
-        review.error("TABLET_LIGHTER_THAN_DRUG", "source.average_tablet_weight",
-                     f"a tablet weighing {show(source.average_tablet_weight)} mg cannot hold "
-                     f"{show(source.strength)} mg of naltrexone: check the weight")
     patient = order.patient
     birth = patient.date_of_birth if patient else None
     if birth is not None and birth > on:
@@ -119,11 +129,13 @@ def work_out(order: Order | Mapping[str, Any], settings: Settings | None = None,
     check_dose(review, strength=strength, doses_per_day=directions.doses_per_day, birth=birth,
                weight=patient.weight if patient else None, on=on,
                daily_capsules=directions.daily_capsules, field=directions.field)
-    bud, rationale = beyond_use(review, on, settings.beyond_use_days, [
-        Component("source tablet lot", "source.expiry", source.expiry),
+    mfr = mfr_used(entry, settings) if entry is not None else None
+    bud, rationale = beyond_use(review, on, mfr.bud_days if mfr else DEFAULT_BUD_DAYS, [
+        Component("naltrexone HCl powder lot" if source.powder else "source tablet lot",
+                  "source.expiry", source.expiry),
         Component("filler lot", "filler.expiry", order.filler.expiry),
         Component("capsule shell lot", "capsule.expiry", order.capsule.expiry),
-    ])
+    ], basis=bud_basis(entry))
     days_supply = directions.days_supply(order.quantity)
     if bud < on + timedelta(days=days_supply):
         review.finding("BUD_SHORTER_THAN_SUPPLY", "quantity",
@@ -132,7 +144,7 @@ def work_out(order: Order | Mapping[str, Any], settings: Settings | None = None,
                        f"{bud.isoformat()}: the patient would take capsules after it. Dispense "
                        f"fewer, or tell the patient to discard the rest on that date.")
     check_fill_inputs(review, order, settings)
-    capacity = _capacity(review, order, settings, filler, strength)
+    capacity = _capacity(review, order, settings, filler, strength, entry)
     review.raise_errors()
     assert capacity is not None
 
@@ -145,10 +157,8 @@ def work_out(order: Order | Mapping[str, Any], settings: Settings | None = None,
         assert overage is not None and overage.capsules is not None
         extra = overage.capsules
     pack_stat, basis = capacity
-    chosen = choose(review, order.method, Inputs(
-        strength=strength, quantity=order.quantity, overage=extra,
-        tablet_strength=source.strength, tablet_weight=source.average_tablet_weight,
-        pack_stat=pack_stat, density_factor=order.density_factor), settings)
+    chosen = choose(review, order.method, inputs_of(order, settings, strength, extra, pack_stat,
+                                                  entry), settings)
     review.raise_errors()
     assert chosen is not None
     batch, method_reason = chosen
@@ -166,7 +176,7 @@ def work_out(order: Order | Mapping[str, Any], settings: Settings | None = None,
                   findings=findings,
                   contains_lactose=bool(lactose), compounded_on=on,
                   directions=directions, days_supply=days_supply,
-                  method_reason=method_reason)
+                  method_reason=method_reason, mfr=mfr)
 
 
 def _compounding_date(review: Review, stated: date | None, settings: Settings) -> date:
@@ -186,7 +196,8 @@ def _compounding_date(review: Review, stated: date | None, settings: Settings) -
 
 
 def _capacity(review: Review, order: Order, settings: Settings, filler: Any,
-              strength: Any) -> tuple[Any, FillBasis] | None:
+              strength: Any, entry: FormularyEntry | None = None
+              ) -> tuple[Any, FillBasis] | None:
     """F and its basis; ``CAPSULE_TOO_SMALL`` / ``FILL_BASIS_MISSING`` errors otherwise."""
     if filler is None:
         return None
@@ -206,17 +217,20 @@ def _capacity(review: Review, order: Order, settings: Settings, filler: Any,
                      f"filler.pack_stat (calibrated) or filler.density")
         return None
     source = order.source
-    if source.average_tablet_weight < source.strength:
+    per_unit = source_per_drug(source)
+    if per_unit is None:
         return None
-    powder = powder_per_capsule(strength, source.average_tablet_weight, source.strength)
-    if filler_per_capsule(found[0], powder, order.density_factor) > 0:
+    powder = strength * per_unit
+    factor = powder_density_factor(order, entry)
+    if filler_per_capsule(found[0], powder, factor) > 0:
         return found
-    fits = smallest_fitting_size(powder, order.density_factor, filler,
+    fits = smallest_fitting_size(powder, factor, filler,
                                  density=order.filler.density,
                                  pharmacy_pack_stats=settings.pack_stats)
     advice = f"the smallest size that fits is {fits}" if fits else "no capsule size fits"
     review.error("CAPSULE_TOO_SMALL", "capsule.size",
-                 f"tablet powder per capsule ({show(powder)} mg) fills a size {size} capsule "
+                 f"{'naltrexone HCl' if source.powder else 'tablet'} powder per capsule "
+                 f"({show(powder)} mg) fills a size {size} capsule "
                  f"({show(found[0])} mg of filler) with no room for filler: {advice}")
     return None
 
@@ -305,4 +319,6 @@ def plan_of(worked: Worked) -> Plan:
         daily_dose=worked.strength * worked.directions.daily_capsules,
         days_supply=worked.days_supply,
         findings=worked.findings,
+        source_kind=order.source.kind,
+        mfr=worked.mfr,
     )

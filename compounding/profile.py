@@ -25,11 +25,20 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from .errors import ErrorDetail, OrderError
-from .models import CapsuleSizeName
-from .orders import validation_errors
-from .settings import Settings, TimeZoneName
-from .types import CapsuleCount, Density, DensityFactor, Mass, Name, Percent, ShortText
+from compounding.errors import ErrorDetail, OrderError
+from compounding.formulary import FormularyEntry
+from compounding.orders.models import CapsuleSizeName
+from compounding.orders.reading import validation_errors
+from compounding.orders.types import (
+    CapsuleCount,
+    Density,
+    DensityFactor,
+    Mass,
+    Name,
+    Percent,
+    ShortText,
+)
+from compounding.settings import Settings, TimeZoneName
 
 LabelStock = Literal["4x2", "3x2", "letter"]
 
@@ -130,7 +139,7 @@ class Calculation(_Section):
 
     overage_percent: Percent = Fraction(5)
     capsules_to_weigh: CapsuleCount = 10
-    beyond_use_days: int = Field(default=180, ge=1, le=3650)
+    beyond_use_days: int | None = Field(default=None, ge=1, le=3650)
     compounding_date_window_days: int = Field(default=31, ge=0, le=366)
     crushing_loss_percent: Percent = Fraction(2)
     surplus_capsules: CapsuleCount = 10
@@ -170,6 +179,16 @@ class Profile(_Section):
     shell_colours: dict[CapsuleSizeName, ShortText] = Field(default_factory=dict)
     """The colour of the pharmacy's capsule shells by size (``"0" = "green"``): data only for
     now, kept with each batch's profile; the documents do not print it yet."""
+    formulary: tuple[FormularyEntry, ...] | None = None
+    """The pharmacy's master formulation records with their status, as its records database
+    keeps them (never read from a profile file: a record is approved by a signature); a kept
+    batch's profile holds the one it was made under. ``None``: the built-in records."""
+
+    def with_formulary(self, entries: tuple[FormularyEntry, ...] | None) -> Profile:
+        """This profile planning under ``entries`` (a new object, so its settings follow)."""
+        return Profile.model_validate({**{name: getattr(self, name)
+                                          for name in type(self).model_fields},
+                                       "formulary": entries})
 
     def with_pharmacy(self, pharmacy: Pharmacy) -> Profile:
         """This profile with other pharmacy details (a new object, so its settings follow).
@@ -204,6 +223,7 @@ class Profile(_Section):
                 "density_factor_max")},
             pack_stats=dict(self.pack_stats),
             time_zone=self.pharmacy.time_zone,
+            formulary=self.formulary,
         )
 
 
@@ -221,6 +241,11 @@ def load_profile(text: str) -> Profile:
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError([ErrorDetail("INVALID_VALUE", "profile",
                                         f"not valid TOML: {exc}")]) from None
+    if "formulary" in data:
+        raise ProfileError([ErrorDetail(
+            "INVALID_VALUE", "profile.formulary",
+            "master formulation records are kept in the records database and approved there "
+            "by a pharmacist's signature, not written in a profile file")])
     try:
         return Profile.model_validate(data)
     except ValidationError as exc:

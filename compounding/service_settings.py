@@ -22,8 +22,8 @@ from platformdirs import user_data_dir
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from .errors import CompoundingError, ErrorDetail
-from .settings import TimeZoneName
+from compounding.errors import CompoundingError, ErrorDetail
+from compounding.settings import TimeZoneName
 
 APP_NAME = "compounding-workbench"
 SQLITE_FILE = "compounding.sqlite3"

@@ -11,9 +11,10 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from .clock import zone
-from .models import CapsuleSizeName
-from .types import CapsuleCount, Density, DensityFactor, Mass, Percent, ShortText
+from compounding.clock import zone
+from compounding.formulary import Formulary, FormularyEntry
+from compounding.orders.models import CapsuleSizeName
+from compounding.orders.types import CapsuleCount, Density, DensityFactor, Mass, Percent, ShortText
 
 
 def _time_zone(name: Any) -> str:
@@ -37,7 +38,11 @@ class Settings(BaseModel):
     - ``balance_readability`` [mg]: the smallest step the balance shows; documents round to it.
     - ``balance_capacity`` [mg]: the most it weighs at once (domain.md §9: 120 g, Class A).
     - ``capsules_to_weigh`` [capsules]: QC weighs at least this many, or all when fewer (10).
-    - ``beyond_use_days`` [days]: USP <795> (2023) non-aqueous default, 180.
+    - ``beyond_use_days`` [days]: the pharmacy's own cap on the beyond-use date every master
+      formulation record gives (none by default: the record's rationale decides).
+    - ``formulary``: the master formulation records a batch may be made under, each with its
+      status (the pharmacy's approved versions); ``None``: the workbench's built-in records
+      (:meth:`compounding.formulary.Formulary.built_in`), for a plan without a database.
     - ``compounding_date_window_days`` [days]: an order's ``compounded_on`` more than this
       before or after the pharmacy's today is ``COMPOUNDED_ON_OUT_OF_RANGE`` (31).
     - ``pack_stats`` [mg]: the pharmacy's own calibrated MCC pack stats by capsule size, used
@@ -60,7 +65,7 @@ class Settings(BaseModel):
     balance_readability: Mass = Fraction(1)
     balance_capacity: Mass = Fraction(120_000)
     capsules_to_weigh: CapsuleCount = 10
-    beyond_use_days: int = Field(default=180, ge=1, le=3650)
+    beyond_use_days: int | None = Field(default=None, ge=1, le=3650)
     compounding_date_window_days: int = Field(default=31, ge=0, le=366)
     pack_stats: dict[CapsuleSizeName, Mass] = Field(default_factory=dict)
     time_zone: TimeZoneName = "UTC"
@@ -71,6 +76,13 @@ class Settings(BaseModel):
     density_factor_max: DensityFactor = Fraction(2)
     surplus_capsules: CapsuleCount = 10
     surplus_percent: Percent = Fraction(10)
+    formulary: tuple[FormularyEntry, ...] | None = None
+
+
+    def formulary_of(self) -> Formulary:
+        """The formulary plans are made under: the pharmacy's, or the built-in one."""
+        return (Formulary.built_in() if self.formulary is None
+                else Formulary(self.formulary))
 
 
 DEFAULT_SETTINGS = Settings()

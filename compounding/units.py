@@ -78,7 +78,8 @@ QUANTITY_PATTERN = (r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,2})?\s*"
 
 
 class QuantityError(ValueError):
-    """A quantity that could not be read; ``code`` is a rule code of :mod:`compounding.rules`."""
+    """A quantity that could not be read; ``code`` is a rule code of
+    :mod:`compounding.screening.rules`."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)

@@ -1,7 +1,7 @@
 """Writes the generated tables of docs/ from the code: ``python docs/generate.py``.
 
-- docs/rules.md, between ``<!-- rules: generated`` and ``<!-- /rules -->``: the rule catalogue,
-  ``compounding.rules.markdown_table()``, with each source that names a section of the project's
+- docs/rules.md, between ``<!-- rules: generated`` and ``<!-- /rules -->``: the rule
+  catalogue, ``compounding.screening.rules.markdown_table()``, with each source that names a section of the project's
   internal specification turned into a link to the page of docs/ that says the same thing;
 - docs/deployment.md, between ``<!-- settings: generated`` and ``<!-- /settings -->``: the
   service settings, ``compounding.service_settings.markdown_table()``, as it is.
@@ -32,6 +32,8 @@ SPEC_SECTIONS = {
     "13": ("documents", "documents.md"),
     "14": ("medications, conditions and allergies",
            "rules.md#medications-conditions-and-allergies"),
+    "15": ("master formulation records", "formulary.md#master-formulation-records"),
+    "16": ("naltrexone HCl powder", "formulary.md#naltrexone-hcl-powder-as-a-source"),
     "18": ("the dosing schedule label", "documents.md#patient-label"),
     "21": ("the weight check", "batch-records.md#the-weight-check"),
 }
@@ -95,7 +97,7 @@ def source_links(row: str) -> str:
 
 def rules_table() -> str:
     """The rule catalogue as docs/rules.md prints it."""
-    from compounding.rules import markdown_table
+    from compounding.screening.rules import markdown_table
 
     header, rule, *rows = markdown_table().split("\n")
     return "\n".join([header, rule, *(source_links(row) for row in rows)])

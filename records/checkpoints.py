@@ -34,10 +34,11 @@ from sqlalchemy import Engine, select
 
 from compounding import clock
 
-from .schema import account_states, audit_events, chain_heads, events
+from .schema import account_states, audit_events, chain_heads, events, mfr_revisions
 
 FILE = "checkpoints.log"
-CHAINS = {"feed": events, "audit": audit_events, "accounts": account_states}
+CHAINS = {"feed": events, "audit": audit_events, "accounts": account_states,
+          "formulary": mfr_revisions}
 AUDIT_EVERY_S = 60.0
 """At most this long between checkpoints while only the audit trail grows [s]."""
 

@@ -69,6 +69,7 @@ def db(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int
 
 def _db(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.action == "verify":
+        from .formulary import FormularyStore
         from .proof import audit_target_problems, database_problems, feed_problems
 
         people, log = _people(store)
@@ -76,13 +77,14 @@ def _db(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> int
                     + feed_problems(store.engine, store.key, store.checkpoints)
                     + store.lot_index_problems()
                     + log.problems() + audit_target_problems(store.engine)
-                    + people.problems())
+                    + people.problems()
+                    + FormularyStore(store.engine, store.key, store.checkpoints).problems())
         for problem in problems:
             err.write(f"BROKEN {problem}\n")
         anchored = ("" if store.checkpoints is None or not store.checkpoints.path.exists()
                     else f", against {len(store.checkpoints.read(store.engine)[0])} checkpoints")
-        out.write(f"{store.count()} batches, the change feed, the audit trail and the accounts "
-                  f"checked{anchored}: "
+        out.write(f"{store.count()} batches, the change feed, the audit trail, the accounts and "
+                  f"the formulary checked{anchored}: "
                   f"{'intact' if not problems else f'{len(problems)} broken'}\n")
         return EXIT_FAULT if problems else EXIT_OK
     if args.action == "grant":
@@ -153,7 +155,7 @@ def import_(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -
     otherwise (:mod:`.imports`)."""
     from pydantic import ValidationError
 
-    from compounding.cli import _read
+    from compounding.files import read as _read
 
     from .imports import import_records
 

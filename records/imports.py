@@ -24,12 +24,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from compounding.bench import BenchEntry
+from compounding.bench.results import BenchEntry
 from compounding.errors import ErrorDetail, OrderError
 
 from .chain import batch_digest, digest, revision_digest, same
@@ -37,12 +37,21 @@ from .heads import append_events
 from .models import STORED, Record
 from .reading import load_record
 from .replay import replay_problems
+from .rows import Conflict, _bench_lots, _event, _identifiers, _lots, patient_key
 from .schema import batch_lots, batches, lot_counters, revisions
 
 if TYPE_CHECKING:
     from datetime import date
 
-    from .store import Store
+
+class Store(Protocol):
+    """The records store as import and export use it (:class:`.store.Store`)."""
+
+    engine: Engine
+    key: bytes
+    _writes: Engine
+
+    def checkpoint(self) -> None: ...
 
 
 class Imported(NamedTuple):
@@ -141,8 +150,6 @@ def _holds(key: bytes, record: Record, chain: Any) -> bool:
 
 def _insert(store: Store, record: Record, *, archived: bool) -> None:
     """Write ``record`` whole, chained anew under the store's key, in one transaction."""
-    from .store import Conflict, _bench_lots, _event, _identifiers, _lots, patient_key
-
     order = record.order
     content = _content(record, archived)
     seq = _sequence(record.lot_number, content.lot_date)
@@ -157,6 +164,8 @@ def _insert(store: Store, record: Record, *, archived: bool) -> None:
                 order_json=content.order_json, plan_json=content.plan_json,
                 profile_json=content.profile_json, status=record.status,
                 revision=record.revision, archived=content.archived,
+                mfr_id=record.plan.mfr.id if record.plan.mfr else "LDN-CAPS-TAB-MCC",
+                mfr_version=record.plan.mfr.version if record.plan.mfr else 1,
             ).returning(batches.c.id)).scalar_one()
         except IntegrityError:
             raise Conflict([ErrorDetail("LOT_NUMBER_TAKEN", "lot_number",

@@ -3,7 +3,7 @@
 A lot is received once, with its product, NDC, manufacturer, lot, expiry and (tablets) the
 measured average weight of one whole tablet, by the signed-in person who received it; what was
 received is never changed or deleted (migration 0010's triggers). A lot's code is kept in the
-normal form of an order's component lot (:data:`compounding.types.ComponentLot`: NFKC, dashes
+normal form of an order's component lot (:data:`compounding.orders.types.ComponentLot`: NFKC, dashes
 folded, upper case, look-alike letters refused), so that a lot picked from the list, a lot typed
 on an order and a recall all name the same lot. A lot is **usable** on a day when it expires
 after that day (a component expiring on or before the compounding date is refused,
@@ -30,10 +30,10 @@ from sqlalchemy.exc import IntegrityError
 
 from compounding import clock
 from compounding.errors import ErrorDetail, OrderError
-from compounding.identifiers import Ndc
-from compounding.lot_grammar import normal_lot
-from compounding.orders import validation_errors
-from compounding.types import ComponentLot, Day, Expiry, LongText, Name
+from compounding.orders.identifiers import Ndc
+from compounding.orders.lot_grammar import normal_lot
+from compounding.orders.reading import validation_errors
+from compounding.orders.types import ComponentLot, Day, Expiry, LongText, Name
 
 from .db import writer
 from .models import Summary
@@ -51,10 +51,10 @@ COMPONENT = {"tablet": "source", "api": "source", "filler": "filler", "shell": "
 FIELDS = ("kind", "product", "ndc", "manufacturer", "lot", "expiry", "average_weight_mg",
           "received_on")
 _WEIGHT = re.compile(r"(\d{1,5}(?:\.\d{1,6})?|\.\d{1,6})(?:\s*mg)?", re.IGNORECASE)
-_ADAPTERS = {"product": TypeAdapter(Name), "manufacturer": TypeAdapter(Name),
-             "ndc": TypeAdapter(Ndc), "lot": TypeAdapter(ComponentLot),
-             "expiry": TypeAdapter(Expiry), "received_on": TypeAdapter(Day),
-             "reason": TypeAdapter(LongText)}
+_ADAPTERS: dict[str, TypeAdapter[Any]] = {
+    "product": TypeAdapter(Name), "manufacturer": TypeAdapter(Name), "ndc": TypeAdapter(Ndc),
+    "lot": TypeAdapter(ComponentLot), "expiry": TypeAdapter(Expiry),
+    "received_on": TypeAdapter(Day), "reason": TypeAdapter(LongText)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,14 +8,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from compounding.bench import BenchEntry, Status, TransitionError, check_label_allowed
+from compounding.bench.execution import Executed, Signature, Step
+from compounding.bench.labeling import Dispensing
+from compounding.bench.reconciliation import outside_range
+from compounding.bench.results import BenchEntry, Status, TransitionError, check_label_allowed
 from compounding.errors import ErrorDetail
-from compounding.execution import Executed, Signature, Step
-from compounding.findings import Acknowledgement, Finding
-from compounding.labeling import Dispensing
-from compounding.models import Order, Plan
+from compounding.orders.models import Order, Plan
 from compounding.profile import Profile
-from compounding.reconciliation import outside_range
+from compounding.screening.findings import Acknowledgement, Finding
 
 STORED = {"stored": True}
 """Validation context of a kept record: values are read back as they were kept."""

@@ -5,7 +5,7 @@ A batch is in every tab whose step it waits for:
 
 - ``compound``: new or printed, no bench results yet;
 - ``correct``: rejected, or bench results that keep it from release (domain.md §12:
-  strength made or tablets out of range, :data:`compounding.bench.NOT_RELEASABLE`);
+  strength made or tablets out of range, :data:`compounding.bench.results.NOT_RELEASABLE`);
 - ``acknowledge``: a critical finding no pharmacist has acknowledged yet (§11);
 - ``verify``: compounded and releasable, waiting for the pharmacist's signature (§6);
 - ``label``: verified, no dispensing label printed yet;
@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from compounding.bench import NOT_RELEASABLE
+from compounding.bench.results import NOT_RELEASABLE
 
 from .schema import audit_events, batches, events
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from compounding.models import Order, Plan
+from compounding.orders.models import Order, Plan
 from compounding.profile import Profile
 
 from .history import HISTORY_COLUMNS, link_problem

@@ -4,9 +4,11 @@ Migrations run as the owner of the tables. The application's role may read every
 rows, and may change only the columns that are meant to move: a batch's head (status, revision),
 the lot counters, the health row, the chains' heads, sign-in failure counts, sessions' last use
 and end, users' passwords, names, roles, licences and disabled flags (each change chained),
-token revocations, the pharmacy's details, an inventory lot's quarantine. It may delete nothing,
-alter no table or trigger, and create nothing in the schema, so neither it nor anyone holding
-its password can rewrite a revision, an audit event, or the triggers that guard them.
+token revocations, the pharmacy's details, an inventory lot's quarantine, a master formulation
+record version's head (status, revision: each move chained in ``mfr_revisions``, which it may
+only add to). It may delete nothing, alter no table or trigger, and create nothing in the
+schema, so neither it nor anyone holding its password can rewrite a revision, an audit event,
+or the triggers that guard them.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ UPDATABLE = {
     "sign_in_failures": ("failures", "last_at", "held_until"),
     "sessions": ("seen_at", "ended_at", "ended_why"),
     "inventory_lots": ("quarantined_at", "quarantined_by", "quarantine_reason"),
+    "mfr_versions": ("status", "revision"),
 }
 
 

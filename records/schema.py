@@ -22,7 +22,15 @@ written but for its quarantine (:mod:`.inventory`). Each revision carries
 its author's user id and the keyed SHA-256 of its content and of the revision before it
 (:mod:`.chain`). Database triggers (migrations 0001-0003) refuse any change to a written
 revision, an audit event or a batch's recorded content, and any delete. ``drafts``: the order
-form's fields kept for the person typing them (:mod:`.drafts`).
+form's fields kept for the person typing them (:mod:`.drafts`). ``mfr_versions`` and
+``mfr_revisions`` (migration 0012): the formulary of master formulation records
+(:mod:`.formulary`). ``mfr_versions`` is each version's head (its status, draft, approved or
+superseded, and its revision, the ``If-Match`` of a signature), moved like a batch's;
+``mfr_revisions`` its history, append-only: every saved draft and the pharmacist's approval,
+each with the record's content as canonical JSON and its SHA-256, linked in the ``formulary``
+chain (``chain_heads``). An approved version never changes: only its status may go on to
+superseded. ``batches.mfr_id`` and ``batches.mfr_version`` (migration 0012): the master
+formulation record a batch was made under, fixed with the rest of its recorded content.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -61,6 +70,8 @@ batches = Table(
     Column("status", String(16), nullable=False, index=True),
     Column("revision", Integer, nullable=False),
     Column("archived", Integer, nullable=False, server_default="0"),
+    Column("mfr_id", String(64)),
+    Column("mfr_version", Integer),
 )
 
 revisions = Table(
@@ -241,4 +252,38 @@ drafts = Table(
     Column("fields_json", Text, nullable=False),
     Column("saved_at", DateTime(timezone=True), nullable=False),
     Index("ix_drafts_user", "user_id", "id"),
+)
+
+mfr_versions = Table(
+    "mfr_versions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("mfr_id", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", Integer),
+    UniqueConstraint("mfr_id", "version", name="uq_mfr_version"),
+)
+
+mfr_revisions = Table(
+    "mfr_revisions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("seq", Integer, nullable=False, unique=True),
+    Column("mfr_id", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("content_json", Text, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("author_id", Integer),
+    Column("author", String(120)),
+    Column("licence", String(40)),
+    Column("meaning", Text),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    ForeignKeyConstraint(["mfr_id", "version"], ["mfr_versions.mfr_id", "mfr_versions.version"],
+                         name="fk_mfr_revisions_version"),
+    UniqueConstraint("mfr_id", "version", "number", name="uq_mfr_revision_number"),
 )

@@ -8,52 +8,50 @@ in the same transaction as the record, so a number is never given twice and neve
 
 from __future__ import annotations
 
-import json
 import os
-import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from types import SimpleNamespace
-from typing import Any, NamedTuple, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
-from sqlalchemy import Engine, and_, func, insert, or_, select, update
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from compounding import clock
-from compounding.bench import (
-    TRANSITIONS,
-    Action,
+from compounding.bench.results import (
     BenchEntry,
-    Correction,
-    FindingAcknowledgement,
-    Scrap,
-    Verification,
-    check_release_allowed,
-    check_transition,
-    check_verification,
 )
 from compounding.clock import today
 from compounding.errors import ErrorDetail, OrderError
-from compounding.findings import Acknowledgement
-from compounding.lot_grammar import is_automatic, normal_lot
-from compounding.models import Order, Plan
-from compounding.orders import parse_order, validation_errors
-from compounding.plan import match_acknowledgement, plan_of, work_out
+from compounding.orders.lot_grammar import is_automatic
+from compounding.orders.models import Order, Plan
+from compounding.orders.reading import parse_order
+from compounding.plan import plan_of, work_out
 from compounding.profile import Pharmacy, Profile
-from compounding.reconciliation import reconcile
-from compounding.review import Review
 
 from .chain import batch_digest, key_check, revision_digest, same
 from .checkpoints import Checkpoints
 from .db import make_engine, writer
 from .feed import label_printed, read_events
 from .heads import append_events
-from .history import chain_problems
+from .formulary import FormularyStore
+from .imports import export_records, import_records
 from .migrate import upgrade
-from .models import STORED, Author, Event, Record, Summary, archived_error
-from .reading import aware, load_record
+from .models import Author, Event, Record
+from .reading import load_record
+from .rows import (
+    Conflict,
+    PreconditionRequired,
+    RecordNotFound,
+    RequestKey,
+    WrongKey,
+    _event,
+    _find,
+    _identifiers,
+    _lots,
+    patient_key,
+)
 from .schema import (
     batch_lots,
     batches,
@@ -64,75 +62,14 @@ from .schema import (
     revisions,
     service_health,
 )
+from .search import BatchSearch
+from .steps import BatchSteps
 
-M = TypeVar("M", bound=BaseModel)
-
-
-class RequestKey(NamedTuple):
-    """An idempotent request: ``scope`` (what it creates), the client's ``key``, and the
-    SHA-256 ``digest`` of its body."""
-
-    scope: str
-    key: str
-    digest: str
+__all__ = ["Conflict", "PreconditionRequired", "RecordNotFound", "RequestKey", "Store",
+           "WrongKey", "patient_key"]
 
 
-class WrongKey(RuntimeError):
-    """The records were chained under another key than the one given: ``chain.key`` (or
-    ``COMPOUNDING_CHAIN_KEY``) was lost or replaced."""
-
-    refuses_start = True
-
-    def __init__(self) -> None:
-        super().__init__(
-            "these records were chained under another chain key than the one found: the "
-            "chain key (chain.key in the data folder, or COMPOUNDING_CHAIN_KEY) was lost or "
-            "replaced. Restore the chain.key of the backup made with these records into the "
-            "data folder, or set COMPOUNDING_CHAIN_KEY to it; nothing was started, and no "
-            "record was read as tampered.")
-
-
-class RecordNotFound(OrderError):
-    """No batch has that lot number (HTTP 404)."""
-
-    status = 404
-
-
-class Conflict(OrderError):
-    """The change conflicts with the record as stored (HTTP 409)."""
-
-    status = 409
-
-
-PATIENT_KEY_CHARS = 160
-"""A patient's search key is at most this long [characters]: NFKC and case folding can make a
-120-character name several times longer, and the key column holds 160."""
-
-
-def patient_key(name: str | None) -> str:
-    """A patient name as searched: case, composition and spacing folded, invisible characters
-    dropped and a word that mixes Latin, Greek and Cyrillic letters written in its main script
-    ("Jоhn" with a Cyrillic о is "john"; :func:`compounding.confusables.unconfused`); at most 160
-    characters (a longer key is searched by its first 160, which still finds the name)."""
-    from compounding.confusables import unconfused
-
-    text = unconfused(unicodedata.normalize("NFKC", name or ""))
-    return " ".join(text.casefold().split())[:PATIENT_KEY_CHARS]
-
-
-def _lots(order: Order) -> list[tuple[str, str]]:
-    pairs = [("source", order.source.lot), ("filler", order.filler.lot),
-             ("capsule", order.capsule.lot)]
-    return [(component, lot) for component, lot in pairs if lot]
-
-
-def _bench_lots(entry: BenchEntry) -> list[tuple[str, str]]:
-    pairs = [("source", entry.source_lot), ("filler", entry.filler_lot),
-             ("capsule", entry.capsule_lot)]
-    return [(component, lot) for component, lot in pairs if lot]
-
-
-class Store:
+class Store(BatchSteps, BatchSearch):
     """Compounding records in one database (SQLite or PostgreSQL)."""
 
     def __init__(self, engine: Engine, key: bytes,
@@ -163,10 +100,15 @@ class Store:
             if migrate:
                 upgrade(store.engine, key)
                 store.check_key()
+                store.formulary().seed()  # a new install's drafts, for a pharmacist to approve
         except WrongKey:
             store.engine.dispose()
             raise
         return store
+
+    def formulary(self) -> FormularyStore:
+        """The pharmacy's master formulation records, kept in this database."""
+        return FormularyStore(self.engine, self.key, self.checkpoints)
 
     def check_key(self) -> None:
         """:class:`WrongKey` unless the records were chained under this store's key: the key's
@@ -245,7 +187,15 @@ class Store:
         # the transaction so that the write lock is held only for the writes
         canonical = Order.model_validate_json(
             order.model_copy(update={"compounded_on": on}).model_dump_json())
-        plan = plan_of(work_out(canonical, profile.settings))  # invalid orders stop here
+        # made under the pharmacy's formulary (an approved version, never a built-in draft),
+        # kept with the one version it was made under
+        formulary = self.formulary().formulary()
+        plan = plan_of(work_out(canonical, profile.with_formulary(
+            tuple(formulary.entries())).settings))  # invalid orders stop here
+        assert plan.mfr is not None
+        used = next(e for e in formulary.versions(plan.mfr.id)
+                    if e.mfr.version == plan.mfr.version)
+        profile = profile.with_formulary((used,))
         for check in self.checks:
             check(canonical, profile)
         name = canonical.patient.name if canonical.patient else None
@@ -297,6 +247,8 @@ class Store:
                         rx_number=stored.rx_number, **_identifiers(stored),
                         order_json=stored.model_dump_json(), plan_json=plan_json,
                         profile_json=profile_json, status="printed", revision=1,
+                        mfr_id=plan.mfr.id if plan.mfr else None,
+                        mfr_version=plan.mfr.version if plan.mfr else None,
                     ).returning(batches.c.id)).scalar_one()
             except IntegrityError:
                 taken = connection.execute(select(batches.c.id)
@@ -359,71 +311,7 @@ class Store:
         """The change feed after ``after`` (:func:`compounding.records.feed.read_events`)."""
         return read_events(self.engine, self.key, after, limit)
 
-    def search(self, *, patient: str | None = None, rx_number: str | None = None,
-               lot_number: str | None = None, date_from: date | None = None,
-               date_to: date | None = None, status: str | None = None,
-               source_lot: str | None = None, filler_lot: str | None = None,
-               patient_id: str | None = None, prescription_id: str | None = None,
-               limit: int = 50, offset: int = 0) -> list[Summary]:
-        """Batches matching every criterion given, newest first. ``patient`` matches the
-        start of the name, any case; Rx numbers match exactly; lots match in their normal
-        form (:func:`compounding.lot_grammar.normal_lot`), so any spelling finds them."""
-        conditions = []
-        if patient:
-            key = patient_key(patient)
-            conditions.append(and_(batches.c.patient_key >= key,
-                                   batches.c.patient_key < key + "\U0010ffff"))
-        if rx_number:
-            conditions.append(batches.c.rx_number == rx_number)
-        if patient_id:
-            conditions.append(batches.c.patient_id == patient_id)
-        if prescription_id:
-            conditions.append(batches.c.prescription_id == prescription_id)
-        if lot_number:
-            conditions.append(batches.c.lot_number == normal_lot(lot_number))
-        if date_from:
-            conditions.append(batches.c.lot_date >= date_from)
-        if date_to:
-            conditions.append(batches.c.lot_date <= date_to)
-        if status:
-            conditions.append(batches.c.status == status)
-        for component, lot in (("source", source_lot), ("filler", filler_lot)):
-            if lot:
-                used = select(batch_lots.c.batch_id).where(
-                    batch_lots.c.component == component, batch_lots.c.lot == normal_lot(lot))
-                conditions.append(batches.c.id.in_(used))
-        # the page's ids first, from the indexes alone; then only those rows are read
-        page = (select(batches.c.id).where(*conditions).order_by(batches.c.id.desc())
-                .limit(limit).offset(offset))
-        query = (select(*SUMMARY_COLUMNS).where(batches.c.id.in_(page))
-                 .order_by(batches.c.id.desc()))
-        with self.engine.connect() as connection:
-            return [_summary(r) for r in connection.execute(query)]
 
-    def recall(self, *, source_lot: str | None = None, filler_lot: str | None = None,
-               capsule_lot: str | None = None, limit: int = 100,
-               after: int | None = None) -> tuple[list[Summary], int, int | None]:
-        """Batches that used any of the given component lots (any spelling), oldest first, a
-        page at a time: ``(page, total, next)``; ``next`` is the ``after`` of the next page
-        (``None`` on the last). Memory and time per page do not grow with the match count."""
-        wanted = [(c, normal_lot(lot)) for c, lot in (("source", source_lot),
-                                                       ("filler", filler_lot),
-                                                       ("capsule", capsule_lot)) if lot]
-        used = or_(*(and_(batch_lots.c.component == c, batch_lots.c.lot == lot)
-                     for c, lot in wanted))
-        ids = select(batch_lots.c.batch_id).where(used)
-        if after is not None:
-            ids = ids.where(batch_lots.c.batch_id > after)
-        ids = ids.distinct().order_by(batch_lots.c.batch_id).limit(limit + 1)
-        with self.engine.connect() as connection:
-            total = connection.execute(select(func.count(batch_lots.c.batch_id.distinct()))
-                                       .where(used)).scalar_one()
-            chosen = connection.execute(ids).scalars().all()
-            rows = connection.execute(select(batches.c.id, *SUMMARY_COLUMNS)
-                                      .where(batches.c.id.in_(chosen[:limit]))
-                                      .order_by(batches.c.id)).all() if chosen else []
-        page = [_summary(r) for r in rows]
-        return page, total, (chosen[limit - 1] if len(chosen) > limit else None)
 
     def ping(self) -> None:
         """Raise unless the database answers."""
@@ -460,186 +348,20 @@ class Store:
 
     # -- changing ---------------------------------------------------------------------------
 
-    def _append(self, lot: str, action: Action, expected: int | None, author: Author,
-                reason: str | None, data: dict[str, Any], status: str | None = None,
-                lots: list[tuple[str, str]] | None = None,
-                meaning: str | None = None) -> Record:
-        """Append a revision and move the head, in one transaction; the revision links to the
-        one before it. ``meaning`` makes the step a signature of the record as it stood
-        (security.md): the signer, their licence, what the signature means, the server's time
-        and the digest of the revision signed."""
-        with self._writes.begin() as connection:
-            row = _find(connection, lot, (batches.c.id, batches.c.status, batches.c.revision,
-                                          batches.c.archived))
-            if row.archived:
-                raise Conflict([archived_error(lot, "it takes no further step")])
-            check_transition(action, row.status)
-            if expected is not None and expected != row.revision:
-                raise Conflict([ErrorDetail(
-                    "STALE_REVISION", "revision",
-                    f"the record is at revision {row.revision}, not {expected}: someone saved "
-                    f"it meanwhile; reload it")])
-            new_status = status or TRANSITIONS[action][1] or row.status
-            number = row.revision + 1
-            moved = connection.execute(
-                update(batches).where(batches.c.id == row.id,
-                                      batches.c.revision == row.revision)
-                .values(revision=number, status=new_status)).rowcount
-            if moved != 1:  # another writer moved the head between our read and write
-                raise Conflict([ErrorDetail("STALE_REVISION", "revision",
-                                            "the record changed meanwhile; reload it")])
-            prev = connection.execute(select(revisions.c.hash).where(
-                revisions.c.batch_id == row.id, revisions.c.number == row.revision)).scalar_one()
-            now = clock.now()
-            if meaning is not None:
-                data = {**data, "signature": {
-                    "user_id": author.user_id, "name": author.name, "licence": author.licence,
-                    "meaning": meaning, "at": now.isoformat(), "signed_revision": row.revision,
-                    "signed_hash": prev}}
-            entry = SimpleNamespace(
-                number=number, action=action, status=new_status, author=author.name,
-                author_id=author.user_id, signed_in=1, at=now, reason=reason,
-                data_json=json.dumps(data, ensure_ascii=False, sort_keys=True))
-            link = revision_digest(self.key, prev, entry)
-            connection.execute(insert(revisions).values(
-                batch_id=row.id, **vars(entry), prev_hash=prev, hash=link))
-            if lots:
-                connection.execute(insert(batch_lots), [
-                    {"batch_id": row.id, "component": c, "lot": lot_} for c, lot_ in lots])
-            append_events(connection, self.key, [_event(row.id, entry, link)])
-        self.checkpoint()
-        return self.get(lot)
 
-    def enter_bench(self, lot: str, entry: BenchEntry | Mapping[str, Any], author: Author,
-                    expected: int | None = None) -> Record:
-        """Record what was done at the bench; capsules out of range are flagged."""
-        entry = _parse(BenchEntry, entry)
-        for check in self.bench_checks:
-            check(entry, "")
-        data = _reconciled(entry, self._live(lot))
-        return self._append(lot, "bench", expected, author, None, data,
-                            lots=_bench_lots(entry))
 
-    def correct(self, lot: str, correction: Correction | Mapping[str, Any], author: Author,
-                expected: int | None = None) -> Record:
-        """A corrected bench entry, as a new revision saying who and why."""
-        correction = _parse(Correction, correction)
-        for check in self.bench_checks:
-            check(correction.bench, "bench")
-        data = _reconciled(correction.bench, self._live(lot))
-        return self._append(lot, "correction", expected, author, correction.reason,
-                            data, lots=_bench_lots(correction.bench))
 
-    def verify(self, lot: str, verification: Verification | Mapping[str, Any],
-               signer: Author, *, expected: int | None,
-               allow_self_verification: bool = False,
-               account_change_window_days: int = 90) -> Record:
-        """A pharmacist's signature approving (``verified``) or rejecting (``rejected``) a
-        compounded batch; not by whoever entered its bench results (by user id), nor by whoever
-        created, reset or changed the roles of their account in the last
-        ``account_change_window_days`` [days], unless the pharmacy allows it, and then the
-        signature says so."""
-        verification = _parse(Verification, verification)
-        _require_expected(expected)
-        record = self._live(lot)
-        check_transition("verification", record.status)
-        authors = record.bench_authors()
-        managed = self._managed(authors, signer.user_id, account_change_window_days)
-        check_verification(verification, authors, signer.user_id, allow_self_verification,
-                           managed)
-        if verification.decision == "approve":
-            check_release_allowed(record.unacknowledged, record.flags)
-        status = "verified" if verification.decision == "approve" else "rejected"
-        meaning = "approved batch" if status == "verified" else "rejected batch"
-        if signer.user_id in authors:
-            meaning += " (self-verification, allowed by the pharmacy's profile)"
-        elif managed:
-            done = "; ".join(", ".join(words) for words in managed.values())
-            meaning += (f" (by the manager of the bench author's account: {done}; allowed by "
-                        "the pharmacy's profile)")
-        return self._append(lot, "verification", expected, signer, verification.reason,
-                            verification.model_dump(mode="json"), status, meaning=meaning)
 
-    def _managed(self, authors: set[int], signer_id: int | None,
-                 window_days: int) -> dict[int, list[str]]:
-        """What the signer did to each bench author's account in the window, in words."""
-        from .accounts import account_changes
 
-        if signer_id is None or window_days <= 0:
-            return {}
-        since = clock.now() - timedelta(days=window_days)
-        with self.engine.connect() as connection:
-            done = {author: account_changes(connection, author, signer_id, since)
-                    for author in authors if author != signer_id}
-        return {author: words for author, words in done.items() if words}
 
-    def acknowledge(self, lot: str, acknowledgement: FindingAcknowledgement | Mapping[str, Any],
-                    signer: Author, *, expected: int | None) -> Record:
-        """A pharmacist's signature acknowledging a critical finding (the label needs it)."""
-        acknowledgement = _parse(FindingAcknowledgement, acknowledgement)
-        _require_expected(expected)
-        record = self._live(lot)
-        review = Review()
-        critical = [f for f in (*record.plan.findings, *record.flags) if f.severity.rank == 2]
-        finding = match_acknowledgement(review, critical, Acknowledgement(
-            finding=acknowledgement.finding, code=acknowledgement.code, pharmacist="-",
-            reason=acknowledgement.reason), "acknowledgement")
-        if finding is not None and finding.id not in {f.id for f in record.unacknowledged}:
-            review.error("UNKNOWN_ACKNOWLEDGEMENT", "finding",
-                         f"{finding.id} is acknowledged already")
-        review.raise_errors()
-        assert finding is not None
-        return self._append(lot, "acknowledgement", expected, signer, acknowledgement.reason,
-                            {"finding": finding.id, "code": finding.code,
-                             "field": finding.field},
-                            meaning=f"acknowledged {finding.id}")
 
-    def scrap(self, lot: str, scrap: Scrap | Mapping[str, Any], signer: Author, *,
-              expected: int | None) -> Record:
-        """A signature taking a batch out of use, with why."""
-        scrap = _parse(Scrap, scrap)
-        _require_expected(expected)
-        return self._append(lot, "scrap", expected, signer, scrap.reason, {},
-                            meaning="scrapped batch")
 
-    def chain_problems(self, lot: str | None = None) -> list[str]:
-        """Every broken link of every batch's history (or of ``lot``'s), in words: the full
-        check, with every revision's content (``compounding db verify``, a label print)."""
-        return chain_problems(self.engine, self.key, lot)
-
-    def lot_index_problems(self) -> list[str]:
-        """Each batch whose recall index (``batch_lots``) is not the lots its order and bench
-        entries name, in words: a row removed would hide the batch from a recall."""
-        found = []
-        with self.engine.connect() as connection:
-            lots = connection.execute(select(batches.c.lot_number)
-                                      .order_by(batches.c.id)).scalars().all()
-            indexed: dict[str, list[tuple[str, str]]] = {}
-            for row in connection.execute(
-                    select(batches.c.lot_number, batch_lots.c.component, batch_lots.c.lot)
-                    .join(batches, batches.c.id == batch_lots.c.batch_id)):
-                indexed.setdefault(row.lot_number, []).append((row.component, row.lot))
-        for lot in lots:
-            try:
-                record = self.get(lot, history=True)
-            except OrderError:  # a broken history: named by the chain's own check
-                continue
-            expected = _lots(record.order) + [
-                pair for r in record.revisions if r.action in ("bench", "correction")
-                for pair in _bench_lots(BenchEntry.model_validate((r.data or {})["bench"],
-                                                                  context=STORED))]
-            if sorted(expected) != sorted(indexed.get(lot, [])):
-                found.append(f"batch {lot}: its recall index does not list the lots its order "
-                             f"and bench entries name")
-        return found
 
     # -- moving between databases -----------------------------------------------------------
 
     def export(self) -> Iterator[dict[str, Any]]:
         """Every record with every revision, oldest first, as JSON-ready dictionaries, each
         with its chain and checkpoint (:func:`.imports.export_records`)."""
-        from .imports import export_records
-
         return export_records(self)
 
     def import_records(self, records: Iterator[Mapping[str, Any]],
@@ -647,82 +369,23 @@ class Store:
         """Insert exported records, each replayed first; those whose chain does not verify
         with this store's key or one of ``trusted`` are archived
         (:func:`.imports.import_records`). Returns how many were imported."""
-        from .imports import import_records
-
         return len(import_records(self, records, trusted))
 
 
-def _reconciled(entry: BenchEntry, record: Record) -> dict[str, Any]:
-    """What a bench entry's revision keeps: the entry, its findings, and what the bench made
-    (strength as an exact fraction, the day of the work, the BUD from the lots used)."""
-    result = reconcile(entry, record.plan, record.order, record.profile.settings)
-    return {"bench": entry.model_dump(mode="json", exclude_none=True),
-            "flags": [f.model_dump(mode="json") for f in result.findings],
-            "made": {"strength": str(result.strength_made),
-                     "ratio": str(result.strength_ratio),
-                     "compounded_on": result.compounded_on.isoformat(),
-                     "beyond_use_date": result.beyond_use_date.isoformat(),
-                     "beyond_use_rationale": result.beyond_use_rationale}}
 
 
-SUMMARY_COLUMNS = (batches.c.lot_number, batches.c.lot_date, batches.c.rx_number,
-                   batches.c.patient_name, batches.c.status, batches.c.revision,
-                   batches.c.created_at, batches.c.patient_id, batches.c.prescription_id,
-                   batches.c.archived)
 
 
-def _require_expected(expected: int | None) -> None:
-    """A signature names the revision it signs (``If-Match``; 428 otherwise)."""
-    if expected is None:
-        raise PreconditionRequired([ErrorDetail(
-            "PRECONDITION_REQUIRED", 'headers["If-Match"]',
-            "a signature applies to the record as read: send If-Match with its ETag")])
 
 
-class PreconditionRequired(OrderError):
-    """A signature without the revision it signs (HTTP 428)."""
-
-    status = 428
 
 
-def _find(connection: Any, lot: str, columns: tuple[Any, ...]) -> Any:
-    """The batch row of ``lot`` in any spelling (``RecordNotFound`` otherwise)."""
-    key = normal_lot(lot)
-    row = connection.execute(select(*columns).where(batches.c.lot_number == key)).first()
-    if row is None and key != lot:  # a lot kept before lot numbers were upper-cased
-        row = connection.execute(select(*columns).where(batches.c.lot_number == lot)).first()
-    if row is None:
-        raise RecordNotFound([ErrorDetail("NOT_FOUND", "lot_number",
-                                          f"no batch has lot {lot[:40]}")])
-    return row
 
 
-def _summary(row: Any) -> Summary:
-    return Summary(lot_number=row.lot_number, lot_date=row.lot_date, rx_number=row.rx_number,
-                   patient=row.patient_name, status=row.status, revision=row.revision,
-                   created_at=aware(row.created_at), patient_id=row.patient_id,
-                   prescription_id=row.prescription_id, archived=bool(row.archived))
 
 
-def _identifiers(order: Order) -> dict[str, str | None]:
-    """The pharmacy system's identifiers of a batch, as the batches table keeps them."""
-    return {"patient_id": order.patient.id if order.patient else None,
-            "prescription_id": order.prescription_id}
 
 
-def _event(batch_id: int, revision: Any, link: str) -> dict[str, Any]:
-    """The change-feed row of a revision just written, whose digest is ``link``."""
-    return {"batch_id": batch_id, "action": revision.action, "revision": revision.number,
-            "status": revision.status, "at": revision.at, "user_id": revision.author_id,
-            "revision_hash": link}
 
 
-def _parse(model: type[M], value: M | Mapping[str, Any]) -> M:
-    """``value`` as ``model``: itself, or validated (``OrderError`` naming each field)."""
-    if isinstance(value, model):
-        return value
-    try:
-        return model.model_validate(value)
-    except ValidationError as exc:
-        raise OrderError(validation_errors(exc)) from None
 

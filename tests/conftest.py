@@ -148,3 +148,43 @@ def first_start(tmp_path_factory):
         process.terminate()
         process.wait(10)
         log.close()
+
+
+FORMULARY = {"approve": True}
+"""Whether a records database opened in this test process has its seeded formulary approved
+(:func:`approved_formulary`); a test of the drafts as seeded turns it off
+(:func:`formulary_drafts`)."""
+
+
+@pytest.fixture(autouse=True, scope="session")
+def approved_formulary():
+    """Every records database this process opens has its seeded master formulation records
+    approved by the tests' pharmacist (R. Okafor), as the first pharmacist does on a new
+    install; a database made by another process (the command line, a served workbench on a
+    fresh folder) keeps the drafts as seeded."""
+    from compounding.records.formulary import FormularyStore
+
+    from .people import RPH
+
+    seed = FormularyStore.seed
+
+    def seed_and_approve(self, author=None):
+        added = seed(self, author)
+        if FORMULARY["approve"]:  # also the drafts another process seeded
+            for entry in self.formulary().entries():
+                if entry.status == "draft":
+                    kept = self.kept(entry.mfr.id, entry.mfr.version)
+                    self.approve(entry.mfr.id, entry.mfr.version, RPH, expected=kept.revision)
+        return added
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(FormularyStore, "seed", seed_and_approve)
+        yield
+
+
+@pytest.fixture
+def formulary_drafts():
+    """Records databases opened by this test keep the seeded formulary as drafts."""
+    FORMULARY["approve"] = False
+    yield
+    FORMULARY["approve"] = True

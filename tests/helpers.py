@@ -6,7 +6,7 @@ import copy
 import re
 from typing import Any
 
-from compounding.rules import BY_CODE
+from compounding.screening.rules import BY_CODE
 
 BASE_ORDER: dict[str, Any] = {
     "strength": "4.5 mg",

@@ -23,7 +23,7 @@ SIGNED_IN = "anyone signed in"
 EXPECTED: dict[str, tuple[str, str | None]] = {
     "static": (PUBLIC, None), "api.healthz": (PUBLIC, None),
     "api.openapi_json": (PUBLIC, None), "auth.login": (PUBLIC, None),
-    "auth.logout": (PUBLIC, None), "auth.setup": (PUBLIC, None),
+    "auth.logout": (PUBLIC, None), "setup.setup": (PUBLIC, None),
     "api.plan": (T, "plan"), "api.label": (T, "plan"), "api.worksheet": (T, "records:write"),
     "records_api.search": (T, "records:read"), "records_api.search_by_post": (T, "records:read"),
     "records_api.read": (T, "records:read"), "records_api.revision": (T, "records:read"),
@@ -49,7 +49,7 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
     "admin.tokens": (A, None), "admin.create_token": (A, None),
     "admin.revoke_token": (A, None), "admin.audit": (A, None),
     "settings.index": (A, None), "settings.save": (A, None),
-    "auth.password": (SIGNED_IN, None),
+    "account.password": (SIGNED_IN, None),
     "queue.index": (T, None),
 }
 ROLES = {"tech": {T}, "rph": {P, T}, "admin": {A}}

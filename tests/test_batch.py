@@ -10,7 +10,7 @@ from fractions import Fraction as F
 
 import pytest
 
-from compounding.batch import (
+from compounding.formulation.batch import (
     HCL_PER_BASE,
     QC_HIGH,
     QC_LOW,

@@ -15,8 +15,8 @@ from fractions import Fraction as F
 import pytest
 
 from compounding import OrderError, parse_order, plan_order
-from compounding.bench import BenchEntry
-from compounding.reconciliation import check_bench, strength_made
+from compounding.bench.reconciliation import check_bench, strength_made
+from compounding.bench.results import BenchEntry
 
 from .helpers import LOTS_USED, make_order
 from .people import RPH, TECH

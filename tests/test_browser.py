@@ -127,7 +127,7 @@ def test_two_people_compound_and_release(server, browser_page, tmp_path):
     # keep the batch: its record page prints the worksheet with the batch's lot number
     button(page, "Create batch record and worksheet").click()
     heading = page.get_by_role("heading", level=1)
-    expect(heading).to_contain_text("printed")
+    expect(heading).to_contain_text("new")  # new until its worksheet is printed
     lot = heading.inner_text().split()[1]
     expect(page.get_by_text("once a pharmacist has verified the batch")).to_be_visible()
     sheet = opened_pdf(page, "Print worksheet (PDF)")
@@ -278,13 +278,13 @@ def test_scrap_asks_to_confirm_without_script(server, browser_page):
     _order_in_form(page, server)
     button(page, "Create batch record and worksheet").click()
     status = page.locator("h1 .status")
-    expect(status).to_have_text("printed")
+    expect(status).to_have_text("new")
     button(page, "Scrap this batch…").click()
     confirm = page.locator("fieldset.danger-zone")
     expect(confirm).to_contain_text("This cannot be undone.")
-    expect(status).to_have_text("printed")
+    expect(status).to_have_text("new")
     page.get_by_role("link", name="Keep the batch").click()
-    expect(status).to_have_text("printed")
+    expect(status).to_have_text("new")
     expect(page.get_by_role("button", name=re.compile("permanently"))).to_have_count(0)
     button(page, "Scrap this batch…").click()
     confirm.get_by_label("Reason").fill("Spilled on the bench")

@@ -98,9 +98,9 @@ def test_every_page_state_passes_axe_and_fits_375_px(server, page):
     expect(page.locator("#preview")).to_be_visible()
     check_state(page, "preview with findings", problems)
     button(page, "Create batch record and worksheet").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("printed")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("new")
     lot = page.get_by_role("heading", level=1).inner_text().split()[1]
-    check_state(page, "record, printed", problems)
+    check_state(page, "record, new", problems)
     page.get_by_label("Capsules made").fill("thirty")
     button(page, "Save bench results").click()
     check_state(page, "record, bench errors", problems)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from compounding import OrderError, plan_order
-from compounding.models import Order
-from compounding.orders import parse_order
+from compounding.orders.models import Order
+from compounding.orders.reading import parse_order
 from compounding.records.models import STORED
 from compounding.records.store import patient_key
 
@@ -124,7 +124,7 @@ def test_names_in_one_script_keep_the_search_key_they_had(name):
 def test_a_bench_entry_refuses_a_look_alike_lot():
     from pydantic import ValidationError
 
-    from compounding.bench import BenchEntry
+    from compounding.bench.results import BenchEntry
 
     from .test_records import BENCH
 

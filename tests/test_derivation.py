@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from compounding.derivation import explain
+from compounding.formulation.derivation import explain
 from compounding.plan import plan_of, work_out
 
 from .helpers import make_order

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compounding.dilution import geometric_dilution
+from compounding.formulation.dilution import geometric_dilution
 
 
 def test_worked_example():

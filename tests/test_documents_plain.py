@@ -18,11 +18,10 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from compounding import wording
 from compounding.documents import executed_record_pdf, worksheet_pdf
-from compounding.documents.worksheet import FORMULA_REFERENCE
 from compounding.profile import load_profile
-from compounding.rules import RULES
+from compounding.screening import wording
+from compounding.screening.rules import RULES
 
 from . import pdf
 from .helpers import make_order
@@ -85,19 +84,21 @@ def test_a_finding_prints_by_its_summary_and_the_entry_it_is_about():
 def test_samples_print_no_code(name):
     text = pdf.text(worksheet_pdf(sample(name), PROFILE))
     assert undecodable(text) == []
-    # the formula reference is the master formulation record's name and version
-    assert f"Formula reference {FORMULA_REFERENCE}; method: " in text
+    # the formula is the master formulation record the plan names: name, id and version
+    assert ("capsules from 50 mg tablets, in microcrystalline cellulose, LDN-CAPS-TAB-MCC "
+            "version 1 (built-in record, not approved by this pharmacy); method: ") in text
 
 
-def test_the_formula_reference_is_the_record_name_and_version_in_one_place():
-    assert FORMULA_REFERENCE == "LDN capsules from tablets, version 1"
+def test_the_formula_is_the_plans_master_formulation_record():
+    # no fixed formula name is left in the code: the worksheet prints the plan's record
     holding = [p for p in (ROOT / "compounding").rglob("*.py")
                if "LDN capsules from tablets" in p.read_text(encoding="utf-8")]
-    assert holding == [ROOT / "compounding" / "documents" / "worksheet.py"]
+    assert holding == []
     text = pdf.text(worksheet_pdf(make_order(), PROFILE))
-    assert ("Formula reference LDN capsules from tablets, version 1; method: whole tablets (all "
-            "the powder is used)") in text
-    assert "LDN-CAPS-MCC" not in text and "domain.md" not in text
+    assert ("Formula Naltrexone HCl (low-dose) capsules from 50 mg tablets, in microcrystalline "
+            "cellulose, LDN-CAPS-TAB-MCC version 1 (built-in record, not approved by this "
+            "pharmacy); method: whole tablets (all the powder is used)") in text
+    assert "domain.md" not in text
 
 
 @pytest.fixture
@@ -168,7 +169,7 @@ def test_the_pages_and_the_documents_share_one_wording():
 
 def test_the_core_wording_never_imports_flask():
     done = subprocess.run(
-        [sys.executable, "-c", "import sys, compounding.wording, compounding.documents; "
+        [sys.executable, "-c", "import sys, compounding.screening.wording, compounding.documents; "
                                "print(sorted(m for m in sys.modules if m.split('.')[0] in "
                                "('flask', 'werkzeug', 'jinja2')))"],
         capture_output=True, text=True, timeout=60, check=True)

@@ -132,6 +132,10 @@ def test_a_record_is_a_medication_dispense(client, pharmacist):
     assert dispense.status == "completed"
     [medication] = resource["contained"]
     assert medication["batch"] == {"lotNumber": lot, "expirationDate": "2027-05-21"}
+    # the master formulation record it was made under, approved in the pharmacy's formulary
+    [formula] = medication["code"]["coding"]
+    assert formula["system"] == "urn:compounding:mfr"
+    assert formula["code"] == "LDN-CAPS-TAB-MCC@1" and "version 1" in formula["display"]
     active, filler = medication["ingredient"]
     assert active["strength"]["numerator"]["value"] == 4.5 and active["isActive"] is True
     # filler per capsule: F − powder per capsule = 130 − 22.5 = 107.5 mg (domain.md §3)

@@ -56,7 +56,7 @@ def test_identifiers_are_kept_and_searchable(client):
     ("68084-0291-1", "68084-0291-01"), ("00406117001", "00406-1170-01"),
     ("00406-1170-01", "00406-1170-01")])
 def test_ndcs_are_kept_as_11_digits(written, kept):
-    from compounding.orders import parse_order
+    from compounding.orders.reading import parse_order
 
     order = parse_order(ORDER | {"source": {**ORDER["source"], "ndc": written},
                                  "filler": {**ORDER.get("filler", {}), "ndc": written},

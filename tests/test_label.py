@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 from compounding import OrderError, UnacknowledgedFindings
+from compounding.bench.labeling import Dispensing
 from compounding.documents import label_pdf, labels_pdf
-from compounding.labeling import Dispensing
 from compounding.profile import Profile, load_profile
 
 from . import days, pdf
@@ -285,7 +285,7 @@ def test_same_input_same_bytes(usual):
 ], ids=["half-microgram", "0.0015", "1.0625", "no-trailing-zero"])
 def test_the_strength_prints_exactly_as_ordered(strength, line):
     from compounding import plan_order
-    from compounding.labeling import drug_line
+    from compounding.bench.labeling import drug_line
 
     order = make_order(strength=strength, doses_per_day=2 if "mcg" in strength else 1)
     plan = plan_order(order)
@@ -302,9 +302,10 @@ def test_directions_are_written_from_the_sig_when_absent():
 @pytest.mark.parametrize("form", ["pdf", "zpl"])
 def test_the_phone_number_never_breaks_across_lines(form):
     # "(217)" ended one line and "555-0142" began the next
+    from compounding.bench.labeling import label_content
     from compounding.documents import label_text
-    from compounding.documents.label import STOCKS, _barcode, _pdf_measure, lay_out
-    from compounding.labeling import label_content
+    from compounding.documents.layout import lay_out
+    from compounding.documents.stock import STOCKS, _barcode, _pdf_measure
     from compounding.plan import plan_order
 
     # an address of this length put the line break inside the phone number, on both printers
@@ -316,7 +317,7 @@ def test_the_phone_number_never_breaks_across_lines(form):
         text = label_text(order, profile, form="zpl")
         lines = re.findall(r"\^FD(.*?)\^FS", text)
     else:
-        from compounding.orders import parse_order
+        from compounding.orders.reading import parse_order
 
         parsed = parse_order(order)
         content = label_content(parsed, plan_order(parsed), pharmacy)
@@ -352,9 +353,11 @@ def test_the_container_label_keeps_its_essentials(name):
 
 
 def fitted(order: dict, name: str):
-    from compounding.documents.label import _barcode, _Body, _first, _pdf_measure
-    from compounding.labeling import label_content
-    from compounding.orders import parse_order
+    from compounding.bench.labeling import label_content
+    from compounding.documents.blocks import _Body
+    from compounding.documents.layout import _first
+    from compounding.documents.stock import _barcode, _pdf_measure
+    from compounding.orders.reading import parse_order
     from compounding.plan import plan_order
 
     parsed = parse_order(order)
@@ -384,7 +387,7 @@ SHORT = "Take 1 capsule by mouth at bedtime"
 def test_no_sentence_moves_that_would_fit(name, patient, directions, prescriber):
     # the rest of the label used to move whole, from the first block that did not fit: a short
     # sentence after a long one went to the auxiliary label though it fitted
-    from compounding.documents.label import _height
+    from compounding.documents.blocks import _height
 
     body, first = fitted(make_order(**LABELLED | {"patient": {"name": patient},
                                                   "prescriber": {"name": prescriber},
@@ -433,7 +436,7 @@ def test_a_titration_prints_a_dosing_schedule_label(tmp_path):
 
 
 def test_the_schedule_steps_are_the_directions_as_written():
-    from compounding.labeling import dosing_steps
+    from compounding.bench.labeling import dosing_steps
 
     steps = dosing_steps(TITRATION)
     assert len(steps) == 4 and " ".join(steps) == TITRATION
@@ -513,7 +516,7 @@ def test_a_record_is_kept_only_if_its_label_can_print():
     # the records run the documents' check on every order they keep (web/__init__.py): a label
     # that cannot print was found only when the verified batch's label was asked for
     from compounding.documents.printable import check
-    from compounding.orders import parse_order
+    from compounding.orders.reading import parse_order
 
     too_long = make_order(**LABELLED | {"patient": {"name": LONG_NAME}, "strength": "2 mg",
                                         "directions": ONE_STEP + " and call the pharmacy "

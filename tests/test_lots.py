@@ -6,7 +6,7 @@ import re
 from datetime import date
 
 from compounding import parse_order
-from compounding.lots import lot_number, provisional_lot
+from compounding.bench.lots import lot_number, provisional_lot
 
 from .helpers import make_order
 

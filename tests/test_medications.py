@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from compounding import plan_order
-from compounding.medications import read_medication
-from compounding.vocabulary import KINDS, OPIOID_KINDS, vocabulary
+from compounding.screening.medications import read_medication
+from compounding.screening.vocabulary import KINDS, OPIOID_KINDS, vocabulary
 
 from .helpers import make_order
 

@@ -53,7 +53,7 @@ def test_every_default_is_valid_against_its_schema():
 
 
 def test_codes_are_enums_of_the_rule_catalogue():
-    from compounding.rules import RULES
+    from compounding.screening.rules import RULES
 
     schemas = openapi()["components"]["schemas"]
     item = schemas["Error"]["properties"]["errors"]["items"]["properties"]["code"]

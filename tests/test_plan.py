@@ -237,9 +237,9 @@ def test_one_qc_range_on_paper_and_in_the_check():
     # domain.md §12 worked by hand: DF = 1 so w = F = 125 mg; 90 % × 125 = 112.5 mg rounds UP
     # to 113 mg and 110 % × 125 = 137.5 mg rounds DOWN to 137 mg on a 1 mg balance. The sheet
     # said 112-138 mg for a 112.5-137.5 range, and the check flagged 115 and 141 at w = 128.
-    from compounding.bench import BenchEntry
+    from compounding.bench.reconciliation import check_bench
+    from compounding.bench.results import BenchEntry
     from compounding.documents import worksheet_pdf
-    from compounding.reconciliation import check_bench
 
     from . import pdf
 

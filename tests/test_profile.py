@@ -25,7 +25,8 @@ def test_sample_profile():
 
 def test_defaults_work_out_of_the_box():
     assert load_profile("") == DEFAULT_PROFILE
-    assert DEFAULT_PROFILE.settings.beyond_use_days == 180
+    # the master formulation record gives the beyond-use date; the pharmacy sets no cap
+    assert DEFAULT_PROFILE.settings.beyond_use_days is None
 
 
 def test_values_reach_the_calculation():

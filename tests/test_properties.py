@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compounding import OrderError, plan_order
-from compounding.batch import compute_batch
+from compounding.formulation.batch import compute_batch
 from compounding.units import MASS, parse_quantity
 
 from .helpers import FIELD_PATH, assert_error_body, make_order

@@ -193,7 +193,7 @@ def test_sources_that_are_not_tablets_are_refused(errors_of, product, why):
                                    "HPMC, light blue/white", "pullulan (clear)"])
 def test_shell_product_lines_and_colours_are_accepted(shell):
     # refused as unknown shells; colour is data the label can use
-    from compounding.capsules import find_shell, shell_colour
+    from compounding.formulation.capsules import find_shell, shell_colour
 
     plan = plan_order(make_order(capsule={"size": "3", "shell": shell}))
     assert plan.tablets == 3

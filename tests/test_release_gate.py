@@ -17,7 +17,7 @@ from html.parser import HTMLParser
 import pytest
 
 from compounding import OrderError
-from compounding.bench import BenchEntry
+from compounding.bench.results import BenchEntry
 
 from . import pdf
 from .people import RPH, TECH, csrf, signature
@@ -156,7 +156,7 @@ def test_capsules_set_aside_are_not_dispensed(store):
 def test_an_uneven_fill_is_a_warning():
     # mean 130 mg; squared deviations 400 + 0 + 400 + 100 + 100 + 5 × 0 = 1000; sample SD
     # √(1000 ÷ 9) = 10.54 mg; RSD 10.54 ÷ 130 = 8.11 % (domain.md §21)
-    from compounding.reconciliation import weight_statistics
+    from compounding.bench.reconciliation import weight_statistics
 
     mean, rsd = weight_statistics([Fraction(w) for w in
                                    (110, 130, 150, 120, 140, 130, 130, 130, 130, 130)])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from compounding.rules import RULES
+from compounding.screening.rules import RULES
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES_PAGE = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
@@ -45,7 +45,7 @@ def test_docs_table_is_current():
 def test_docs_table_is_the_catalogue_with_its_sources_linked():
     """Each row is markdown_table()'s, word for word but for the source column, where only a
     reference to the project's internal specification becomes a link to a page of docs/."""
-    from compounding.rules import markdown_table
+    from compounding.screening.rules import markdown_table
 
     ours = generator().rules_table().split("\n")
     theirs = markdown_table().split("\n")

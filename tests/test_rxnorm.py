@@ -12,8 +12,8 @@ import subprocess
 import pytest
 
 from compounding.cli import main
-from compounding.medications import read_medication
-from compounding.vocabulary import Vocabulary, read_rows, table_path
+from compounding.screening.medications import read_medication
+from compounding.screening.vocabulary import Vocabulary, read_rows, table_path
 
 
 def conso(cui, tty, text, sab="RXNORM", lat="ENG", suppress="N"):

@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compounding import OrderError, plan_order
-from compounding.capsules import BY_SIZE, SIZE_NAMES
 from compounding.documents import worksheet_pdf
-from compounding.methods import weighings
+from compounding.formulation.capsules import BY_SIZE, SIZE_NAMES
+from compounding.formulation.methods import weighings
+from compounding.formulation.plausibility import surplus_limit
 from compounding.plan import work_out
-from compounding.plausibility import surplus_limit
 from compounding.settings import DEFAULT_SETTINGS, Settings
 
 from . import pdf

@@ -176,7 +176,7 @@ def test_openapi_matches_the_routes(app, client):
     documented = {(path, method) for path, item in document["paths"].items() for method in item}
     assert routes == documented
     order_fields = set(document["components"]["schemas"]["Order"]["properties"])
-    from compounding.models import Order
+    from compounding.orders.models import Order
 
     assert order_fields == set(Order.model_fields)
     assert "409" in document["paths"]["/api/v1/label"]["post"]["responses"]

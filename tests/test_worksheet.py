@@ -37,7 +37,9 @@ def test_required_elements(usual):
         "Compounding record: Naltrexone HCl 4.5 mg capsules",
         "Riverside Compounding Pharmacy", "12 Mill Street", "(217) 555-0142",
         "Hard capsule, size 3, gelatin shell; immediate release; oral",     # dosage form
-        "Formula reference LDN capsules from tablets, version 1; method: whole tablets",
+        "Formula Naltrexone HCl (low-dose) capsules from 50 mg tablets, in microcrystalline "
+        "cellulose, LDN-CAPS-TAB-MCC version 1 (built-in record, not approved by this "
+        "pharmacy); method: whole tablets",
         "Lot number 20261122-001", "Rx number 100234", "2026-11-22",
         "Jane Q. Public", "Dr. A. Example (NPI 1234567893)",
         "Take 1 capsule by mouth at bedtime",

@@ -72,7 +72,7 @@ def test_a_proof_carries_the_band_and_a_dispensing_label_does_not():
     assert "^FR" in zpl and "PROOF — NOT FOR DISPENSING" in zpl
     from datetime import date
 
-    from compounding.labeling import Dispensing
+    from compounding.bench.labeling import Dispensing
 
     dispensing = Dispensing("20261122-001", date(2026, 11, 22), date(2027, 5, 21))
     zpl = label_text(make_order(**LABELLED), PROFILE, dispensing, form="zpl")

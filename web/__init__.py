@@ -124,6 +124,7 @@ def create_app(config: dict[str, Any] | None = None,
 
     from . import (
         access_log,
+        account_page,
         admin,
         api,
         auth,
@@ -139,6 +140,7 @@ def create_app(config: dict[str, Any] | None = None,
         records_api,
         security,
         settings_page,
+        setup_page,
     )
 
     security.init_app(app)
@@ -147,6 +149,8 @@ def create_app(config: dict[str, Any] | None = None,
     nesting.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
+    app.register_blueprint(setup_page.bp)
+    app.register_blueprint(account_page.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(records_api.bp)

@@ -2,12 +2,13 @@
 
 21 CFR 11.300(a): the secret of a signature is known to its owner alone, so a password an
 administrator set (a new account, a reset) is changed here before anything else is done; the
-change ends every other session of the person and is in the audit trail.
+change ends every other session of the person and is in the audit trail. The page is open to
+everyone signed in (:data:`.auth.ACCESS`: ``account.password``).
 """
 
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, request, session
+from flask import Blueprint, current_app, redirect, render_template, request, session
 from flask_login import login_user
 
 from compounding.errors import CompoundingError, ErrorDetail
@@ -15,13 +16,17 @@ from compounding.errors import CompoundingError, ErrorDetail
 from .auth import SessionUser, accounts, audit, failure_words, home, principal
 from .security import csrf_valid
 
+bp = Blueprint("account", __name__, url_prefix="/account")
+
 
 def _page(errors: list[ErrorDetail] | list[str], status: int = 200):
     user = principal().user
     return render_template("password.html", errors=errors, temporary=user.temporary), status
 
 
-def change_password():
+@bp.route("/password", methods=["GET", "POST"])
+def password():
+    """A signed-in person changes their own password (and must, when someone else set it)."""
     if request.method == "GET":
         return _page([])
     form = request.form

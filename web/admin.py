@@ -5,24 +5,17 @@ someone else in ways that print or sign needs that person's password as consent.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from compounding.errors import CompoundingError, ErrorDetail
 from compounding.records import User
 
 from .auth import accounts, audit_log, principal
 from .auth import audit as log_event
-from .records_api import whole_number
+from .pages import EXPIRED, session_notice, whole_number
 from .security import csrf_valid
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-EXPIRED = ErrorDetail("CSRF_FAILED", "form", "This form has expired; submit it again.")
-
-
-def session_notice(text: str) -> None:
-    """A confirmation the next page shows once."""
-    session["notice"] = text
 
 
 def _pharmacy_name() -> str:

@@ -5,17 +5,18 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import UnsupportedMediaType
 
+from compounding.bench.lots import lot_number
 from compounding.clock import today
 from compounding.documents import label_pdf
-from compounding.lots import lot_number
-from compounding.models import Order
-from compounding.orders import parse_order_json
+from compounding.orders.models import Order
+from compounding.orders.reading import parse_order_json
 from compounding.plan import plan_order
 
 from .auth import audit
 from .errors import unavailable
+from .kept_records import pdf, reprint_worksheet, store
 from .openapi import openapi
-from .records_api import pdf, reprint_worksheet, request_key, store
+from .records_api import request_key
 from .signing import author
 
 bp = Blueprint("api", __name__)

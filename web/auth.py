@@ -11,14 +11,13 @@ Sessions are kept by the server (:mod:`compounding.records.sessions`): the signe
 only the session's secret; a new session at sign-in, signed out after 15 minutes idle and 12
 hours after it began *(defaults)*, and ended everywhere by signing out, a password change or
 disabling. Failed sign-ins hold back the name and address that failed, with a doubling wait
-(:mod:`compounding.records.throttle`). A password set by someone else must be changed on
-:func:`password` before any other page. Every sign-in, failure, hold and sign-out is in the
-audit trail (security.md).
+(:mod:`compounding.records.throttle`). A password set by someone else must be changed on its
+owner's own page (:mod:`.account_page`) before any other page. Every sign-in, failure, hold and
+sign-out is in the audit trail (security.md). First start's page is :mod:`.setup_page`.
 """
 
 from __future__ import annotations
 
-import hmac
 import threading
 import time
 from dataclasses import dataclass
@@ -28,7 +27,6 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     Flask,
-    abort,
     current_app,
     g,
     redirect,
@@ -44,11 +42,11 @@ from compounding.records import Accounts, AuditLog, Token, User
 from compounding.records.people import Failure
 
 PUBLIC = frozenset({"static", "api.healthz", "api.openapi_json", "auth.login", "auth.logout",
-                    "auth.setup"})
+                    "setup.setup"})
 TECHNICIAN, PHARMACIST, ADMIN = "technician", "pharmacist", "admin"
 SIGNED_IN = "signed_in"
 """The "role" of a page every signed-in person may use (their own password)."""
-TEMPORARY_PASSWORD_PAGES = frozenset({"auth.password", "auth.logout", "static"})
+TEMPORARY_PASSWORD_PAGES = frozenset({"account.password", "auth.logout", "static"})
 # endpoint -> (role, the token scope that reaches it; None: signed-in people only)
 ACCESS: dict[str, tuple[str, str | None]] = {
     "api.plan": (TECHNICIAN, "plan"),
@@ -102,7 +100,7 @@ ACCESS: dict[str, tuple[str, str | None]] = {
     "admin.audit": (ADMIN, None),
     "settings.index": (ADMIN, None),
     "settings.save": (ADMIN, None),
-    "auth.password": (SIGNED_IN, None),
+    "account.password": (SIGNED_IN, None),
     "queue.index": (TECHNICIAN, None),
 }
 
@@ -217,7 +215,7 @@ def _gate() -> Any:
             raise Denied(403, [ErrorDetail(
                 "PASSWORD_CHANGE_REQUIRED", "password",
                 "your password was set by an administrator: change it in the workbench first")])
-        return redirect(url_for("auth.password"), code=303)
+        return redirect(url_for("account.password"), code=303)
     role, scope = ACCESS.get(endpoint, (None, None))
     if role is None or not who.may(role, scope):
         needed = f"the {role} role" if role else "an access rule"
@@ -304,7 +302,7 @@ def login():
         login_user(SessionUser(outcome))
         audit_log().record("login", user_id=outcome.id, remote=request.remote_addr)
         if outcome.temporary:
-            return redirect(url_for("auth.password"), code=303)
+            return redirect(url_for("account.password"), code=303)
         return redirect(_safe_next(next_page, outcome), code=303)
     if outcome.reason != "held" or _first_held_in_a_minute(username, request.remote_addr):
         audit_log().record("login_failed", user_id=outcome.user.id if outcome.user else None,
@@ -367,22 +365,3 @@ def logout():
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"), code=303)
-
-
-@bp.route("/setup/<token>", methods=["GET", "POST"])
-def setup(token: str):
-    """The one-time page that creates the first administrator and the pharmacy's details."""
-    from .setup_page import first_start
-
-    expected = current_app.extensions.get("setup_token")
-    if not expected or not hmac.compare_digest(expected, token) or accounts().count():
-        abort(404)
-    return first_start()
-
-
-@bp.route("/account/password", methods=["GET", "POST"])
-def password():
-    """A signed-in person changes their own password (and must, when someone else set it)."""
-    from .account_page import change_password
-
-    return change_password()

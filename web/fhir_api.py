@@ -21,12 +21,12 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import UnsupportedMediaType
 
 from compounding.errors import ErrorDetail, OrderError
-from compounding.fhir import fhir_path, medication_dispense, order_from_medication_request
-from compounding.orders import MalformedOrder, parse_order
+from compounding.interop.fhir import fhir_path, medication_dispense, order_from_medication_request
+from compounding.orders.reading import MalformedOrder, parse_order
 from compounding.plan import plan_order
 
 from .auth import audit
-from .records_api import store
+from .kept_records import store
 
 bp = Blueprint("fhir_api", __name__, url_prefix="/api/v1")
 FHIR_JSON = ("application/fhir+json", "application/json")

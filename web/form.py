@@ -14,9 +14,9 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from werkzeug.datastructures import MultiDict
 
 from compounding.clock import today
-from compounding.derivation import explain
 from compounding.errors import CompoundingError, ErrorDetail, OrderError
-from compounding.models import Order
+from compounding.formulation.derivation import explain
+from compounding.orders.models import Order
 from compounding.plan import plan_of, work_out
 from compounding.records.store import RequestKey
 

@@ -12,9 +12,9 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from compounding.capsules import SHELLS, SIZE_NAMES
-from compounding.fillers import FILLERS
-from compounding.wording import LABELS as ORDER_LABELS
+from compounding.formulation.capsules import SHELLS, SIZE_NAMES
+from compounding.formulation.fillers import FILLERS
+from compounding.screening.wording import LABELS as ORDER_LABELS
 
 # name in the form -> unit appended to what is typed
 UNITS = {
@@ -50,7 +50,7 @@ CHOICES: dict[str, list[tuple[str, str]]] = {
 }
 LABELS = ORDER_LABELS
 """Each control's label, as the form shows it and as an error names its field (the core's
-words, :data:`compounding.wording.LABELS`, which the printed records use too)."""
+words, :data:`compounding.screening.wording.LABELS`, which the printed records use too)."""
 DEFAULTS = {
     "strength_unit": "mg", "strength_basis": "hydrochloride", "quantity": "30",
     "doses_per_day": "1", "overage_kind": "percent", "overage_value": "5",

@@ -19,19 +19,13 @@ from datetime import date
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from compounding.errors import ErrorDetail, OrderError
-from compounding.orders import MalformedOrder
+from compounding.orders.reading import MalformedOrder
 from compounding.records.log import log_csv
 
 from .auth import audit
-from .records_api import (
-    RECALL_LOTS,
-    SEARCH_FIELDS,
-    _json_body,
-    record_response,
-    request_key,
-    store,
-    whole_number,
-)
+from .kept_records import SEARCH_FIELDS, store
+from .pages import whole_number
+from .records_api import RECALL_LOTS, _json_body, record_response, request_key
 from .signing import author
 
 bp = Blueprint("integration_api", __name__, url_prefix="/api/v1")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Flask, request
 
 from compounding.errors import ErrorDetail
-from compounding.orders import MalformedOrder
+from compounding.orders.reading import MalformedOrder
 
 MAX_DEPTH = 32
 """Objects and arrays inside one another at most; a MedicationRequest needs fewer than 10."""

@@ -9,8 +9,9 @@ from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from .kept_records import SEARCH_TEXT, STATUSES
 from .openapi_schemas import REF, components
-from .records_api import LABEL_FORMATS, RECALL_LOTS, SEARCH_TEXT, STATUSES
+from .records_api import LABEL_FORMATS, RECALL_LOTS
 
 ERRORS = {
     "400": "Malformed JSON, not a JSON object, or an unknown query parameter",

@@ -15,13 +15,13 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from compounding.bench import BenchEntry, Correction, Scrap, Verification
+from compounding.bench.labeling import LabelContent
+from compounding.bench.results import BenchEntry, Correction, Scrap, Verification
 from compounding.display import show
-from compounding.findings import Acknowledgement
-from compounding.labeling import LabelContent
-from compounding.models import Order, Plan
+from compounding.orders.models import Order, Plan
 from compounding.records.models import Event, Record, Revision, Summary
-from compounding.rules import RULES
+from compounding.screening.findings import Acknowledgement
+from compounding.screening.rules import RULES
 
 REF = "#/components/schemas/{model}"
 MODELS = (Order, Plan, Record, Revision, Summary, Event, BenchEntry, Correction, Verification,

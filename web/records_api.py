@@ -8,36 +8,39 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import UnsupportedMediaType
 
-from compounding.documents import executed_record_pdf, label_pdf, worksheet_pdf
+from compounding.bench.labeling import content_json, label_content
+from compounding.documents import label_pdf
 from compounding.documents.zpl import label_zpl
 from compounding.errors import ErrorDetail, OrderError
-from compounding.labeling import content_json, label_content
 from compounding.plan import plan_order
-from compounding.records import Record, RecordNotFound, Store
+from compounding.records import Record, RecordNotFound
 from compounding.records.store import RequestKey
 
 from .auth import audit, principal
+from .kept_records import (
+    SEARCH_FIELDS,
+    executed_record,
+    pdf,
+    quarantine_refusal,
+    reprint_worksheet,
+    search_criteria,
+    store,
+)
+from .pages import whole_number
 from .signing import api_signature, author
 
 bp = Blueprint("records_api", __name__, url_prefix="/api/v1")
-
-STATUSES = ("printed", "compounded", "verified", "rejected", "scrapped")
-
-
-def store() -> Store:
-    return current_app.extensions["records"]
 
 
 def _json_body() -> Any:
     if request.mimetype != "application/json":
         raise UnsupportedMediaType()
-    from compounding.orders import MalformedOrder
+    from compounding.orders.reading import MalformedOrder
 
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
@@ -55,14 +58,6 @@ def expected_revision() -> int | None:
         raise OrderError([ErrorDetail("INVALID_VALUE", 'headers["If-Match"]',
                                       "must be the record's ETag, a revision number")])
     return int(tag)
-
-
-_WHOLE = re.compile(r"[0-9]{1,19}")
-
-
-def whole_number(text: str | None) -> int | None:
-    """ASCII digits as a whole number, else ``None`` (``str.isdigit`` admits "²" and "١")."""
-    return int(text) if text is not None and _WHOLE.fullmatch(text) else None
 
 
 _KEY = re.compile(r"[\x21-\x7e]{1,255}")
@@ -89,42 +84,6 @@ def record_response(record: Record, status: int = 200) -> Response:
     response.headers["ETag"] = f'"{record.revision}"'
     response.headers["Location"] = f"/api/v1/records/{record.lot_number}"
     return response
-
-
-SEARCH_TEXT = ("patient", "patient_id", "prescription_id", "rx_number", "lot_number",
-               "source_lot", "filler_lot")
-SEARCH_FIELDS = (*SEARCH_TEXT, "date_from", "date_to", "status", "limit", "offset")
-
-
-def search_criteria(args: Any) -> dict[str, Any]:
-    """Query parameters as search criteria; a bad value is an error naming the parameter."""
-    errors, criteria = [], {}
-    for name in SEARCH_TEXT:
-        if args.get(name):
-            criteria[name] = args[name][:120]
-    for name in ("date_from", "date_to"):
-        if args.get(name):
-            try:
-                criteria[name] = date.fromisoformat(args[name])
-            except ValueError:
-                errors.append(ErrorDetail("INVALID_DATE", name, "must be a date YYYY-MM-DD"))
-    if args.get("status"):
-        if args["status"] in STATUSES:
-            criteria["status"] = args["status"]
-        else:
-            errors.append(ErrorDetail("INVALID_VALUE", "status",
-                                      f"must be one of {', '.join(STATUSES)}"))
-    for name, default, top in (("limit", 50, 500), ("offset", 0, 10**9)):
-        raw = args.get(name, str(default))
-        number = whole_number(raw)
-        if number is not None and number <= top:
-            criteria[name] = number
-        else:
-            errors.append(ErrorDetail("INVALID_VALUE", name, f"must be a whole number up to "
-                                                             f"{top}"))
-    if errors:
-        raise OrderError(errors)
-    return criteria
 
 
 def _listing(criteria: dict[str, Any]) -> Response:
@@ -217,37 +176,6 @@ def _meaning(record: Record) -> str:
     return data.get("signature", {}).get("meaning", "")
 
 
-_UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9._-]")
-
-
-def pdf(content: bytes, name: str) -> Response:
-    """A PDF that opens in the browser, ready to print (``inline``), with a file name for
-    saving it that keeps only letters, digits, ``.``, ``_`` and ``-``."""
-    response = Response(content, mimetype="application/pdf")
-    safe = _UNSAFE_IN_FILE_NAME.sub("_", name)[:80]
-    response.headers["Content-Disposition"] = f'inline; filename="{safe}"'
-    return response
-
-
-def reprint_worksheet(record: Record) -> Response:
-    response = pdf(worksheet_pdf(record.labelled_order(), record.profile, kept=True),
-                   f"worksheet-{record.lot_number}.pdf")
-    response.headers["X-Lot-Number"] = record.lot_number
-    audit("worksheet_print", record.lot_number, copies=1)
-    return response
-
-
-def executed_record(record: Record) -> Response:
-    """The executed compounding record of a batch with bench results (409
-    ``BATCH_NOT_COMPOUNDED`` before any)."""
-    response = pdf(executed_record_pdf(record.labelled_order(), record.executed(),
-                                       record.profile),
-                   f"record-{record.lot_number}.pdf")
-    response.headers["X-Lot-Number"] = record.lot_number
-    audit("record_print", record.lot_number, copies=1)
-    return response
-
-
 LABEL_FORMATS = ("pdf", "zpl", "json")
 
 
@@ -309,7 +237,7 @@ def label(lot: str) -> Response:
         asked: dict[str, Any] = dict(request.args)
     else:
         if request.args:
-            from compounding.orders import MalformedOrder
+            from compounding.orders.reading import MalformedOrder
 
             raise MalformedOrder([ErrorDetail("QUERY_PARAMETER_UNKNOWN", name[:40],
                                               "a POST takes format and dpi in its JSON body")
@@ -332,8 +260,6 @@ def label(lot: str) -> Response:
         raise OrderError(errors)
     record = store().get(lot)
     if record.status == "verified" and not record.archived and not record.chain_problem:
-        from .record_pages import quarantine_refusal
-
         if (held := quarantine_refusal(record)) is not None:  # a quarantined lot used: 409
             raise held
     return verified_label(record, form, dpi)

@@ -33,19 +33,18 @@ from flask import Blueprint, Flask, current_app, redirect, render_template, requ
 from flask.blueprints import BlueprintSetupState
 from pydantic import ValidationError
 
-from compounding.capsules import BY_SIZE
 from compounding.display import show
 from compounding.errors import ErrorDetail
-from compounding.fill import MG_PER_G
-from compounding.models import CapsuleSizeName
-from compounding.orders import validation_errors
+from compounding.formulation.capsules import BY_SIZE
+from compounding.formulation.fill import MG_PER_G
+from compounding.orders.models import CapsuleSizeName
+from compounding.orders.reading import validation_errors
 from compounding.profile import Balance, LabelStock, Pharmacy, Profile
 from compounding.records.settings_store import ProfileSettings, SettingsChanged
 from compounding.settings import Settings
 
-from .admin import EXPIRED, session_notice
 from .auth import accounts, audit, principal
-from .records_api import whole_number
+from .pages import EXPIRED, session_notice, whole_number
 from .security import csrf_valid
 
 log = logging.getLogger(__name__)

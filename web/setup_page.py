@@ -1,25 +1,29 @@
 """First start: the one-time page that records the pharmacy's details and makes the first admin.
 
 ``compounding serve`` prints its address, with a random token, when no user exists yet; the page
-answers only to that token and only until the first user exists.
+answers only to that token and only until the first user exists (404 otherwise); it is public
+(:data:`.auth.PUBLIC`: ``setup.setup``).
 """
 
 from __future__ import annotations
 
+import hmac
 import re
 import unicodedata
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from pydantic import ValidationError
 
 from compounding.errors import CompoundingError, ErrorDetail
-from compounding.orders import validation_errors
+from compounding.orders.reading import validation_errors
 from compounding.profile import Pharmacy, Profile
 from compounding.records.passwords import password_problem, username_key
 
 from .auth import accounts, audit_log
 from .security import csrf_valid
 from .settings_page import time_zones
+
+bp = Blueprint("setup", __name__)
 
 PHARMACY_FIELDS = ("name", "address", "phone", "time_zone")
 
@@ -57,7 +61,16 @@ def account_problems(form, roles: list[str]) -> list[ErrorDetail]:
     return found
 
 
-def first_start():
+@bp.route("/setup/<token>", methods=["GET", "POST"])
+def setup(token: str):
+    """The one-time page that creates the first administrator and the pharmacy's details."""
+    expected = current_app.extensions.get("setup_token")
+    if not expected or not hmac.compare_digest(expected, token) or accounts().count():
+        abort(404)
+    return _first_start()
+
+
+def _first_start():
     values = {k: v for k, v in request.form.items() if k not in ("csrf_token", "password")}
     if request.method == "GET":
         return render_template("setup.html", values={}, errors=[], time_zones=time_zones())

@@ -3,14 +3,14 @@
 Codes and field paths are for the API and pharmacy systems (api-v1.md); the pages name a field
 by its label ("Measured average tablet weight (W)"), a list entry by its line ("Concurrent
 medications, line 2"), and a finding by its message alone. The pure functions live in
-:mod:`compounding.wording` (the printed documents use them too, and the core never imports
+:mod:`compounding.screening.wording` (the printed documents use them too, and the core never imports
 Flask); they are re-exported here for the pages.
 """
 
 from __future__ import annotations
 
 from compounding.errors import ErrorDetail
-from compounding.wording import field_name, plain_code, plain_text
+from compounding.screening.wording import field_name, plain_code, plain_text
 
 from .formdata import UNITS
 

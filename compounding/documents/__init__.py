@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..execution import Executed
-from ..labeling import Dispensing
-from ..models import Order
-from ..plan import plan_of, work_out
-from ..profile import DEFAULT_PROFILE, Profile
+from compounding.bench.execution import Executed
+from compounding.bench.labeling import Dispensing
+from compounding.orders.models import Order
+from compounding.plan import plan_of, work_out
+from compounding.profile import DEFAULT_PROFILE, Profile
+
 from .executed import build_executed
 from .label import build_labels
 from .worksheet import build_worksheet
@@ -33,7 +34,8 @@ def worksheet_pdf(order: OrderInput, profile: Profile | None = None, *,
 def executed_record_pdf(order: OrderInput, executed: Executed,
                         profile: Profile | None = None) -> bytes:
     """The executed compounding record of a kept batch (domain.md §13): ``order`` with its
-    signed acknowledgements, and what the bench did (:class:`compounding.execution.Executed`)."""
+    signed acknowledgements, and what the bench did
+    (:class:`compounding.bench.execution.Executed`)."""
     profile = profile or DEFAULT_PROFILE
     return build_executed(work_out(order, profile.settings, kept=True), profile, executed)
 
@@ -61,7 +63,8 @@ def label_text(order: OrderInput, profile: Profile | None = None,
     (``form="json"``); the same rules as :func:`label_pdf`."""
     import json
 
-    from ..labeling import content_json, label_content
+    from compounding.bench.labeling import content_json, label_content
+
     from .zpl import label_zpl
 
     profile = profile or DEFAULT_PROFILE

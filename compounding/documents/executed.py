@@ -18,20 +18,24 @@ from zoneinfo import ZoneInfo
 from reportlab.lib.units import inch
 from reportlab.platypus import KeepTogether, Spacer
 
-from ..display import count, show
-from ..execution import Executed
-from ..plan import Worked
-from ..profile import Profile
-from ..reconciliation import (
+from compounding.bench.execution import Executed
+from compounding.bench.reconciliation import (
     blend_mass,
     concentrations,
     drug_in_blend,
     outside_range,
+    powder_strength,
     set_aside,
     weight_statistics,
 )
-from ..wording import printed_text
-from .worksheet import _grid, _Worksheet, build
+from compounding.display import count, show
+from compounding.plan import Worked
+from compounding.profile import Profile
+from compounding.screening.wording import printed_text
+
+from .source_table import bud_line, executed_source_rows, percent
+from .tables import _grid
+from .worksheet import _Worksheet, build
 
 WEIGHT_COLUMNS = 3  # each flag column holds “OUT OF RANGE” at 9 pt without reaching the next
 """Capsule weights print in this many column groups."""
@@ -66,12 +70,10 @@ class _Executed(_Worksheet):
 
     def components(self) -> list[object]:
         o, b, e = self.order, self.batch, self.x.bench
-        src, fil, cap = o.source, o.filler, o.capsule
+        fil, cap = o.filler, o.capsule
+        source = executed_source_rows(self)
         rows = [
-            [f"{src.product_name} (immediate release)", src.manufacturer, e.source_lot,
-             e.source_expiry, count(b.tablets, "tablet"), count(e.tablets_used, "tablet")],
-            ["Tablet powder", None, None, None, self.mg(b.tablet_powder),
-             f"{show(e.tablet_powder_actual)} mg"],
+            *source,
             [f"Filler: {fil.name}{', ' + fil.grade if fil.grade else ''}", None, e.filler_lot,
              e.filler_expiry, self.mg(b.filler_total), f"{show(e.filler_actual)} mg"],
             [f"Capsule shells: size {cap.size}, {cap.shell}", None, e.capsule_lot,
@@ -79,7 +81,7 @@ class _Executed(_Worksheet):
              count(e.capsules_made, "capsule") + " made"],
         ]
         if b.trituration is not None:
-            rows[2:2] = self.trituration_rows()
+            rows[len(source):len(source)] = self.trituration_rows()
         head = ["Component", "Manufacturer", "Lot used", "Expiry", "Theoretical", "Actual"]
         body = [[self.p(str(v) if v else "—") for v in row]
                 for row in cast(list[list[object]], rows)]
@@ -150,13 +152,26 @@ class _Executed(_Worksheet):
         drug, blend = drug_in_blend(e, self.plan, self.order), blend_mass(e, self.plan)
         mean = sum(e.capsule_weights, Fraction(0)) / len(e.capsule_weights)
         d, p = self.plan.strength, self.plan.tablet_powder_per_capsule
+        powder = self.order.source.powder
+        # naltrexone HCl per mg of powder weighed: the assay as is (d ÷ p) for API powder
+        assay = powder_strength(e, self.plan, self.order) if powder else None
         if self.plan.method == "trituration":
             made_c = concentrations(e, self.plan, self.order)
             stages = "; ".join(f"c{i + 1} as made = {show(c)} mg/g"
                                for i, c in enumerate(made_c))
+            if assay is not None:
+                p1 = e.tablet_powder_actual
+                stages = (f"drug in trituration 1 = naltrexone HCl powder weighed × assay as "
+                          f"is = {show(p1)} mg × {percent(assay)} = {show(p1 * assay)} mg; "
+                          f"{stages}")
             drug_text = (f"{stages}; drug = {show(e.aliquot_actual or 0)} mg aliquot × "
                          f"{show(made_c[-1])} mg/g = {show(drug)} mg")
             start = e.aliquot_actual or 0
+        elif assay is not None:
+            drug_text = (f"drug = naltrexone HCl powder weighed × assay as is = "
+                         f"{show(e.tablet_powder_actual)} mg × {percent(assay)} = "
+                         f"{show(drug)} mg")
+            start = e.tablet_powder_actual
         elif (measured := e.measured_tablet_weight()) is not None:
             drug_text = (f"drug = {show(e.tablet_powder_actual)} mg powder × "
                          f"{show(self.order.source.strength)} ÷ {show(measured)} (W measured at "
@@ -181,7 +196,7 @@ class _Executed(_Worksheet):
     def release(self) -> list[object]:
         x = self.x
         table = self.pairs(self.release_rows(
-            f"{x.beyond_use_date.isoformat()}: {x.beyond_use_rationale}", "",
+            bud_line(x.beyond_use_date, x.beyond_use_rationale, self.w), "",
             f"made {x.bench.capsules_made}"))
         signed = [[self.p(h, self.s.cell_bold) for h in ("Signed by", "Licence", "Meaning",
                                                           "Time")]]

@@ -3,7 +3,8 @@
 Every string of the order, of the pharmacy's details and of the bench entry is looked at; a
 character that neither the shipped DejaVu nor an installed Noto Sans CJK has
 (:func:`.fallback.missing`) is refused with ``CHARACTER_NOT_PRINTABLE``, naming the field, so a
-label never carries a patient's name as empty boxes.
+label never carries a patient's name as empty boxes. And, before an order is kept, that its
+patient label can be laid out on the profile's stock, as a PDF and as ZPL (``LABEL_TOO_LONG``).
 """
 
 from __future__ import annotations
@@ -11,10 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ..errors import ErrorDetail, OrderError
-from ..models import Order
-from ..profile import Profile
+from compounding.bench.labeling import draft_content
+from compounding.errors import ErrorDetail, OrderError
+from compounding.orders.models import Order
+from compounding.plan import plan_of, work_out
+from compounding.profile import Profile
+
 from . import fallback
+from .layout import lay_out
+from .stock import STOCKS, _barcode, _pdf_measure
+from .zpl import DPIS, zpl_layout
 
 
 def strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
@@ -53,14 +60,9 @@ def check_label_fits(order: Order, profile: Profile) -> None:
     """``LABEL_TOO_LONG`` (naming the field) when the order's patient label cannot be laid out
     on the profile's stock, as a PDF or as ZPL at 203 or 300 dpi: when the container's label
     cannot hold what it must carry, or one sentence or dosing step does not fit a label of its
-    own (:func:`.label.lay_out`; everything else goes on schedule and auxiliary labels). An
+    own (:func:`.layout.lay_out`; everything else goes on schedule and auxiliary labels). An
     order that lacks an item of the label is not looked at: that is refused when the label is
     printed, as an unacknowledged finding is."""
-    from ..labeling import draft_content
-    from ..plan import plan_of, work_out
-    from .label import STOCKS, _barcode, _pdf_measure, lay_out
-    from .zpl import DPIS, zpl_layout
-
     content = draft_content(order, plan_of(work_out(order, profile.settings)),
                             profile.pharmacy)
     if content is None:

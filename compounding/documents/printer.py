@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import socket
 
-from ..errors import CompoundingError, ErrorDetail
+from compounding.errors import CompoundingError, ErrorDetail
 
 PORT = 9100
 TIMEOUT = 5.0  # [s] to connect, and for each write

@@ -1,29 +1,31 @@
 """The batch worksheet: the compounding record the bench works from (domain.md §6, USP <795>).
 
+Its sections, in the order the bench uses them: the header, the components, the procedure with
+its geometric-dilution tables, the calculations, quality control, the findings and the release;
+and :func:`build`, which makes the PDF of it or of the executed record (:mod:`.executed`). The
+styles and the tables they are drawn with are in :mod:`.tables`.
+
 Every user string reaches a Paragraph through :func:`esc` once; the numbers come from the core
-(:mod:`compounding.derivation`, :mod:`compounding.dilution`), rounded here only for display.
-What it prints is said in plain words (tracker issue 23, :mod:`compounding.wording`): a finding
-by its summary and the entry it is about, counted from 1; a method, a shell, the formula by
-name, never a code, a field path or a reference to the design documents.
+(:mod:`compounding.formulation.derivation`, :mod:`compounding.formulation.dilution`), rounded
+here only for display. What it prints is said in plain words (tracker issue 23,
+:mod:`compounding.screening.wording`): a finding by its summary and the entry it is about,
+counted from 1; a method, a shell in words; the formula by its master formulation record's
+name, id and version; never a finding's code, a field path or a reference to the design
+documents. The source (tablets crushed or naltrexone HCl powder weighed) and the record are
+printed by :mod:`.source_table`.
 """
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from fractions import Fraction
-from functools import cache
 from typing import Any, cast
 
-from reportlab.lib import colors
-from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import letter
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     CondPageBreak,
-    Flowable,
     KeepTogether,
     Paragraph,
     SimpleDocTemplate,
@@ -31,120 +33,40 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
-from reportlab.platypus.flowables import _listWrapOn
+
+from compounding.bench.labeling import STORAGE, drug_line
+from compounding.bench.lots import lot_number
+from compounding.display import count, show, weighing
+from compounding.formulation.derivation import FILL_BASIS_NAMES, explain
+from compounding.formulation.dilution import geometric_dilution
+from compounding.plan import Worked, plan_of
+from compounding.profile import Profile
+from compounding.screening.findings import Acknowledgement, Finding
+from compounding.screening.wording import finding_line, finding_title, method_name, shell_name
 
 from .. import __name__ as _package
-from ..derivation import FILL_BASIS_NAMES, explain
-from ..dilution import geometric_dilution
-from ..display import count, show, weighing
-from ..findings import Acknowledgement, Finding
-from ..labeling import STORAGE, drug_line
-from ..lots import lot_number
-from ..plan import Worked, plan_of
-from ..profile import Profile
-from ..wording import finding_line, finding_title, method_name, shell_name
 from .escaping import esc
-from .fallback import needs_fallback
-from .fonts import register
 from .pages import numbered_canvas
 from .printable import check
+from .source_table import (
+    bud_line,
+    formula_line,
+    preparation,
+    source_check,
+    source_note,
+    source_rows,
+)
+from .tables import _Cell, _grid, _styles, _Together
 
-FORMULA_REFERENCE = "LDN capsules from tablets, version 1"
-"""The master formulation record every batch is made under, by name and version (domain.md §15);
-the one place the formulary will replace with the MFR a batch names."""
 CONTAINER = "Tight, light-resistant container (amber vial with child-resistant closure)"
 MARGIN = 0.6 * inch
 BLANK = "________"
 
 
-class _Styles:
-    def __init__(self) -> None:
-        regular, bold = register()
-        self.body = ParagraphStyle("body", fontName=regular, fontSize=8.5, leading=10.5,
-                                   alignment=TA_LEFT)
-        self.small = ParagraphStyle("small", parent=self.body, fontSize=7.5, leading=9)
-        self.title = ParagraphStyle("title", parent=self.body, fontName=bold, fontSize=14,
-                                    leading=17, spaceAfter=2)
-        self.heading = ParagraphStyle("heading", parent=self.body, fontName=bold, fontSize=10.5,
-                                      leading=13, spaceBefore=8, spaceAfter=3)
-        self.cell_bold = ParagraphStyle("cellbold", parent=self.small, fontName=bold)
-
-
-@cache
-def _styles() -> _Styles:
-    return _Styles()
-
-
-@dataclass(frozen=True, slots=True)
-class _Cell:
-    """The text of a table cell, laid out by :func:`_grid`: drawn as a plain string (never
-    parsed) when it fits its column on one line, else a Paragraph of it escaped once."""
-
-    text: str
-    bold: bool = False
-
-
-CELL_SIZE, CELL_LEADING, CELL_PADDING = 7.5, 9.0, 6.0  # [pt]
-
-
-def _grid(rows: list[list[object]], widths: list[float], header: bool = True) -> Table:
-    regular, bold = register()
-    styles = _styles()
-    style: list[tuple[object, ...]] = [
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-        ("FONTNAME", (0, 0), (-1, -1), regular), ("FONTSIZE", (0, 0), (-1, -1), CELL_SIZE),
-        ("LEADING", (0, 0), (-1, -1), CELL_LEADING), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]
-    laid: list[list[object]] = []
-    for r, row in enumerate(rows):
-        cells: list[object] = []
-        for c, cell in enumerate(row):
-            if isinstance(cell, _Cell):
-                font = bold if cell.bold else regular
-                room = widths[c] - 2 * CELL_PADDING
-                if ("\n" not in cell.text and not needs_fallback(cell.text, cell.bold)
-                        and stringWidth(cell.text, font, CELL_SIZE) <= room):
-                    if cell.bold:
-                        style.append(("FONTNAME", (c, r), (c, r), bold))
-                    cell = cell.text
-                else:
-                    cell = Paragraph(esc(cell.text),
-                                     styles.cell_bold if cell.bold else styles.small)
-            cells.append(cell)
-        laid.append(cells)
-    table = Table(laid, colWidths=widths, repeatRows=1 if header else 0)
-    if header:
-        style.append(("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.9, 0.9, 0.9)))
-    table.setStyle(TableStyle(style))
-    return table
-
-
-class _Together(KeepTogether):
-    """One block kept on one page where it fits, else flowing on from where it starts, like
-    reportlab's ``KeepTogether``, but measured with the blocks kept together inside it at
-    their own height: reportlab measures a nested ``KeepTogether`` as 0xffffff pt, so the
-    whole moved to the next page even when it fitted (the procedure left page 1 empty)."""
-
-    def wrap(self, aW: float, aH: float) -> tuple[float, float]:
-        dims: list[tuple[float, float]] = []
-        width, height = _listWrapOn(list(_flat(self._content)), aW, self.canv, dims=dims)
-        self._H, self._H0 = height, (dims[0][1] if dims else 0)
-        self._wrapInfo = aW, aH
-        return width, 0xFFFFFF  # as KeepTogether: the frame asks for a split
-
-
-def _flat(flowables: list[Flowable]) -> list[Flowable]:
-    """The flowables, each ``KeepTogether`` among them replaced by its content."""
-    out: list[Flowable] = []
-    for flowable in flowables:
-        if isinstance(flowable, KeepTogether):
-            out += _flat(flowable._content)
-        else:
-            out.append(flowable)
-    return out
-
-
 class _Worksheet:
+    """The batch worksheet of a worked-out batch, section by section (the executed record is
+    one too, :class:`.executed._Executed`)."""
+
     def __init__(self, worked: Worked, profile: Profile) -> None:
         self.w, self.profile, self.s = worked, profile, _styles()
         self.order, self.batch = worked.order, worked.batch
@@ -203,7 +125,7 @@ class _Worksheet:
             ("Preparation", drug_line(self.plan)),
             ("Dosage form", f"Hard capsule, size {o.capsule.size}, {shell_name(o.capsule.shell)} "
                             f"shell; immediate release; oral"),
-            ("Formula reference", f"{FORMULA_REFERENCE}; method: {method_name(b.method)}"),
+            ("Formula", f"{formula_line(self.w.mfr)}; method: {method_name(b.method)}"),
             ("Lot number", self.lot),
             ("Rx number", o.rx_number or "—"),
             ("Compounding date", f"{self.w.compounded_on.isoformat()}   time: {BLANK}"),
@@ -219,19 +141,9 @@ class _Worksheet:
 
     def components(self) -> list[object]:
         o, b = self.order, self.batch
-        src, fil, cap = o.source, o.filler, o.capsule
-        ndc = f"; NDC {src.ndc}" if src.ndc else ""
-        weigh = "weigh out" if b.method == "exact_portion" else "all of it"
-        if b.trituration is not None:
-            weigh = "all of it, for trituration 1"
+        fil, cap = o.filler, o.capsule
         filler = f"Filler: {fil.name}{', ' + fil.grade if fil.grade else ''}"
-        rows = [
-            [f"{src.product_name} (immediate release){ndc}", src.manufacturer, src.lot, src.expiry,
-             count(b.tablets, "tablet")],
-            [f"Tablet powder ({weigh}); measured average tablet weight "
-             f"W = {show(src.average_tablet_weight)} mg",
-             "", "", "", self.mg(b.tablet_powder)],
-        ]
+        rows = source_rows(self)
         if b.trituration is None:
             rows.append([filler, None, fil.lot, fil.expiry, self.mg(b.filler_total)])
         else:
@@ -263,9 +175,7 @@ class _Worksheet:
             rows.append([self.p(step.symbol, self.s.cell_bold), self.p(step.name),
                          self.p(step.formula), self.p(step.working), self.p(step.result)])
         basis = FILL_BASIS_NAMES[self.w.basis]
-        note = (f"d = {show(self.w.strength)} mg HCl per capsule; S = "
-                f"{show(self.order.source.strength)} mg per tablet; W = "
-                f"{show(self.order.source.average_tablet_weight)} mg per tablet (measured); "
+        note = (f"d = {show(self.w.strength)} mg HCl per capsule; {source_note(self)}; "
                 f"F = {show(self.w.pack_stat)} mg ({basis}); "
                 f"DF = {show(self.order.density_factor)}."
                 f" Exact values are shown to 0.001 mg; weighings are rounded to the balance "
@@ -280,11 +190,8 @@ class _Worksheet:
         steps = [
             "Check each component against this record: identity, lot, expiry; record actual "
             "amounts and initial.",
-            f"Confirm the average tablet weight of this lot: weigh 10 tablets one by one "
-            f"(W used: {show(o.source.average_tablet_weight)} mg). Tablets: "
-            + " ".join(f"{i}. ______" for i in range(1, 11))
-            + " mg; mean W = ________ mg. Enter the weights with the bench results.",
-            *self.preparation(),
+            source_check(self),
+            *preparation(self),
             "Geometric dilution, in the mortar: add the filler in the amounts below, mixing "
             "thoroughly after each addition.",
         ]
@@ -327,46 +234,6 @@ class _Worksheet:
             rows.append([self.p(str(d.number)), self.p(self.mg(d.filler)),
                          self.p(self.mg(d.mixture))])
         return rows
-
-    def preparation(self) -> list[str]:
-        """The steps from the tablets to the two weighings the geometric dilution starts from."""
-        b, o = self.batch, self.order
-        crush = (f"Crush {count(b.tablets, 'tablet')} in a clean mortar to a fine, uniform "
-                 f"powder. ")
-        powder = self.mg(b.tablet_powder)
-        if b.trituration is None:
-            crush += (f"Weigh out {powder} of the powder for this batch."
-                      if b.method == "exact_portion" else
-                      f"Use all of the powder (theoretical {powder}); record its actual weight.")
-            return [crush, f"Weigh {self.mg(b.filler_total)} of {o.filler.name}."]
-        t = b.trituration
-        steps = []
-        for s in t.stages:
-            label = (f"Label its container: “Trituration {s.number}: naltrexone HCl "
-                     f"{show(s.concentration)} mg/g, lot {self.lot}-T{s.number}, "
-                     f"{self.w.compounded_on.isoformat()}, use by "
-                     f"{self.w.beyond_use_date.isoformat()}”.")
-            if s.number == 1:
-                head = (f"Trituration 1 ({show(s.concentration)} mg/g): {crush}Weigh all of the "
-                        f"powder (theoretical {powder}); record its actual weight. ")
-            else:
-                head = (f"Trituration 2 ({show(s.concentration)} mg/g): weigh "
-                        f"{self.mg(s.taken)} of trituration 1. ")
-            start = b.tablet_powder if s.number == 1 else s.taken
-            weighed = "P (the powder weighed)" if s.number == 1 else "A (the amount weighed)"
-            ratio = s.total / start - 1
-            add = (f"Add {o.filler.name} by geometric dilution: {weighed} × "
-                   f"({show(s.total)} ÷ {show(start)} − 1) = {weighed[0]} × {show(ratio, 6)} "
-                   f"of filler, {self.mg(s.filler)} for exactly "
-                   f"{self.mg(start)}, so that the trituration stays at "
-                   f"{show(s.concentration)} mg/g whatever {weighed[0]} is. "
-                   f"{weighed[0]} = ________ mg × {show(ratio, 6)} = filler ________ mg; total "
-                   f"________ mg. Mix until uniform. " if s.filler else
-                   "Add no filler: the powder itself is trituration 1. ")
-            steps.append(head + add + label)
-        steps += [f"Weigh {self.mg(t.aliquot)} of trituration {len(t.stages)} for this batch.",
-                  f"Weigh {self.mg(b.filler_total)} of {o.filler.name}."]
-        return steps
 
     def quality(self) -> list[object]:
         b = self.batch
@@ -433,7 +300,7 @@ class _Worksheet:
 
     def release(self) -> list[object]:
         table = self.pairs(self.release_rows(
-            f"{self.w.beyond_use_date.isoformat()}: {self.w.beyond_use_rationale}",
+            bud_line(self.w.beyond_use_date, self.w.beyond_use_rationale, self.w),
             f". As found: {BLANK}", f"actual {BLANK}"))
         signatures = _grid([[self.p("Prepared by", self.s.cell_bold), self.p(""),
                              self.p("Date and time", self.s.cell_bold), self.p("")],
@@ -442,7 +309,9 @@ class _Worksheet:
                            [w * inch for w in (1.5, 2.7, 1.0, 2.1)], header=False)
         signatures.setStyle(TableStyle([("TOPPADDING", (0, 0), (-1, -1), 9),
                                         ("BOTTOMPADDING", (0, 0), (-1, -1), 9)]))
-        return [KeepTogether([self.p("Release", self.s.heading), table, Spacer(1, 8),
+        # 4 pt above the signatures (8 before the BUD row gave the record's rationale): the
+        # release still ends page 2 of the very-low sample, a page more otherwise
+        return [KeepTogether([self.p("Release", self.s.heading), table, Spacer(1, 4),
                               signatures])]
 
 

@@ -1,6 +1,6 @@
 """The patient label in ZPL II, for Zebra thermal printers at 203 or 300 dpi (domain.md §7, §13).
 
-The content and the layout rules are the PDF label's (:func:`.label.lay_out`): the same blocks
+The content and the layout rules are the PDF label's (:func:`.layout.lay_out`): the same blocks
 in the same order and type sizes, the dosing schedule and auxiliary labels, ``LABEL_TOO_LONG``,
 the proof band ("PROOF — NOT FOR DISPENSING", white on black across the middle) and a reprint's
 REPRINT mark (white on black, on the Rx or heading line of every label). Only the measuring differs:
@@ -21,8 +21,11 @@ from functools import lru_cache
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from ..labeling import PROOF, LabelContent
-from .label import (
+from compounding.bench.labeling import PROOF, LabelContent
+
+from .blocks import Laid, line_slot
+from .layout import lay_out
+from .stock import (
     BAR_HEIGHT,
     LEADING,
     MARK_PAD,
@@ -30,11 +33,8 @@ from .label import (
     PAD,
     REPRINT,
     STOCKS,
-    Laid,
     Measure,
     copies_of,
-    lay_out,
-    line_slot,
     wrap_by,
 )
 

@@ -5,7 +5,7 @@ idempotency keys, the health check's row.
   reading each order's JSON; filled from the orders kept so far, and fixed like the rest of a
   batch's recorded content.
 - ``batch_lots.lot``: every component lot rewritten in its normal form
-  (:func:`compounding.lot_grammar.normal_lot`), so a recall finds every spelling; the
+  (:func:`compounding.orders.lot_grammar.normal_lot`), so a recall finds every spelling; the
   append-only trigger is lifted for that one rewrite and put back.
 - ``idempotency_keys``: which request (scope, key, body digest) made which batch.
 - ``service_health``: one row that ``/healthz`` writes to prove the database is writable.
@@ -20,7 +20,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from compounding.lot_grammar import normal_lot
+from compounding.orders.lot_grammar import normal_lot
 
 revision = "0002"
 down_revision = "0001"

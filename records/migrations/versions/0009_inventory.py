@@ -1,7 +1,7 @@
 """Component inventory: tablet, API, filler and capsule-shell lots as received (issue 23).
 
 - ``inventory_lots``: one row per kind and lot (its normal form,
-  :func:`compounding.lot_grammar.normal_lot`), with product, NDC, manufacturer, expiry, the
+  :func:`compounding.orders.lot_grammar.normal_lot`), with product, NDC, manufacturer, expiry, the
   tablets' measured average weight (exact decimal text, mg), the day and moment it was received
   and by whom (:mod:`compounding.records.inventory`).
 - What was received is fixed once written, like a batch's recorded content: a trigger refuses

@@ -1,0 +1,175 @@
+"""The bench form of a batch's page ↔ a bench entry (or a correction's), and the inventory's
+refusal of the lots typed or picked in it.
+
+Masses are in mg unless typed with a unit ("3.6 g" is 3600 mg), weights one per line or space;
+an error's field path names the input it is shown beside (:func:`form_name`). A quarantined or
+expired lot is refused with every other error of the entry at once, before anything is saved."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+from flask import current_app
+from pydantic import ValidationError
+
+from compounding import clock
+from compounding.bench.reconciliation import reconcile
+from compounding.bench.results import BenchEntry, Correction
+from compounding.errors import CompoundingError, ErrorDetail, OrderError
+from compounding.orders.reading import validation_errors
+
+from .formdata import with_unit
+from .inventory_pages import inventory
+from .kept_records import store
+from .pages import whole_number
+
+BENCH_FIELDS = ("tablets_used", "tablet_weights", "average_tablet_weight",
+                "tablet_powder_actual", "filler_actual", "capsules_made", "capsule_weights",
+                "source_lot", "source_expiry", "filler_lot", "filler_expiry", "capsule_lot",
+                "capsule_expiry", "compounded_at")
+MASS_FIELDS = ("average_tablet_weight", "tablet_powder_actual", "filler_actual",
+               "aliquot_actual")
+"""Bench inputs of one mass each, in mg unless a unit is typed ("3.6 g" is 3600 mg)."""
+BENCH_LOTS = {"source_lot": "tablet", "filler_lot": "filler", "capsule_lot": "shell"}
+"""The bench form's lot inputs, and the kind of inventory lot each offers and checks."""
+
+
+def _number(text: str) -> Any:
+    """A typed count as JSON would carry it; anything else stays text for the core to refuse."""
+    number = whole_number(text)
+    return number if number is not None else text
+
+
+_STAGE_FIELD = re.compile(r"trituration\[(\d)\]\.(taken|filler)")
+
+
+def form_name(field: str) -> str:
+    """The form input an error's field path belongs to: ``trituration[1].taken`` is
+    ``trituration_1_taken``; ``capsule_weights[3]`` is ``capsule_weights``; a correction's
+    ``bench.filler_lot`` is ``filler_lot``."""
+    field = field.removeprefix("bench.")
+    stage = _STAGE_FIELD.fullmatch(field)
+    return f"trituration_{stage[1]}_{stage[2]}" if stage else field.split("[")[0]
+
+
+_HAS_UNIT = re.compile(r"[0-9.]\s*[^\W\d_]", re.UNICODE)
+
+
+def _mass(text: str) -> str:
+    """A mass typed in a field in mg: a bare number is in mg; a unit typed is read ("3.6 g" is
+    3600 mg), as on the order form."""
+    return with_unit(text, "mg")
+
+
+def _weights(text: str) -> list[str]:
+    """Weights typed one per line or separated by spaces or commas, each in mg or with its own
+    unit: "131 0.130 g 129mg" is 131 mg, 130 mg and 129 mg."""
+    typed: list[str] = []
+    for token in text.replace(",", " ").split():
+        if typed and token[0].isalpha() and not _HAS_UNIT.search(typed[-1]):
+            typed[-1] = f"{typed[-1]} {token}"  # a unit after its number
+        else:
+            typed.append(token)
+    return [_mass(weight) for weight in typed]
+
+
+def bench_entry(form: Any) -> dict[str, Any]:
+    """The bench form as a bench entry: masses in mg unless typed with a unit; weights one per
+    line or space."""
+    value = {k: (form.get(k) or "").strip() for k in BENCH_FIELDS}
+    entry: dict[str, Any] = {}
+    for name in ("tablets_used", "capsules_made"):
+        if value[name]:
+            entry[name] = _number(value[name])
+    for name in ("tablet_powder_actual", "filler_actual", "average_tablet_weight"):
+        if value[name]:
+            entry[name] = _mass(value[name])
+    entry["capsule_weights"] = _weights(value["capsule_weights"])
+    if value["tablet_weights"]:
+        entry["tablet_weights"] = _weights(value["tablet_weights"])
+    for name in ("source_lot", "source_expiry", "filler_lot", "filler_expiry", "capsule_lot",
+                 "capsule_expiry"):
+        if value[name]:
+            entry[name] = value[name]
+    stages = []
+    for index in range(2):
+        stage = {part: _mass(text) for part in ("taken", "filler")
+                 if (text := (form.get(f"trituration_{index}_{part}") or "").strip())}
+        if stage or f"trituration_{index}_filler" in form:
+            stages.append(stage)
+    if stages:
+        entry["trituration"] = stages
+    if (aliquot := (form.get("aliquot_actual") or "").strip()):
+        entry["aliquot_actual"] = _mass(aliquot)
+    moment = value["compounded_at"]
+    entry["compounded_at"] = moment or clock.now().replace(microsecond=0).isoformat()
+    return entry
+
+
+_QUANTITY_CODES = frozenset({"INVALID_QUANTITY", "INVALID_VALUE", "WRONG_DIMENSION"})
+
+
+def plain(error: ErrorDetail) -> ErrorDetail:
+    """A mass the bench form could not read, asked for as the field shows it."""
+    name = form_name(error.field)
+    if error.code in _QUANTITY_CODES and (name in MASS_FIELDS or name.startswith("trituration_")
+                                          or name in ("capsule_weights", "tablet_weights")):
+        return ErrorDetail(error.code, error.field,
+                           f"{error.message}: enter a number in mg, like 748, or a number "
+                           f"with its unit, like 0.748 g")
+    return error
+
+
+def _bench_day(entry: dict[str, Any]) -> date:
+    """The pharmacy's date of the bench work: when it was done if typed, else today."""
+    zone = current_app.config["PROFILE"].settings.time_zone
+    try:
+        return clock.day_of(datetime.fromisoformat(str(entry.get("compounded_at"))), zone)
+    except ValueError:
+        return clock.today(zone)
+
+
+def _refused_lots(entry: dict[str, Any], path: str) -> list[ErrorDetail]:
+    """An error for each lot typed or picked at the bench that the inventory received and that
+    is quarantined, or expired on the day of the bench work; a lot never received is left to
+    the core's own rules."""
+    stock, day = inventory(), _bench_day(entry)
+    found = []
+    for name, kind in BENCH_LOTS.items():
+        typed = entry.get(name)
+        if isinstance(typed, str) and (problem := stock.refusal(kind, typed, path + name,
+                                                                 on=day)):
+            found.append(problem)
+    return found
+
+
+def _whole_check(lot: str, entry: dict[str, Any], reason: str | None) -> None:
+    """Refuse a quarantined or expired lot before anything is saved, with every other error
+    the entry has (``OrderError``), so that the form shows them all at once, each beside its
+    field."""
+    path = "" if reason is None else "bench."
+    refused = _refused_lots(entry, path)
+    if not refused:
+        return
+    others: list[ErrorDetail] = []
+    try:
+        if reason is None:
+            parsed = BenchEntry.model_validate(entry)
+        else:
+            parsed = Correction.model_validate({"reason": reason, "bench": entry}).bench
+        record = store().get(lot)
+        reconcile(parsed, record.plan, record.order, record.profile.settings)
+    except ValidationError as exc:
+        others = validation_errors(exc)
+    except CompoundingError as exc:
+        others = [ErrorDetail(e.code, path + e.field, e.message) for e in exc.errors]
+    taken = {(e.code, e.field) for e in refused}
+    raise OrderError(refused + [e for e in others if (e.code, e.field) not in taken])
+
+
+def checked(lot: str, entry: dict[str, Any], reason: str | None) -> dict[str, Any]:
+    """``entry``, once :func:`_whole_check` finds no lot to refuse."""
+    _whole_check(lot, entry, reason)
+    return entry
