@@ -1,7 +1,8 @@
 """Component inventory (issue 23): tablet, API, filler and capsule-shell lots as received.
 
-A lot is received once, with its product, NDC, manufacturer, lot, expiry and (tablets) the
-measured average weight of one whole tablet, by the signed-in person who received it; what was
+A lot is received once, with its product, NDC, manufacturer, lot, expiry, (tablets) the
+measured average weight of one whole tablet and (API powder) its certificate's assay, basis and
+water (:mod:`.receipts`), by the signed-in person who received it; what was
 received is never changed or deleted (migration 0010's triggers). A lot's code is kept in the
 normal form of an order's component lot (:data:`compounding.orders.types.ComponentLot`: NFKC, dashes
 folded, upper case, look-alike letters refused), so that a lot picked from the list, a lot typed
@@ -17,28 +18,24 @@ is refused (``LOT_QUARANTINED``), and each batch that used it (the records' reca
 from __future__ import annotations
 
 import builtins
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Engine, and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from compounding import clock
 from compounding.errors import ErrorDetail, OrderError
-from compounding.orders.identifiers import Ndc
 from compounding.orders.lot_grammar import normal_lot
-from compounding.orders.reading import validation_errors
-from compounding.orders.types import ComponentLot, Day, Expiry, LongText, Name
 
 from .db import writer
 from .models import Summary
 from .people import NotFound
 from .reading import aware
+from .receipts import assay_as_is, certificate, check, given, weight
 from .schema import batch_lots, batches, events, inventory_lots
 from .store import Conflict, Store
 
@@ -49,17 +46,14 @@ KIND_NAMES = {"tablet": "tablets", "api": "API powder", "filler": "filler",
 COMPONENT = {"tablet": "source", "api": "source", "filler": "filler", "shell": "capsule"}
 """The component of a batch (``batch_lots.component``) a lot of each kind is used as."""
 FIELDS = ("kind", "product", "ndc", "manufacturer", "lot", "expiry", "average_weight_mg",
-          "received_on")
-_WEIGHT = re.compile(r"(\d{1,5}(?:\.\d{1,6})?|\.\d{1,6})(?:\s*mg)?", re.IGNORECASE)
-_ADAPTERS: dict[str, TypeAdapter[Any]] = {
-    "product": TypeAdapter(Name), "manufacturer": TypeAdapter(Name), "ndc": TypeAdapter(Ndc),
-    "lot": TypeAdapter(ComponentLot), "expiry": TypeAdapter(Expiry),
-    "received_on": TypeAdapter(Day), "reason": TypeAdapter(LongText)}
+          "assay", "assay_basis", "water", "received_on")
+BASIS_WORDS = {"as_is": "as is", "dried": "on the dried basis"}
 
 
 @dataclass(frozen=True, slots=True)
 class InventoryLot:
-    """One lot as received; ``average_weight_mg`` is exact decimal text (tablets only)."""
+    """One lot as received; ``average_weight_mg`` is exact decimal text (tablets only);
+    ``assay`` [%], ``assay_basis`` and ``water`` [%] its certificate's (API powder only)."""
 
     id: int
     kind: str
@@ -69,6 +63,9 @@ class InventoryLot:
     lot: str
     expiry: date
     average_weight_mg: str | None
+    assay: str | None
+    assay_basis: str | None
+    water: str | None
     received_on: date
     received_at: datetime
     received_by: int
@@ -92,10 +89,27 @@ class InventoryLot:
         return COMPONENT[self.kind]
 
     @property
+    def assay_as_is(self) -> Fraction | None:
+        """An API lot's naltrexone HCl per mg as weighed [mg/mg]; ``None`` without an assay."""
+        return (assay_as_is(self.assay, self.assay_basis, self.water)
+                if self.assay is not None else None)
+
+    @property
+    def certificate(self) -> str | None:
+        """An API lot's assay as its certificate gives it: ``99.6 % on the dried basis, water
+        0.4 %``; ``None`` without an assay."""
+        if self.assay is None:
+            return None
+        water = f", water {self.water} %" if self.water is not None else ""
+        return f"{self.assay} % {BASIS_WORDS.get(self.assay_basis or 'as_is')}{water}"
+
+    @property
     def label(self) -> str:
-        """How a picker offers it: ``Naltrexone HCl 50 mg tablet (Accord), expires 2027-06-30``."""
-        weight = f", W {self.average_weight_mg} mg" if self.average_weight_mg else ""
-        return (f"{self.product} ({self.manufacturer}){weight}, expires "
+        """How a picker offers it: ``Naltrexone HCl 50 mg tablet (Accord), expires 2027-06-30``,
+        with the tablets' W or the powder's assay."""
+        measured = f", W {self.average_weight_mg} mg" if self.average_weight_mg else ""
+        assay = f", assay {self.certificate}" if self.certificate else ""
+        return (f"{self.product} ({self.manufacturer}){measured}{assay}, expires "
                 f"{self.expiry.isoformat()}")
 
     def to_json(self) -> dict[str, Any]:
@@ -103,6 +117,7 @@ class InventoryLot:
         return {"id": self.id, "kind": self.kind, "product": self.product, "ndc": self.ndc,
                 "manufacturer": self.manufacturer, "lot": self.lot,
                 "expiry": self.expiry.isoformat(), "average_weight_mg": self.average_weight_mg,
+                "assay": self.assay, "assay_basis": self.assay_basis, "water": self.water,
                 "received_on": self.received_on.isoformat(),
                 "received_at": self.received_at.isoformat(), "received_by": self.received_by,
                 "quarantined": self.quarantined,
@@ -149,36 +164,6 @@ def _lot(row: Any) -> InventoryLot:
     return InventoryLot(**values)
 
 
-def _check(errors: list[ErrorDetail], field: str, value: Any) -> Any:
-    """``value`` validated as the project's type for ``field``; its errors, named by the
-    field, added to ``errors`` (``None`` returned) when it is not valid."""
-    try:
-        return _ADAPTERS[field].validate_python(value)
-    except ValidationError as exc:
-        errors.extend(ErrorDetail(e.code, field, e.message) for e in validation_errors(exc))
-        return None
-
-
-def _weight(errors: list[ErrorDetail], value: Any) -> str | None:
-    """A typed average weight [mg] as exact decimal text (``"250.5"``)."""
-    text = (str(value).strip() if isinstance(value, str | int | float | Decimal)
-            and not isinstance(value, bool) else None)
-    match = _WEIGHT.fullmatch(text) if text is not None else None
-    if match is None:
-        errors.append(ErrorDetail("INVALID_VALUE", "average_weight_mg",
-                                  "must be a weight in mg, a number such as 250.4"))
-        return None
-    weight = Decimal(match[1])
-    if weight <= 0:
-        errors.append(ErrorDetail("NOT_POSITIVE", "average_weight_mg", "must be more than zero"))
-        return None
-    return format(weight.normalize(), "f")
-
-
-def _given(value: Any) -> bool:  # not None, not blank
-    return value is not None and not (isinstance(value, str) and not value.strip())
-
-
 class Inventory:
     """The component lots of one records database. ``store`` is the records' store whose
     recall finds the batches that used a lot; ``time_zone`` (the pharmacy's) sets "today"."""
@@ -199,30 +184,33 @@ class Inventory:
     def receive(self, receipt: Mapping[str, Any], by: int) -> InventoryLot:
         """Keep a lot received by user ``by``: ``kind``, ``product``, ``manufacturer``, ``lot``
         and ``expiry`` (``YYYY-MM`` is the month's last day) required, ``ndc`` optional,
-        ``average_weight_mg`` required for tablets and only for them, ``received_on`` (default
-        today, never later). :class:`OrderError` naming each field that is wrong; ``Conflict``
-        (409, ``LOT_ALREADY_RECEIVED``) when the lot of that kind is already in."""
+        ``average_weight_mg`` required for tablets and only for them, ``assay`` (with
+        ``assay_basis`` and ``water``, :func:`.receipts.certificate`) for API powder and only
+        for it, ``received_on`` (default today, never later). :class:`OrderError` naming each
+        field that is wrong; ``Conflict`` (409, ``LOT_ALREADY_RECEIVED``) when the lot of that
+        kind is already in."""
         errors = [ErrorDetail("FIELD_UNKNOWN", str(name)[:40], "is not a field of a receipt")
                   for name in receipt if name not in FIELDS]
-        given = {name: receipt.get(name) for name in FIELDS if _given(receipt.get(name))}
+        typed = {name: receipt.get(name) for name in FIELDS if given(receipt.get(name))}
         for name in ("kind", "product", "manufacturer", "lot", "expiry"):
-            if name not in given:
+            if name not in typed:
                 errors.append(ErrorDetail("FIELD_REQUIRED", name, "is required"))
-        kind = given.get("kind")
+        kind = typed.get("kind")
         if kind is not None and kind not in KINDS:
             errors.append(ErrorDetail("INVALID_VALUE", "kind",
                                       f"must be one of {', '.join(KINDS)}"))
-        values: dict[str, Any] = {"kind": kind, "ndc": None, "average_weight_mg": None}
+        values: dict[str, Any] = {"kind": kind, "ndc": None, "average_weight_mg": None,
+                                  **certificate(errors, kind, typed)}
         for name in ("product", "manufacturer", "lot", "expiry", "ndc", "received_on"):
-            if name in given:
-                values[name] = _check(errors, name, given[name])
+            if name in typed:
+                values[name] = check(errors, name, typed[name])
         today = self.today()
-        if "average_weight_mg" in given:
+        if "average_weight_mg" in typed:
             if kind in KINDS and kind != "tablet":
                 errors.append(ErrorDetail("INVALID_VALUE", "average_weight_mg",
                                           "only a tablet lot has an average tablet weight"))
             else:
-                values["average_weight_mg"] = _weight(errors, given["average_weight_mg"])
+                values["average_weight_mg"] = weight(errors, typed["average_weight_mg"])
         elif kind == "tablet":
             errors.append(ErrorDetail("FIELD_REQUIRED", "average_weight_mg",
                                       "a tablet lot needs the measured average weight of one "
@@ -254,8 +242,8 @@ class Inventory:
         """Quarantine a lot (a pharmacist ``by``, with a ``reason``): never again offered or
         accepted; ``Conflict`` (``LOT_QUARANTINED``) when it already is."""
         errors: list[ErrorDetail] = []
-        text = _check(errors, "reason", reason) if _given(reason) else None
-        if not _given(reason):
+        text = check(errors, "reason", reason) if given(reason) else None
+        if not given(reason):
             errors.append(ErrorDetail("FIELD_REQUIRED", "reason", "say why it is quarantined"))
         if errors:
             raise OrderError(errors)

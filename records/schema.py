@@ -18,7 +18,8 @@ session, by the digest of its secret, until it ends (:mod:`.sessions`). ``batche
 and recallable but never labelled (:mod:`.imports`), fixed like the rest of the batch's
 recorded content and covered by its chain. ``inventory_lots`` (migration 0010): tablet,
 API, filler and capsule-shell lots as received, one row per kind and lot, fixed once
-written but for its quarantine (:mod:`.inventory`). Each revision carries
+written but for its quarantine (:mod:`.inventory`); an API lot's certificate assay, basis and
+water (migration 0013). Each revision carries
 its author's user id and the keyed SHA-256 of its content and of the revision before it
 (:mod:`.chain`). Database triggers (migrations 0001-0003) refuse any change to a written
 revision, an audit event or a batch's recorded content, and any delete. ``drafts``: the order
@@ -236,6 +237,9 @@ inventory_lots = Table(
     Column("lot", String(40), nullable=False),
     Column("expiry", Date, nullable=False, index=True),
     Column("average_weight_mg", String(24)),
+    Column("assay", String(16)),
+    Column("assay_basis", String(8)),
+    Column("water", String(16)),
     Column("received_on", Date, nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("received_by", Integer, nullable=False),

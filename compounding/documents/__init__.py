@@ -18,6 +18,7 @@ from compounding.profile import DEFAULT_PROFILE, Profile
 
 from .executed import build_executed
 from .label import build_labels
+from .mfr import mfr_pdf as mfr_pdf
 from .worksheet import build_worksheet
 
 OrderInput = Order | Mapping[str, Any]
