@@ -28,6 +28,7 @@ from sqlalchemy import Engine, and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from compounding import clock
+from compounding.display import show
 from compounding.errors import ErrorDetail, OrderError
 from compounding.orders.lot_grammar import normal_lot
 
@@ -47,7 +48,6 @@ COMPONENT = {"tablet": "source", "api": "source", "filler": "filler", "shell": "
 """The component of a batch (``batch_lots.component``) a lot of each kind is used as."""
 FIELDS = ("kind", "product", "ndc", "manufacturer", "lot", "expiry", "average_weight_mg",
           "assay", "assay_basis", "water", "received_on")
-BASIS_WORDS = {"as_is": "as is", "dried": "on the dried basis"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,12 +96,14 @@ class InventoryLot:
 
     @property
     def certificate(self) -> str | None:
-        """An API lot's assay as its certificate gives it: ``99.6 % on the dried basis, water
-        0.4 %``; ``None`` without an assay."""
+        """An API lot's assay as its certificate gives it: ``99.2 % as is``, ``99.6 % on the
+        dried basis, water 0.4 % (99.2016 % as is)``; ``None`` without an assay."""
         if self.assay is None:
             return None
-        water = f", water {self.water} %" if self.water is not None else ""
-        return f"{self.assay} % {BASIS_WORDS.get(self.assay_basis or 'as_is')}{water}"
+        if self.assay_basis != "dried":
+            return f"{self.assay} % as is"
+        as_is = show(assay_as_is(self.assay, self.assay_basis, self.water) * 100)
+        return f"{self.assay} % on the dried basis, water {self.water} % ({as_is} % as is)"
 
     @property
     def label(self) -> str:

@@ -131,6 +131,8 @@ def create_app(config: dict[str, Any] | None = None,
         errors,
         fhir_api,
         form,
+        formulary_api,
+        formulary_pages,
         hosts,
         integration_api,
         inventory_pages,
@@ -156,10 +158,12 @@ def create_app(config: dict[str, Any] | None = None,
     app.register_blueprint(records_api.bp)
     app.register_blueprint(integration_api.bp)
     app.register_blueprint(fhir_api.bp)
+    app.register_blueprint(formulary_api.bp)
     app.before_request(integration_api.check_query)
     app.register_blueprint(form.bp)
     app.register_blueprint(record_pages.bp)
     app.register_blueprint(inventory_pages.bp)
+    app.register_blueprint(formulary_pages.bp)
     app.register_blueprint(queue_page.bp)
     app.register_blueprint(settings_page.bp)  # also puts the saved settings in force
     return app

@@ -14,7 +14,7 @@ from compounding.plan import plan_order
 
 from .auth import audit
 from .errors import unavailable
-from .kept_records import pdf, reprint_worksheet, store
+from .kept_records import pdf, planning_profile, reprint_worksheet, store
 from .openapi import openapi
 from .records_api import request_key
 from .signing import author
@@ -40,7 +40,7 @@ def _keys(order: Order) -> dict[str, str]:
 @bp.post("/api/v1/plan")
 def plan() -> Response:
     """An order's plan; keeps nothing but the audit event ``plan`` (who, the Rx number)."""
-    order, profile = _order(), current_app.config["PROFILE"]
+    order, profile = _order(), planning_profile()
     made = plan_order(order, profile.settings)
     audit("plan", order.rx_number, **_keys(order))
     return Response(made.model_dump_json(), mimetype="application/json")
@@ -65,7 +65,7 @@ def label() -> Response:
     """A proof of the patient label, from an order alone: it keeps no record, but a label
     with a real patient's name is printed, so it is the audit event ``proof_label_print`` on
     the Rx number (a label needs one, and the patient's name), without the name."""
-    order, profile = _order(), current_app.config["PROFILE"]
+    order, profile = _order(), planning_profile()
     response = pdf(label_pdf(order, profile), f"label-{order.rx_number or _lot(order)}.pdf")
     audit("proof_label_print", order.rx_number, copies=1, format="pdf", lot=_lot(order),
           **_keys(order))

@@ -11,11 +11,12 @@ from typing import Any
 
 from flask import current_app, render_template
 
+from compounding.bench.reconciliation import made_from_powder
 from compounding.errors import CompoundingError, ErrorDetail
 from compounding.records import Record
 
 from .auth import audit, audit_log, principal
-from .bench_form import BENCH_LOTS, form_name
+from .bench_form import bench_lots, form_name
 from .inventory_pages import usable_lots
 from .kept_records import LOT_NAMES, labels_printed, quarantine_flags, store
 
@@ -135,5 +136,7 @@ def record_page(lot: str, status: int = 200, errors: list[ErrorDetail] | None = 
         labels_printed=labels, own_bench=own_bench,
         quarantine=quarantine_flags(record), printer=profile.label.printer,
         max_copies=MAX_COPIES, derivation=_derivation(record), lot_names=LOT_NAMES,
-        lot_choices={name: usable_lots(kind) for name, kind in BENCH_LOTS.items()}
+        powder=made_from_powder(record.plan),
+        lot_choices={name: usable_lots(kind)
+                     for name, kind in bench_lots(made_from_powder(record.plan)).items()}
         if bench_form else {}), status

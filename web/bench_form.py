@@ -3,7 +3,11 @@ refusal of the lots typed or picked in it.
 
 Masses are in mg unless typed with a unit ("3.6 g" is 3600 mg), weights one per line or space;
 an error's field path names the input it is shown beside (:func:`form_name`). A quarantined or
-expired lot is refused with every other error of the entry at once, before anything is saved."""
+expired lot is refused with every other error of the entry at once, before anything is saved.
+
+A batch from naltrexone HCl powder (API) asks for no tablets: its form has no tablet inputs, and
+what it posts is the same entry with ``tablets_used`` 0, ``tablet_powder_actual`` the powder
+weighed, and the powder's lot (an API lot of the inventory) as the source lot."""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from flask import current_app
 from pydantic import ValidationError
 
 from compounding import clock
-from compounding.bench.reconciliation import reconcile
+from compounding.bench.reconciliation import made_from_powder, reconcile
 from compounding.bench.results import BenchEntry, Correction
 from compounding.errors import CompoundingError, ErrorDetail, OrderError
 from compounding.orders.reading import validation_errors
@@ -34,6 +38,11 @@ MASS_FIELDS = ("average_tablet_weight", "tablet_powder_actual", "filler_actual",
 """Bench inputs of one mass each, in mg unless a unit is typed ("3.6 g" is 3600 mg)."""
 BENCH_LOTS = {"source_lot": "tablet", "filler_lot": "filler", "capsule_lot": "shell"}
 """The bench form's lot inputs, and the kind of inventory lot each offers and checks."""
+
+
+def bench_lots(powder: bool) -> dict[str, str]:
+    """:data:`BENCH_LOTS` for a batch from tablets, or from naltrexone HCl powder (``api``)."""
+    return {**BENCH_LOTS, "source_lot": "api"} if powder else BENCH_LOTS
 
 
 def _number(text: str) -> Any:
@@ -131,13 +140,13 @@ def _bench_day(entry: dict[str, Any]) -> date:
         return clock.today(zone)
 
 
-def _refused_lots(entry: dict[str, Any], path: str) -> list[ErrorDetail]:
+def _refused_lots(entry: dict[str, Any], path: str, powder: bool) -> list[ErrorDetail]:
     """An error for each lot typed or picked at the bench that the inventory received and that
     is quarantined, or expired on the day of the bench work; a lot never received is left to
     the core's own rules."""
     stock, day = inventory(), _bench_day(entry)
     found = []
-    for name, kind in BENCH_LOTS.items():
+    for name, kind in bench_lots(powder).items():
         typed = entry.get(name)
         if isinstance(typed, str) and (problem := stock.refusal(kind, typed, path + name,
                                                                  on=day)):
@@ -145,12 +154,12 @@ def _refused_lots(entry: dict[str, Any], path: str) -> list[ErrorDetail]:
     return found
 
 
-def _whole_check(lot: str, entry: dict[str, Any], reason: str | None) -> None:
+def _whole_check(record: Any, entry: dict[str, Any], reason: str | None) -> None:
     """Refuse a quarantined or expired lot before anything is saved, with every other error
     the entry has (``OrderError``), so that the form shows them all at once, each beside its
     field."""
     path = "" if reason is None else "bench."
-    refused = _refused_lots(entry, path)
+    refused = _refused_lots(entry, path, made_from_powder(record.plan))
     if not refused:
         return
     others: list[ErrorDetail] = []
@@ -159,7 +168,6 @@ def _whole_check(lot: str, entry: dict[str, Any], reason: str | None) -> None:
             parsed = BenchEntry.model_validate(entry)
         else:
             parsed = Correction.model_validate({"reason": reason, "bench": entry}).bench
-        record = store().get(lot)
         reconcile(parsed, record.plan, record.order, record.profile.settings)
     except ValidationError as exc:
         others = validation_errors(exc)
@@ -170,6 +178,10 @@ def _whole_check(lot: str, entry: dict[str, Any], reason: str | None) -> None:
 
 
 def checked(lot: str, entry: dict[str, Any], reason: str | None) -> dict[str, Any]:
-    """``entry``, once :func:`_whole_check` finds no lot to refuse."""
-    _whole_check(lot, entry, reason)
+    """``entry`` (with no tablets used, for a batch from naltrexone HCl powder, whose form asks
+    for none), once :func:`_whole_check` finds no lot to refuse."""
+    record = store().get(lot)
+    if made_from_powder(record.plan):
+        entry.setdefault("tablets_used", 0)
+    _whole_check(record, entry, reason)
     return entry

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import UnsupportedMediaType
 
 from compounding.errors import ErrorDetail, OrderError
@@ -26,7 +26,7 @@ from compounding.orders.reading import MalformedOrder, parse_order
 from compounding.plan import plan_order
 
 from .auth import audit
-from .kept_records import store
+from .kept_records import planning_profile, store
 
 bp = Blueprint("fhir_api", __name__, url_prefix="/api/v1")
 FHIR_JSON = ("application/fhir+json", "application/json")
@@ -89,7 +89,7 @@ def medication_request() -> Response:
     _checked(body)
     part = _pharmacy_part()
     order = order_from_medication_request(body, part)
-    profile = current_app.config["PROFILE"]
+    profile = planning_profile()
     try:
         parsed = parse_order(order)
         plan = plan_order(parsed, profile.settings)

@@ -23,6 +23,7 @@ from compounding.records.store import RequestKey
 from .auth import audit, principal
 from .formdata import CHOICES, CONTROLS, DEFAULTS, LABELS, form_field, to_order
 from .inventory_pages import inventory
+from .powder_order import from_inventory, powder_preview
 from .security import csrf_valid
 from .signing import author
 from .wording import for_person
@@ -30,7 +31,8 @@ from .wording import for_person
 bp = Blueprint("form", __name__)
 
 SEVERITIES = ("critical", "warning", "info")
-PICKERS = {"source.lot": "tablet", "filler.lot": "filler", "capsule.lot": "shell"}
+PICKERS = {"source.lot": "tablet", "powder.lot": "api", "filler.lot": "filler",
+           "capsule.lot": "shell"}
 """The order's lot inputs, and the kind of inventory lot each offers (a ``<datalist>``: a lot
 may still be typed)."""
 
@@ -62,12 +64,29 @@ def _refused_lots(order: dict) -> list[ErrorDetail]:
     except ValueError:
         day = stock.today()
     refused = []
-    for name, kind in PICKERS.items():
+    lots = {"source.lot": "api" if _powder(order) else "tablet",
+            "filler.lot": "filler", "capsule.lot": "shell"}
+    for name, kind in lots.items():
         part, _, leaf = name.partition(".")
         typed = (order.get(part) or {}).get(leaf)
         if isinstance(typed, str) and (problem := stock.refusal(kind, typed, name, day)):
             refused.append(problem)
     return refused
+
+
+def _said(error: ErrorDetail, control: str, order: dict) -> ErrorDetail:
+    """``error`` as the form says it; one of a powder source's fields named as its input
+    ("Powder lot", not "Tablet lot"), and a tablet weight sent with the powder refused as the
+    core says it (the tablets' fieldset was not the source chosen)."""
+    if control.startswith("powder."):
+        error = ErrorDetail(error.code, control, error.message)
+    elif control == "source.average_tablet_weight" and _powder(order):
+        return error
+    return for_person(error, control)
+
+
+def _powder(order: dict) -> bool:
+    return isinstance(order.get("source"), dict) and order["source"].get("kind") == "api_powder"
 
 
 def _linked(errors: list[ErrorDetail], order: dict) -> list[tuple[ErrorDetail, str | None]]:
@@ -77,7 +96,7 @@ def _linked(errors: list[ErrorDetail], order: dict) -> list[tuple[ErrorDetail, s
     found = []
     for error in errors:
         control = form_field(error.field, order)
-        found.append((for_person(error, control), control if control in CONTROLS else None))
+        found.append((_said(error, control, order), control if control in CONTROLS else None))
     return found
 
 
@@ -85,7 +104,7 @@ def _fields(errors: list[ErrorDetail], order: dict) -> dict[str, list[ErrorDetai
     by_field: dict[str, list[ErrorDetail]] = defaultdict(list)
     for error in errors:
         control = form_field(error.field, order)
-        by_field[control].append(for_person(error, control))
+        by_field[control].append(_said(error, control, order))
     return by_field
 
 
@@ -131,11 +150,12 @@ def _handle(document: str | None):
         error = ErrorDetail("CSRF_FAILED", "form", "This form has expired or did not come from "
                             "this page. Check the values and submit again.")
         return _page(values, 400, errors=[(error, None)], field_errors={})
+    taken, note = from_inventory(values, inventory())  # a powder lot's certificate
     _drafts().keep(principal().user.id, {k: v for k, v in values.items() if k != "submission"})
-    order = to_order(request.form)
+    order = to_order(values)
     profile = current_app.config["PROFILE"]
     worked = None
-    refused = _refused_lots(order)  # the plan is still shown; no batch is kept
+    refused = taken + _refused_lots(order)  # the plan is still shown; no batch is kept
     try:
         worked = work_out(order, profile.settings)
         if refused:
@@ -157,11 +177,11 @@ def _handle(document: str | None):
                 "press Create again.")]
         plan_context = _preview(worked) if worked is not None else {}
         return _page(values, exc.status, errors=_linked(exc.errors, order),
-                     field_errors=_fields(exc.errors, order), **plan_context)
+                     field_errors=_fields(exc.errors, order), powder_note=note, **plan_context)
     audit("plan", worked.order.rx_number, **{k: v for k, v in {  # who planned for whom: no name
         "prescription_id": worked.order.prescription_id,
         "patient_id": worked.order.patient.id if worked.order.patient else None}.items() if v})
-    return _page(values, 200, errors=[], field_errors={}, **_preview(worked))
+    return _page(values, 200, errors=[], field_errors={}, powder_note=note, **_preview(worked))
 
 
 _SUBMISSION = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -180,6 +200,7 @@ def _preview(worked) -> dict[str, object]:
     plan = plan_of(worked)
     grouped = {s: [f for f in plan.findings if f.severity.value == s] for s in SEVERITIES}
     return {"plan": plan, "steps": explain(worked), "findings": grouped,
+            "powder": powder_preview(worked),
             # the order's own lot, or none yet: the records give the next YYYYMMDD-NNN only
             # when the batch is kept, and a preview must not show a number it will not have
             "lot": worked.order.lot_number}

@@ -3,14 +3,19 @@
 Inputs are named by the order's own dotted paths (``source.average_tablet_weight``), so an error
 for a field is shown beside the input of that name. Numbers typed in the form get their unit
 here; lists are one entry per line. Nothing is computed: the core checks every value.
+
+The source is chosen (``source.kind``): 50 mg tablets, crushed (the ``source.*`` inputs), or
+naltrexone HCl powder (API), whose inputs are ``powder.*`` (its lot, expiry, manufacturer and
+product would otherwise share the tablets' names) and become the order's ``source.*``. The
+fieldset of the kind not chosen is ignored, but for a tablet weight typed with powder chosen:
+it is sent, and refused beside its input (the order says two sources).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
-
-from werkzeug.datastructures import MultiDict
 
 from compounding.formulation.capsules import SHELLS, SIZE_NAMES
 from compounding.formulation.fillers import FILLERS
@@ -32,6 +37,10 @@ COUNTS = ["quantity", "doses_per_day", "refills"]
 LINES = ["source.excipients", "patient.conditions", "patient.allergies",
          "concurrent_medications"]
 NUMBERS = ["density_factor"]
+POWDER_TEXT = ["powder.lot", "powder.expiry", "powder.manufacturer", "powder.product",
+               "powder.assay_basis"]
+PERCENTS = ["powder.assay", "powder.water"]
+"""The powder's inputs, each the order's ``source.<name>`` when the powder is the source."""
 
 CHOICES: dict[str, list[tuple[str, str]]] = {
     "strength_unit": [("mg", "mg"), ("mcg", "mcg")],
@@ -47,6 +56,9 @@ CHOICES: dict[str, list[tuple[str, str]]] = {
     "filler.grade": [("", "(not recorded)")] + [(g, g) for f in FILLERS
                                                  if f.release_effect == "none" for g in f.grades],
     "overage_kind": [("percent", "% of the quantity"), ("capsules", "capsules")],
+    "source.kind": [("tablets", "50 mg tablets, crushed"),
+                    ("api_powder", "Naltrexone HCl powder (API)")],
+    "powder.assay_basis": [("as_is", "as is"), ("dried", "on the dried basis")],
 }
 LABELS = ORDER_LABELS
 """Each control's label, as the form shows it and as an error names its field (the core's
@@ -57,13 +69,14 @@ DEFAULTS = {
     "method": "auto", "capsule.size": "3", "capsule.shell": "gelatin",
     "source.product": "Naltrexone HCl 50 mg tablet", "source.strength": "50",
     "filler.name": "microcrystalline cellulose", "density_factor": "1", "refills": "0",
-    "directions": "Take 1 capsule by mouth at bedtime",
+    "directions": "Take 1 capsule by mouth at bedtime", "source.kind": "tablets",
+    "powder.assay_basis": "as_is", "powder.product": "Naltrexone HCl USP powder",
 }
 
 
 # every input of the form, by its id (= its name)
-CONTROLS = frozenset({*UNITS, *TEXT, *COUNTS, *LINES, *NUMBERS, *CHOICES, "strength",
-                      "overage_value", "overage_kind"})
+CONTROLS = frozenset({*UNITS, *TEXT, *COUNTS, *LINES, *NUMBERS, *CHOICES, *POWDER_TEXT,
+                      *PERCENTS, "strength", "overage_value", "overage_kind"})
 
 
 def _put(order: dict[str, Any], path: str, value: Any) -> None:
@@ -97,7 +110,39 @@ def _number(text: str) -> int | float | str:
     return text
 
 
-def to_order(form: MultiDict[str, str]) -> dict[str, Any]:
+_PERCENT = re.compile(r"([0-9]*\.?[0-9]+)\s*%?")
+
+
+def percent(typed: str) -> str:
+    """A percentage typed beside its "%" as the certificate prints it; anything else as typed,
+    for the core to refuse.
+
+    >>> percent("99.2"), percent("99.2%"), percent("ninety")
+    ('99.2 %', '99.2 %', 'ninety')
+    """
+    found = _PERCENT.fullmatch(typed)
+    return f"{found[1]} %" if found else typed
+
+
+def powder(value: Mapping[str, str]) -> bool:
+    """Whether the form's source is naltrexone HCl powder (API)."""
+    return value.get("source.kind") == "api_powder"
+
+
+def _powder_source(value: Mapping[str, str], tablets: dict[str, Any]) -> dict[str, Any]:
+    source: dict[str, Any] = {"kind": "api_powder"}
+    for name in POWDER_TEXT:
+        if value.get(name):
+            source[name.removeprefix("powder.")] = value[name]
+    for name in PERCENTS:
+        if value.get(name):
+            source[name.removeprefix("powder.")] = percent(value[name])
+    if "average_tablet_weight" in tablets:  # two sources: refused beside the tablet weight
+        source["average_tablet_weight"] = tablets["average_tablet_weight"]
+    return source
+
+
+def to_order(form: Mapping[str, str]) -> dict[str, Any]:
     """The order the form describes (unvalidated: the core does that)."""
     value = {k: (form.get(k) or "").strip() for k in form}
     order: dict[str, Any] = {}
@@ -119,12 +164,23 @@ def to_order(form: MultiDict[str, str]) -> dict[str, Any]:
     if value.get("overage_value"):
         kind = "capsules" if value.get("overage_kind") == "capsules" else "percent"
         order["overage"] = {kind: _number(value["overage_value"])}
+    if powder(value):
+        order["source"] = _powder_source(value, order.get("source", {}))
+    elif value.get("source.kind") not in (None, "", "tablets"):  # for the core to refuse
+        _put(order, "source.kind", value["source.kind"])
     return order
 
 
 def form_field(path: str, order: dict[str, Any]) -> str:
-    """The input an order field's error belongs beside."""
+    """The input an order field's error belongs beside: a powder source's fields are the
+    ``powder.*`` inputs."""
     base = re.sub(r"\[\d+\]", "", path)
+    source = order.get("source")
+    if isinstance(source, dict) and source.get("kind") == "api_powder":
+        if base == "source":
+            return "source.kind"
+        if base.startswith("source.") and f"powder.{base[7:]}" in CONTROLS:
+            return f"powder.{base[7:]}"
     if base.startswith("overage"):
         return "overage_value"
     if base == "capsule":

@@ -37,6 +37,7 @@ QUERY: dict[str, frozenset[str]] = {
     "records_api.label": frozenset({"format", "dpi"}),
     "integration_api.events": frozenset({"after", "limit"}),
     "integration_api.log": frozenset({"date_from", "date_to"}),
+    "formulary_api.read": frozenset({"version"}),
     "fhir_api.medication_request": frozenset({"capsule_size", "average_tablet_weight",
                                               "pack_stat"}),
 }

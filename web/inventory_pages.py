@@ -24,12 +24,16 @@ bp = Blueprint("inventory", __name__, url_prefix="/inventory")
 FORM_LABELS = {
     "kind": "Kind", "product": "Product", "manufacturer": "Manufacturer", "ndc": "NDC",
     "lot": "Lot", "expiry": "Expiry", "average_weight_mg": "Measured average tablet weight",
-    "received_on": "Received on", "reason": "Reason for the quarantine",
+    "assay": "Assay (certificate of analysis)", "assay_basis": "Assay basis",
+    "water": "Water content", "received_on": "Received on",
+    "reason": "Reason for the quarantine",
 }
 """Each input's label, as the page shows it and as an error names its field."""
 BATCHES_SHOWN = 200
 KIND_TITLES = {"tablet": "Tablets", "api": "API powder", "filler": "Filler",
                "shell": "Capsule shells"}
+BASES = [("as_is", "as is"), ("dried", "on the dried basis")]
+"""The bases a certificate of analysis gives an assay on, as the receipt offers them."""
 
 
 def inventory() -> Inventory:
@@ -75,7 +79,7 @@ def _listing(values: dict[str, str] | None = None, errors: list[ErrorDetail] | N
     return render_template(
         "inventory.html", lots=lots, today=today, kind=kind, usable=usable, kinds=KINDS,
         kind_names=KIND_NAMES, kind_titles=KIND_TITLES, names=_names(lots), labels=FORM_LABELS,
-        errors=problems,
+        errors=problems, bases=BASES,
         field_errors=_by_field(problems),
         values=values or {"received_on": today.isoformat()}), (
             422 if problems and status == 200 else status)
@@ -102,6 +106,7 @@ def receive():
     audit("inventory_receive", f"inventory {lot.id}", kind=lot.kind, lot=lot.lot,
           product=lot.product, ndc=lot.ndc, manufacturer=lot.manufacturer,
           expiry=lot.expiry.isoformat(), average_weight_mg=lot.average_weight_mg,
+          assay=lot.assay, assay_basis=lot.assay_basis, water=lot.water,
           received_on=lot.received_on.isoformat())
     return redirect(url_for("inventory.show", number=lot.id, received=1), code=303)
 

@@ -1,7 +1,8 @@
 """What the records' API (:mod:`.records_api`) and the records' pages (:mod:`.record_pages`)
-share: the app's store of records, search criteria read from a query or a form, the PDFs of a
-kept record printed again (the worksheet, the executed record; each print in the audit trail),
-how many dispensing labels a batch had printed, and the quarantined lots that hold its label
+share: the app's store of records, the profile every plan of the app is made under (the
+pharmacy's own formulary), search criteria read from a query or a form, the PDFs of a kept
+record printed again (the worksheet, the executed record; each print in the audit trail), how
+many dispensing labels a batch had printed, and the quarantined lots that hold its label
 back."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import func, select
 from compounding.bench.results import TransitionError
 from compounding.documents import executed_record_pdf, worksheet_pdf
 from compounding.errors import ErrorDetail, OrderError
+from compounding.profile import Profile
 from compounding.records import Record, Store
 from compounding.records.inventory import COMPONENT, QuarantineFlag
 from compounding.records.schema import batches, events
@@ -35,6 +37,15 @@ LOT_NAMES = {"tablet": "Tablet", "api": "API powder", "filler": "Filler",
 
 def store() -> Store:
     return current_app.extensions["records"]
+
+
+def planning_profile() -> Profile:
+    """The pharmacy's profile planning under the pharmacy's own formulary, as its records keep
+    it (a plan follows an approved version, never a draft or a built-in record): every plan the
+    app makes (the API's, the order form's preview, FHIR orders, label proofs) is the plan of
+    the batch record :meth:`compounding.records.Store.create` would keep from the same order."""
+    profile: Profile = current_app.config["PROFILE"]
+    return profile.with_formulary(tuple(store().formulary().formulary().entries()))
 
 
 def search_criteria(args: Any) -> dict[str, Any]:

@@ -5,6 +5,12 @@ powder than the tablets hold, too few capsules weighed, an expired component. Fi
 the pharmacist must weigh: each capsule outside the QC range, tablets used other than T, the
 strength made, and a beyond-use date that the lots actually used bring forward. The BUD is
 worked out again from the day of the bench work and those lots; the label carries it.
+
+A batch from naltrexone HCl powder (API, ``plan.source_kind == "api_powder"``) counts no
+tablets: ``tablets_used`` is 0 (anything else, or tablet weights, is an error: the entry is not
+of this batch), ``tablet_powder_actual`` is the powder weighed, and the drug it carries is that
+mass × the certificate's assay as is (:func:`powder_strength`); there is no tablet weight to
+bound it by.
 """
 
 from __future__ import annotations
@@ -43,9 +49,15 @@ class Reconciliation:
     beyond_use_rationale: str
 
 
+def made_from_powder(plan: Plan) -> bool:
+    """Whether the batch weighs naltrexone HCl powder (API) rather than crushing tablets."""
+    return getattr(plan, "source_kind", "tablets") == "api_powder"
+
+
 def powder_strength(entry: BenchEntry, plan: Plan, order: Order | None = None) -> Fraction:
     """Naltrexone in a mg of tablet powder [mg/mg]: S/W with W as measured at the bench, or,
-    when the bench measured none, d/p (= S/W with the order's W).
+    when the bench measured none, d/p (= S/W with the order's W). For naltrexone HCl powder
+    (API), the order's assay as is, exactly (d/p is that assay, rounded in a kept plan).
 
     >>> from types import SimpleNamespace as S
     >>> plan = S(strength=Fraction(9, 2), tablet_powder_per_capsule=Fraction(45, 2))
@@ -53,7 +65,9 @@ def powder_strength(entry: BenchEntry, plan: Plan, order: Order | None = None) -
     >>> powder_strength(entry, plan, S(source=S(strength=50))), powder_strength(entry, plan)
     (Fraction(5, 26), Fraction(1, 5))
     """
-    measured = entry.measured_tablet_weight()
+    if made_from_powder(plan) and order is not None and order.source.assay_as_is is not None:
+        return order.source.assay_as_is
+    measured = None if made_from_powder(plan) else entry.measured_tablet_weight()
     if measured is not None and order is not None:
         return order.source.strength / measured
     return plan.strength / plan.tablet_powder_per_capsule
@@ -135,8 +149,9 @@ def _weight_check(review: Review, entry: BenchEntry, plan: Plan) -> None:
 
 
 def drug_in_blend(entry: BenchEntry, plan: Plan, order: Order | None = None) -> Fraction:
-    """Drug in the blend [mg]: powder weighed × S/W, which is powder × d/p; for a trituration,
-    the aliquot weighed × the last stage's concentration as made (domain.md §12)."""
+    """Drug in the blend [mg]: powder weighed × S/W, which is powder × d/p (naltrexone HCl
+    powder: × its assay as is); for a trituration, the aliquot weighed × the last stage's
+    concentration as made (domain.md §12)."""
     if plan.method == "trituration":
         return (entry.aliquot_actual or 0) * concentrations(entry, plan, order)[-1] / MG_PER_G
     return entry.tablet_powder_actual * powder_strength(entry, plan, order)
@@ -183,6 +198,36 @@ def _trituration_missing(entry: BenchEntry, plan: Plan) -> list[ErrorDetail]:
     return errors
 
 
+def _powder_of_tablets(entry: BenchEntry, order: Order) -> list[ErrorDetail]:
+    """No more tablet powder than the tablets used hold (W × tablets × 1.02)."""
+    weight = entry.measured_tablet_weight() or order.source.average_tablet_weight
+    most = entry.tablets_used * (weight or 0) * POWDER_MARGIN
+    if entry.tablet_powder_actual <= most:
+        return []
+    return [ErrorDetail(
+        "BENCH_POWDER_EXCEEDS_TABLETS", "tablet_powder_actual",
+        f"{show(entry.tablet_powder_actual)} mg of powder is more than "
+        f"{entry.tablets_used} tablets of {show(weight or 0)} mg hold "
+        f"(at most {show(most)} mg with 2 % for the balance)")]
+
+
+def _no_tablets(entry: BenchEntry) -> list[ErrorDetail]:
+    """A batch from naltrexone HCl powder uses no tablets, and weighs none."""
+    errors = []
+    if entry.tablets_used:
+        errors.append(ErrorDetail(
+            "INVALID_VALUE", "tablets_used",
+            f"{entry.tablets_used} tablets entered for a batch made from naltrexone HCl "
+            f"powder, which uses none: enter 0"))
+    if entry.tablet_weights or entry.average_tablet_weight is not None:
+        field = "tablet_weights" if entry.tablet_weights else "average_tablet_weight"
+        errors.append(ErrorDetail(
+            "INVALID_VALUE", field,
+            "naltrexone HCl powder is weighed, not counted in tablets: leave the tablet "
+            "weights out"))
+    return errors
+
+
 def _impossible(entry: BenchEntry, plan: Plan, order: Order, day: date,
                 now: date) -> list[ErrorDetail]:
     errors = []
@@ -212,14 +257,8 @@ def _impossible(entry: BenchEntry, plan: Plan, order: Order, day: date,
         errors.append(ErrorDetail(
             "BENCH_WEIGHTS_MISSING", "capsule_weights",
             f"{len(entry.capsule_weights)} capsule weights: weigh at least {needed}"))
-    weight = entry.measured_tablet_weight() or order.source.average_tablet_weight
-    most = entry.tablets_used * weight * POWDER_MARGIN
-    if entry.tablet_powder_actual > most:
-        errors.append(ErrorDetail(
-            "BENCH_POWDER_EXCEEDS_TABLETS", "tablet_powder_actual",
-            f"{show(entry.tablet_powder_actual)} mg of powder is more than "
-            f"{entry.tablets_used} tablets of {show(weight)} mg hold "
-            f"(at most {show(most)} mg with 2 % for the balance)"))
+    errors += (_no_tablets(entry) if made_from_powder(plan)
+               else _powder_of_tablets(entry, order))
     errors += _trituration_missing(entry, plan)
     for field in ("source_expiry", "filler_expiry", "capsule_expiry"):
         expiry = getattr(entry, field)
@@ -302,7 +341,7 @@ def reconcile(entry: BenchEntry, plan: Plan, order: Order,
             review.finding("CAPSULE_OUT_OF_RANGE", f"capsule_weights[{i}]",
                            f"Capsule {i + 1} weighs {show(w)} mg, outside {show(low)}-"
                            f"{show(high)} mg (90-110 % of the fill weight): set it aside.")
-    if entry.tablets_used != plan.tablets:
+    if entry.tablets_used != plan.tablets and not made_from_powder(plan):
         review.finding("BENCH_TABLETS_MISMATCH", "tablets_used",
                        f"{entry.tablets_used} tablets used where the plan crushes {plan.tablets}: "
                        f"the batch's strength is not the one planned. Correct the entry or "

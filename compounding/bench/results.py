@@ -72,7 +72,9 @@ class BenchEntry(_Entry):
     """Results entered at the bench. Masses [mg]; ``capsule_weights`` are net weights [mg], one
     per capsule weighed; lots and expiries as actually used. A trituration batch also gives each
     stage (:class:`StageEntry`) and the ``aliquot_actual`` of the last stage weighed into the
-    batch, whose filler is ``filler_actual``."""
+    batch, whose filler is ``filler_actual``. A batch from naltrexone HCl powder (API) enters
+    ``tablets_used`` 0 and no tablet weights; its ``tablet_powder_actual`` is the powder
+    weighed, and its source lot and expiry are the powder's."""
 
     tablets_used: BenchCount
     tablet_weights: list[Mass] = Field(default_factory=list, max_length=100)

@@ -16,6 +16,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from compounding.display import count, show
+from compounding.forms.capsule_steps import assay_used as _assay_used
 from compounding.orders.models import MfrUsed, Source
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ def assay_stated(source: Source) -> str:
 
 def assay_used(source: Source) -> str:
     """The assay as is the amounts use: ``99.2 %``."""
-    return percent(source.assay_as_is or Fraction(0))
+    return _assay_used(source)
 
 
 def source_rows(sheet: Sheet) -> list[list[object]]:
@@ -129,56 +130,6 @@ def source_note(sheet: Sheet) -> str:
                 f"{assay_stated(src)})")
     return (f"S = {show(src.strength)} mg per tablet; W = {tablet_weight(src)} mg per tablet "
             f"(measured)")
-
-
-def preparation(sheet: Sheet) -> list[str]:
-    """The steps from the source to the two weighings the geometric dilution starts from."""
-    b, o, w = sheet.batch, sheet.order, sheet.w
-    powder = sheet.mg(b.tablet_powder)
-    if o.source.powder:
-        start = (f"weigh {powder} of naltrexone HCl powder (assay as is "
-                 f"{assay_used(o.source)})")
-        first = f"{start}; record its actual weight. "
-    else:
-        crush = (f"Crush {count(b.tablets, 'tablet')} in a clean mortar to a fine, uniform "
-                 f"powder. ")
-        first = (f"{crush}Weigh all of the powder (theoretical {powder}); record its actual "
-                 f"weight. ")
-    if b.trituration is None:
-        if o.source.powder:
-            step = f"{start[0].upper()}{start[1:]} for this batch."
-        else:
-            step = crush + (f"Weigh out {powder} of the powder for this batch."
-                            if b.method == "exact_portion" else
-                            f"Use all of the powder (theoretical {powder}); record its actual "
-                            f"weight.")
-        return [step, f"Weigh {sheet.mg(b.filler_total)} of {o.filler.name}."]
-    t = b.trituration
-    steps = []
-    for s in t.stages:
-        label = (f"Label its container: “Trituration {s.number}: naltrexone HCl "
-                 f"{show(s.concentration)} mg/g, lot {sheet.lot}-T{s.number}, "
-                 f"{w.compounded_on.isoformat()}, use by {w.beyond_use_date.isoformat()}”.")
-        if s.number == 1:
-            head = f"Trituration 1 ({show(s.concentration)} mg/g): {first}"
-        else:
-            head = (f"Trituration 2 ({show(s.concentration)} mg/g): weigh "
-                    f"{sheet.mg(s.taken)} of trituration 1. ")
-        start_mass = b.tablet_powder if s.number == 1 else s.taken
-        weighed = "P (the powder weighed)" if s.number == 1 else "A (the amount weighed)"
-        ratio = s.total / start_mass - 1
-        add = (f"Add {o.filler.name} by geometric dilution: {weighed} × "
-               f"({show(s.total)} ÷ {show(start_mass)} − 1) = {weighed[0]} × {show(ratio, 6)} "
-               f"of filler, {sheet.mg(s.filler)} for exactly "
-               f"{sheet.mg(start_mass)}, so that the trituration stays at "
-               f"{show(s.concentration)} mg/g whatever {weighed[0]} is. "
-               f"{weighed[0]} = ________ mg × {show(ratio, 6)} = filler ________ mg; total "
-               f"________ mg. Mix until uniform. " if s.filler else
-               "Add no filler: the powder itself is trituration 1. ")
-        steps.append(head + add + label)
-    steps += [f"Weigh {sheet.mg(t.aliquot)} of trituration {len(t.stages)} for this batch.",
-              f"Weigh {sheet.mg(b.filler_total)} of {o.filler.name}."]
-    return steps
 
 
 def executed_source_rows(sheet: Sheet) -> list[list[object]]:

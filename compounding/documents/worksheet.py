@@ -37,6 +37,7 @@ from reportlab.platypus import (
 from compounding.bench.labeling import STORAGE, drug_line
 from compounding.bench.lots import lot_number
 from compounding.display import count, show, weighing
+from compounding.forms import form_of
 from compounding.formulation.derivation import FILL_BASIS_NAMES, explain
 from compounding.formulation.dilution import geometric_dilution
 from compounding.plan import Worked, plan_of
@@ -51,7 +52,6 @@ from .printable import check
 from .source_table import (
     bud_line,
     formula_line,
-    preparation,
     source_check,
     source_note,
     source_rows,
@@ -191,7 +191,7 @@ class _Worksheet:
             "Check each component against this record: identity, lot, expiry; record actual "
             "amounts and initial.",
             source_check(self),
-            *preparation(self),
+            *form_of(self.order.form).preparation(self.w, self.lot, self.mg),
             "Geometric dilution, in the mortar: add the filler in the amounts below, mixing "
             "thoroughly after each addition.",
         ]
