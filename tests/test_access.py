@@ -36,6 +36,11 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
     "integration_api.create": (T, "records:write"), "integration_api.events": (T, "records:read"),
     "integration_api.log": (T, "records:read"),
     "fhir_api.medication_request": (T, "plan"), "fhir_api.dispense": (T, "records:read"),
+    "formulary_api.listing": (T, "records:read"), "formulary_api.read": (T, "records:read"),
+    "formulary_api.pdf": (T, "records:read"), "formulary_api.draft": (T, "records:write"),
+    "formulary_api.approval": (P, "records:write"),
+    "formulary.index": (T, None), "formulary.show": (T, None), "formulary.changes": (T, None),
+    "formulary.approve": (P, None),
     "form.index": (T, None), "form.preview": (T, None), "form.create_batch": (T, None),
     "form.discard_draft": (T, None),
     "records.index": (T, None), "records.search": (T, None), "records.show": (T, None),
@@ -54,7 +59,8 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
 }
 ROLES = {"tech": {T}, "rph": {P, T}, "admin": {A}}
 VALUES = {"lot": "LOT-ACCESS", "number": "1", "username": "tech", "name": "nothing",
-          "token": "not-the-setup-token", "filename": "app.css"}
+          "token": "not-the-setup-token", "filename": "app.css",
+          "record_id": "LDN-CAPS-TAB-MCC", "version": "1"}
 
 
 def routes(app):

@@ -67,7 +67,6 @@ def test_quality_control_and_the_label_line():
 
 
 def test_reconciliation_is_the_forms(compounding_day):
-    from datetime import datetime
 
     from compounding.bench.results import BenchEntry
 
@@ -76,7 +75,7 @@ def test_reconciliation_is_the_forms(compounding_day):
     entry = BenchEntry.model_validate({
         "tablets_used": 3, "tablet_powder_actual": "750 mg", "filler_actual": "3540 mg",
         "capsules_made": 33, "capsule_weights": ["130 mg"] * 10,
-        "compounded_at": datetime(2026, 11, 22, 10).isoformat() + "Z",
+        "compounded_at": "2026-11-22T10:00:00-06:00",
         "source_lot": "N1", "source_expiry": "2028-01", "filler_lot": "F1",
         "filler_expiry": "2028-01", "capsule_lot": "C1", "capsule_expiry": "2028-01"})
     made = form_of("capsules").reconcile(entry, plan, order, DEFAULT_SETTINGS)

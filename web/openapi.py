@@ -10,6 +10,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from .kept_records import SEARCH_TEXT, STATUSES
+from .openapi_formulary import formulary_paths
 from .openapi_schemas import REF, components
 from .records_api import LABEL_FORMATS, RECALL_LOTS
 
@@ -300,7 +301,8 @@ def openapi() -> dict[str, Any]:
         release = version("compounding-workbench")
     except PackageNotFoundError:  # pragma: no cover - running from a checkout
         release = "0"
-    paths = {**_order_paths(), **_record_paths()}
+    paths = {**_order_paths(), **_record_paths(),
+             **formulary_paths(_op, _error, _json, _pdf)}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Compounding workbench API", "version": release,
@@ -308,6 +310,8 @@ def openapi() -> dict[str, Any]:
                                 "records (API v1.1)."},
         "tags": [{"name": "orders", "description": "Orders, plans and proofs"},
                  {"name": "records", "description": "Batch records, the feed and the log"},
+                 {"name": "formulary", "description": "Master formulation records: read, "
+                                                      "printed, drafted, approved"},
                  {"name": "service", "description": "Health and this description"}],
         "components": {
             "schemas": components(),
