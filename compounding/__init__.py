@@ -8,8 +8,6 @@ The public library API. ``plan_order`` turns an API v1 order into a batch plan::
     plan.model_dump(mode="json")
 """
 
-from importlib import metadata as _metadata
-
 from compounding.errors import (
     CompoundingError,
     ErrorDetail,
@@ -33,11 +31,23 @@ from compounding.screening.findings import Acknowledgement, Finding, Severity
 from compounding.screening.rules import RULES, Rule
 from compounding.settings import DEFAULT_SETTINGS, Settings
 
-try:
-    __version__: str = _metadata.version("compounding-workbench")
-    """The installed release of the workbench (``pyproject.toml``'s version)."""
-except _metadata.PackageNotFoundError:  # run from a source folder that was never installed
-    __version__ = "0+unknown"
+__version__: str
+"""The installed release of the workbench (``pyproject.toml``'s version), read when first
+asked for: reading the installed metadata costs a command's start some 30 ms."""
+
+
+def __getattr__(name: str) -> str:
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import metadata
+
+    try:
+        version = metadata.version("compounding-workbench")
+    except metadata.PackageNotFoundError:  # a source folder that was never installed
+        version = "0+unknown"
+    globals()["__version__"] = version
+    return version
+
 
 __all__ = [
     "DEFAULT_SETTINGS",
