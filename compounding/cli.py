@@ -40,6 +40,12 @@ commands:
                                    people who sign in (never deleted)
   tokens create|revoke|list [NAME] pharmacy systems' API tokens (shown once)
   audit [-o FILE]                  the audit trail as JSON lines
+  formulary list | show ID[@VERSION] | approve ID@VERSION --as USER | pdf ID[@VERSION] -o FILE
+            | draft FILE --as USER
+                                   the master formulation records: list, show as JSON, approve
+                                   a draft (a pharmacist's signature; the password is read from
+                                   standard input), print as PDF, keep a JSON or TOML record as
+                                   a draft
   vocabulary import-rxnorm RXNCONSO.RRF RXNREL.RRF [-o DIFF]
                                    propose the brand names and synonyms of an RxNorm release
                                    for the medication table, as a diff to review and apply
@@ -288,6 +294,10 @@ def build_parser() -> argparse.ArgumentParser:
                                             "first.")
     audit.add_argument("-o", "--output", metavar="FILE", help="file (default: stdout)")
     audit.set_defaults(run=_records("audit"))
+    from compounding.records.formulary_commands import add_parser
+
+    formulary = add_parser(commands)
+    formulary.set_defaults(run=_records("formulary"))
     vocabulary = commands.add_parser(
         "vocabulary", help="the medication table",
         description="Propose additions to the medication table from an RxNorm release: brand "
@@ -302,7 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
     vocabulary.add_argument("--release", default="",
                             help="the release's name for the source column, e.g. 2026-11-03")
     vocabulary.set_defaults(run=_cmd_vocabulary)
-    for command in (db, export, load, users, tokens, audit):
+    for command in (db, export, load, users, tokens, audit, formulary):
         command.add_argument("--database", metavar="URL",
                              help="database URL (default: COMPOUNDING_DATABASE_URL or the "
                                   "SQLite file in COMPOUNDING_DATA_DIR)")

@@ -1,4 +1,5 @@
-"""The record and people commands of ``compounding``: db, export, import, users, tokens, audit.
+"""The record and people commands of ``compounding``: db, export, import, users, tokens, audit,
+formulary (:mod:`.formulary_commands`).
 
 They run in a trusted shell on the pharmacy's server (an administrator's), and every change they
 make is in the audit trail. Passwords are read from the terminal, or from standard input with
@@ -311,3 +312,10 @@ def audit(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> 
                                     ensure_ascii=False) + "\n")
     log.record("audit_export", target=args.output or "stdout", detail={"by": "shell"})
     return EXIT_OK
+
+
+def formulary(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    """``compounding formulary list|show|approve|pdf|draft`` (:mod:`.formulary_commands`)."""
+    from .formulary_commands import run
+
+    return run(args, open_store(args), out, err, stdin)

@@ -1,7 +1,9 @@
 """A shift at the bench in a real browser, from the first start: the administrator sets up the
 pharmacy and adds a technician and a pharmacist (pharmacist only); each chooses their own
-password at first sign-in; the technician receives lots into the inventory, finds the queue
-empty, enters an order with lots picked from the inventory, compounds it and enters the bench;
+password at first sign-in; the pharmacist approves the master formulation record of capsules
+from tablets in the formulary (a new install's records are drafts); the technician receives
+lots into the inventory, finds the queue empty, enters an order with lots picked from the
+inventory, compounds it and enters the bench;
 the pharmacist finds it in her queue, acknowledges the critical finding, verifies and prints the
 dispensing label. Every page on the way passes axe-core at 1280 and 375 px.
 
@@ -22,6 +24,8 @@ pytestmark = pytest.mark.real_clock
 ADMIN_PASSWORD = "violet anchor drifting softly"
 FIRST = {"tina": "temporary but long enough", "paula": "another temporary passphrase"}
 OWN = {"tina": "heron quietly folding maps", "paula": "copper lantern over the weir"}
+TABLETS_MFR_NAME = ("Naltrexone HCl (low-dose) capsules from 50 mg tablets, in "
+                    "microcrystalline cellulose")
 
 
 def _sign_in(page: Page, server: str, username: str, password: str) -> None:
@@ -74,6 +78,26 @@ def test_a_shift_from_the_first_start_to_the_dispensing_label(first_start, tmp_p
                 page.get_by_label("Licence number (pharmacists)").fill(licence)
             button(page, "Add the user").click()
             expect(page.get_by_text(f"User {username} added")).to_be_visible()
+
+        # the pharmacist: her own password, then the formulary: a new install's records are
+        # drafts, and no batch is made until she approves the one it follows
+        _first_sign_in(page, server, "paula", problems)
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Formulary").click()
+        expect(page.get_by_role("heading", name="No record is approved yet")).to_be_visible()
+        check_state(page, "pharmacist: formulary", problems)
+        page.get_by_role("link", name=TABLETS_MFR_NAME, exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("50 mg tablets")
+        expect(page.get_by_text("DRAFT — NOT APPROVED").first).to_be_visible()
+        approve = page.locator("fieldset", has_text="Approve this version")
+        approve.get_by_label("Your password, to sign").fill("not her password at all")
+        button(page, "Sign the approval").click()
+        expect(page.get_by_role("alert")).to_contain_text("the password is not right")
+        check_state(page, "pharmacist: formulary approval refused", problems)
+        approve.get_by_label("Your password, to sign").fill(OWN["paula"])
+        button(page, "Sign the approval").click()
+        expect(page.get_by_text("Version 1 of LDN-CAPS-TAB-MCC approved")).to_be_visible()
+        expect(page.locator("table").last).to_contain_text("P. Aula, PharmD")
+        check_state(page, "pharmacist: formulary record", problems)
 
         # the technician: her own password, an empty queue, lots received
         _first_sign_in(page, server, "tina", problems)
@@ -135,8 +159,8 @@ def test_a_shift_from_the_first_start_to_the_dispensing_label(first_start, tmp_p
         expect(page.get_by_text("Bench results saved")).to_be_visible()
         check_state(page, "technician: bench saved", problems)
 
-        # the pharmacist (pharmacist only): her password, her queue, her signatures
-        _first_sign_in(page, server, "paula", problems)
+        # the pharmacist (pharmacist only): her queue, her signatures
+        _sign_in(page, server, "paula", OWN["paula"])
         expect(page.get_by_role("heading", name="Work queue")).to_be_visible()
         expect(page.locator("a[aria-current=page]")).to_contain_text("To acknowledge")
         expect(page.locator("table")).to_contain_text(lot)

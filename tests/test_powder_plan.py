@@ -73,6 +73,12 @@ def test_a_powder_source_needs_its_certificate():
         {**ORDER, "source": {**POWDER, "average_tablet_weight": "250 mg"}})
 
 
+def test_an_assay_on_a_tablets_order_is_refused():
+    tablets = {"average_tablet_weight": "250 mg", "assay": "99.2 %", "water": "0.4 %"}
+    assert errors({**ORDER, "source": tablets}) == {("INVALID_VALUE", "source.assay"),
+                                                    ("INVALID_VALUE", "source.water")}
+
+
 @pytest.mark.parametrize("assay", ["9.92 %", "89.9 %", 110.1])
 def test_an_implausible_assay_is_refused(assay):
     # 99.2 misread as 9.92 would make every capsule ten times too strong

@@ -39,8 +39,12 @@ def test_plan(client):
     order = json.loads((SAMPLES / "usual-4.5mg.order.json").read_text(encoding="utf-8"))
     response = client.post("/api/v1/plan", json=order)
     assert response.status_code == 200
-    assert response.get_json() == json.loads(
-        (SAMPLES / "usual-4.5mg.plan.json").read_text(encoding="utf-8"))
+    sample = json.loads((SAMPLES / "usual-4.5mg.plan.json").read_text(encoding="utf-8"))
+    # the sample is planned without a database, under the built-in record; the app plans
+    # under the pharmacy's approved version of the same record
+    assert sample["mfr"]["built_in"] and not response.get_json()["mfr"]["built_in"]
+    sample["mfr"]["built_in"] = False
+    assert response.get_json() == sample
     jsonschema.validate(response.get_json(), schema("Plan"))
 
 

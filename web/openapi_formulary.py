@@ -13,7 +13,7 @@ from .openapi_schemas import REF
 
 Builder = Callable[..., dict[str, Any]]
 
-MFR_ID = {"name": "id", "in": "path", "required": True,
+MFR_ID = {"name": "record_id", "in": "path", "required": True,
           "description": "The record's id (LDN-CAPS-TAB-MCC)",
           "schema": {"type": "string", "pattern": MFR_ID_PATTERN}}
 VERSION = {"name": "version", "in": "path", "required": True,
@@ -76,18 +76,18 @@ def formulary_paths(op: Builder, error: Builder, json: Builder, pdf: Builder
                                         "since its ETag (STALE_REVISION)"),
                            "422": error("Not a valid record: every error names its field")},
                        [IF_MATCH], "MasterFormulationRecord")},
-        "/api/v1/formulary/{id}": {"get": op(
+        "/api/v1/formulary/{record_id}": {"get": op(
             "readFormulary", "formulary", "One version: the one in force (else the newest), or "
             "?version=N", {"200": version, "404": error("No such record or version"),
                            "422": error("A bad version number")},
             [MFR_ID, {"name": "version", "in": "query", "required": False,
                       "schema": {"type": "integer", "minimum": 1}}])},
-        "/api/v1/formulary/{id}@{version}.pdf": {"get": op(
+        "/api/v1/formulary/{record_id}@{version}.pdf": {"get": op(
             "printFormulary", "formulary", "The inspector's copy of one version (PDF): every "
             "item, the approval or DRAFT — NOT APPROVED, the version history, the digest",
             {"200": pdf("The master formulation record"),
              "404": error("No such record or version")}, [MFR_ID, VERSION])},
-        "/api/v1/formulary/{id}/versions/{version}/approval": {"post": op(
+        "/api/v1/formulary/{record_id}/versions/{version}/approval": {"post": op(
             "approveFormulary", "formulary", "A pharmacist approves a draft (a signature, like "
             "a batch's verification); the version in force is superseded", {
                 "200": version, **body_errors, "404": error("No such record or version"),

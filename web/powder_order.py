@@ -4,19 +4,24 @@ powder to weigh as the preview says it.
 A powder lot received in the inventory keeps its certificate's assay (:mod:`compounding.records.
 receipts`). Picking that lot on the form, without a script, fills on preview what was left empty
 (assay with its basis and water, expiry, manufacturer, product) from the lot as received, and
-says so; an assay typed that is not the lot's (as is) is refused beside the assay, so that a
-certificate misread is not weighed. A lot the inventory does not know is left to the order's
-own rules.
+says so; an assay typed that is not the lot's (as is), or an expiry that is not its, is refused
+beside its input, so that a certificate misread is not weighed and a lot changed after the form
+was filled from another does not keep the other's values. A lot the inventory does not know is
+left to the order's own rules.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
 from compounding.display import show
 from compounding.errors import ErrorDetail
+from compounding.orders.types import Expiry
 from compounding.records.inventory import Inventory, InventoryLot
 
 from .formdata import DEFAULTS, percent, powder
@@ -35,9 +40,21 @@ def _as_is(values: dict[str, str]) -> Fraction | None:
     return assay / 100
 
 
+_EXPIRY: TypeAdapter[date] = TypeAdapter(Expiry)
+
+
+def _expiry(text: str) -> date | None:
+    """An expiry typed on the form (``YYYY-MM`` is the month's last day); ``None`` when it does
+    not read as one (the core says why)."""
+    try:
+        return _EXPIRY.validate_python(text)
+    except ValidationError:
+        return None
+
+
 def _fill(values: dict[str, str], lot: InventoryLot) -> list[str]:
     """Put the lot's certificate and expiry, manufacturer and product into what was left
-    empty; the names of the inputs filled."""
+    empty; what was filled, in words."""
     filled = []
     if not values.get("powder.assay"):
         assert lot.assay is not None
@@ -66,17 +83,24 @@ def from_inventory(values: dict[str, str],
     if lot is None or lot.assay_as_is is None:
         return [], None
     typed = _as_is(values) if values.get("powder.assay") else None
+    errors = []
     if typed is not None and typed != lot.assay_as_is:
-        return [ErrorDetail(
+        errors.append(ErrorDetail(
             "INVALID_VALUE", "source.assay",
             f"powder lot {lot.lot} was received with an assay of {lot.certificate}, not this: "
-            f"check the certificate of analysis, or leave the assay empty to take the "
-            f"lot's")], None
+            f"check the certificate of analysis, or leave the assay empty to take the lot's"))
+    expiry = _expiry(values["powder.expiry"]) if values.get("powder.expiry") else None
+    if expiry is not None and expiry != lot.expiry:
+        errors.append(ErrorDetail(
+            "INVALID_VALUE", "source.expiry",
+            f"powder lot {lot.lot} was received expiring {lot.expiry.isoformat()}, not "
+            f"{expiry.isoformat()}: check the lot, or leave the expiry empty to take the lot's"))
     filled = _fill(values, lot)
     if not filled:
-        return [], None
-    return [], (f"Taken from powder lot {lot.lot} as received on {lot.received_on.isoformat()}: "
-                f"{', '.join(filled)} (certificate: assay {lot.certificate}).")
+        return errors, None
+    return errors, (f"Taken from powder lot {lot.lot} as received on "
+                    f"{lot.received_on.isoformat()}: {', '.join(filled)} (certificate: assay "
+                    f"{lot.certificate}).")
 
 
 def powder_preview(worked: Any) -> dict[str, object] | None:

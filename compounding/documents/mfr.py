@@ -108,9 +108,11 @@ class _Record:
         return heading
 
     def ingredients(self) -> list[object]:
-        head = [_Cell(h, bold=True) for h in ("Role", "Ingredient", "Grade", "Quantity")]
-        rows = [[_Cell(ROLE_NAMES[i.role]), _Cell(i.name), _Cell(i.grade), _Cell(quantity(i))]
-                for i in self.mfr.ingredients]
+        head: list[object] = [_Cell(h, bold=True)
+                              for h in ("Role", "Ingredient", "Grade", "Quantity")]
+        rows: list[list[object]] = [
+            [_Cell(ROLE_NAMES[i.role]), _Cell(i.name), _Cell(i.grade), _Cell(quantity(i))]
+            for i in self.mfr.ingredients]
         widths = [0.95 * inch, WIDTH - 3.75 * inch, 0.6 * inch, 2.2 * inch]
         return [_Together([self.heading("Ingredients"), _grid([head, *rows], widths)])]
 
@@ -119,9 +121,9 @@ class _Record:
                            self.pairs(approval_rows(self.entry, self.zone))])]
 
     def versions(self) -> list[object]:
-        head = [_Cell(h, bold=True)
-                for h in ("Version", "Status", "Approved by", "Licence", "Signed", "SHA-256")]
-        rows = []
+        head: list[object] = [_Cell(h, bold=True) for h in (
+            "Version", "Status", "Approved by", "Licence", "Signed", "SHA-256")]
+        rows: list[list[object]] = []
         for e in self.history:
             signed = e.approval
             rows.append([_Cell(str(e.mfr.version)), _Cell(STATUS_NAMES[e.status]),

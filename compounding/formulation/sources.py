@@ -113,6 +113,13 @@ def check_source(review: Review, source: Source) -> None:
     weight, or lighter than their drug; powder without its certificate's assay, lot and
     expiry, with a tablet weight, or with an implausible assay."""
     if not source.powder:
+        for field, given in (("assay", source.assay is not None),
+                             ("assay_basis", source.assay_basis != "as_is"),
+                             ("water", source.water is not None)):
+            if given:
+                review.error("INVALID_VALUE", f"source.{field}",
+                             "an assay belongs to naltrexone HCl powder: give source.kind "
+                             "\"api_powder\", or leave it out for tablets")
         if source.average_tablet_weight is None:
             review.error("FIELD_REQUIRED", "source.average_tablet_weight",
                          "the measured average weight of one whole tablet of this lot is "
