@@ -99,6 +99,12 @@ def test_a_pharmacist_approves_a_draft_by_signature(app, pharmacist, client):
     refused = client.post("/api/v1/plan", json=ORDER)
     assert refused.status_code == 422
     assert refused.get_json()["errors"][0]["code"] == "MFR_REQUIRED"
+    # nor the order form's preview, whose plan would not be the record's
+    from .test_web_form import post as form_post
+
+    preview = page(form_post(client))
+    assert "MFR_REQUIRED" in preview or "master formulation record" in preview
+    assert 'id="preview"' not in preview
     html = page(pharmacist.get(f"/formulary/{TAB}"))
     assert "Approve this version" in html and "DRAFT — NOT APPROVED" in html
     revision = revision_of(html)

@@ -23,6 +23,7 @@ from compounding.records.store import RequestKey
 from .auth import audit, principal
 from .formdata import CHOICES, CONTROLS, DEFAULTS, LABELS, form_field, to_order
 from .inventory_pages import inventory
+from .kept_records import planning_profile
 from .powder_order import from_inventory, powder_preview
 from .security import csrf_valid
 from .signing import author
@@ -153,7 +154,7 @@ def _handle(document: str | None):
     taken, note = from_inventory(values, inventory())  # a powder lot's certificate
     _drafts().keep(principal().user.id, {k: v for k, v in values.items() if k != "submission"})
     order = to_order(values)
-    profile = current_app.config["PROFILE"]
+    profile = planning_profile()  # the pharmacy's formulary, as the record will be made
     worked = None
     refused = taken + _refused_lots(order)  # the plan is still shown; no batch is kept
     try:
