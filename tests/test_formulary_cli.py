@@ -1,11 +1,15 @@
-"""``compounding formulary list|show|approve|pdf|draft`` as processes, on a fresh database whose
-formulary is the drafts as seeded: a pharmacist approves with her password on standard input;
-errors are the API's error body on standard error, with the other commands' exit statuses."""
+"""``compounding formulary list|show|approve|pdf|draft`` on a fresh database whose formulary is
+the drafts as seeded: a pharmacist approves with her password on standard input; errors are the
+API's error body on standard error, with the other commands' exit statuses. The commands run in
+this process, through the command line's own entry point (``compounding.cli.main``), with
+their own standard streams; one runs as a process of its own, as a shell starts it."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -13,7 +17,23 @@ from compounding.formulary import seeded
 
 from . import pdf
 from .helpers import assert_error_body
-from .test_cli import run
+from .people import KEY
+from .test_cli import run as run_process
+
+
+def run(*args: str, stdin: str | None = None) -> SimpleNamespace:
+    """``compounding ARGS`` through :func:`compounding.cli.main`: its exit status, standard
+    output and standard error, as a process's."""
+    from compounding.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COMPOUNDING_CHAIN_KEY", KEY.decode())
+        try:
+            code = main(list(args), out=out, err=err, stdin=io.StringIO(stdin or ""))
+        except SystemExit as exc:  # argparse's own refusals
+            code = exc.code if isinstance(exc.code, int) else 2
+    return SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
 
 pytestmark = [pytest.mark.real_clock, pytest.mark.usefixtures("formulary_drafts")]
 TAB = "LDN-CAPS-TAB-MCC"
@@ -41,6 +61,12 @@ def refused(done, status: int, exit_status: int) -> dict[str, str]:
     assert done.returncode == exit_status, (done.returncode, done.stderr)
     assert "Traceback" not in done.stderr
     return assert_error_body(json.loads(done.stderr), status)[0]
+
+
+def test_the_command_runs_as_a_process(database):
+    listed = run_process("formulary", "list", "--database", database)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines()[1].startswith(f"{TAB}\t1\tdraft")
 
 
 def test_list_show_approve_and_print(database, tmp_path):

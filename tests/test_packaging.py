@@ -112,7 +112,8 @@ def test_the_installed_wheel_runs_and_serves(installed, tmp_path):
         server.wait(10)
         log.close()
     data = home / ".local" / "share" / "compounding-workbench"
+    # the records, their key, and the checkpoint of the formulary's drafts seeded at first start
     assert sorted(p.name for p in data.iterdir() if not p.name.endswith(("-wal", "-shm"))) \
-        == ["chain.key", "compounding.sqlite3"]
+        == ["chain.key", "checkpoints.log", "compounding.sqlite3"]
     assert not list(installed.parent.rglob("*.sqlite3"))
     assert "/setup/" in (tmp_path / "serve.log").read_text()

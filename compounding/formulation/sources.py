@@ -71,10 +71,10 @@ def source_per_drug(source: Source) -> Fraction | None:
     """Source powder per mg of naltrexone HCl [mg/mg]: W/S for tablets, 1 ÷ assay as is for
     API powder; ``None`` when the order cannot say (its errors are the source's own).
 
-    >>> source_per_drug(Source(average_tablet_weight=250))
+    >>> source_per_drug(Source(average_tablet_weight="250 mg"))
     Fraction(5, 1)
     >>> show(144 * source_per_drug(Source(kind="api_powder", assay="99.2 %")))  # mg to weigh
-    '145.16129'
+    '145.1613'
     """
     if source.powder:
         assay = source.assay_as_is

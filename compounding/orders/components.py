@@ -111,7 +111,7 @@ class Source(_Model):
 
         >>> Source(kind="api_powder", assay="99.2 %").assay_as_is
         Fraction(124, 125)
-        >>> Source(kind="api_powder", assay="99.6", assay_basis="dried", water="0.4").assay_as_is
+        >>> Source(kind="api_powder", assay=99.6, assay_basis="dried", water=0.4).assay_as_is
         Fraction(62001, 62500)
         """
         if self.assay is None:
