@@ -66,7 +66,7 @@ def test_schemathesis_finds_no_mismatch_against_a_live_server(tmp_path):
     assert st, "schemathesis is a test dependency"
     with serving(f"sqlite:///{tmp_path / 'records.sqlite3'}") as port:
         done = subprocess.run(
-            [st, "run", f"http://127.0.0.1:{port}/api/v1/openapi.json", "--max-examples", "6",
+            [st, "run", f"http://127.0.0.1:{port}/api/v1/openapi.json", "--max-examples", "3",
              "-H", f"Authorization: Bearer {TOKEN['text']}", "--generation-deterministic",
              "--checks", CHECKS, "--phases", "examples,coverage,fuzzing,stateful",
              "--no-color"], capture_output=True, text=True, timeout=600, cwd=tmp_path)
