@@ -1,8 +1,9 @@
 """Writes the generated tables of docs/ from the code: ``python docs/generate.py``.
 
 - docs/rules.md, between ``<!-- rules: generated`` and ``<!-- /rules -->``: the rule
-  catalogue, ``compounding.screening.rules.markdown_table()``, with each source that names a section of the project's
-  internal specification turned into a link to the page of docs/ that says the same thing;
+  catalogue, ``compounding.screening.rules.markdown_table()``, with each source that names a
+  section of the project's internal specification turned into a link to the page of docs/
+  that says the same thing;
 - docs/deployment.md, between ``<!-- settings: generated`` and ``<!-- /settings -->``: the
   service settings, ``compounding.service_settings.markdown_table()``, as it is.
 

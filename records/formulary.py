@@ -85,6 +85,7 @@ class FormularyStore:
         self.key = key
         self.checkpoints = checkpoints
         self._writes = writer(engine)
+        self._read: tuple[tuple[int, str] | None, Formulary] | None = None
 
     def _kept(self, mfr_id: str | None = None) -> list[Kept]:
         """Every version (of ``mfr_id``) whose head is what its last revision says, with a
@@ -121,8 +122,19 @@ class FormularyStore:
         return found
 
     def formulary(self) -> Formulary:
-        """Every version kept, with its status, approval and digest."""
-        return Formulary(kept.entry for kept in self._kept())
+        """Every version kept, with its status, approval and digest: read and checked anew
+        whenever the formulary's chain has moved since the last read (every draft saved and
+        every approval moves it), else as last read. A change made by SQL alone, which does
+        not move the chain, is for :meth:`problems` (``compounding db verify``) to find."""
+        with self.engine.connect() as connection:
+            head = connection.execute(select(chain_heads.c.count, chain_heads.c.hash)
+                                      .where(chain_heads.c.name == CHAIN)).first()
+        seen = None if head is None else (head.count, head.hash)
+        if self._read is not None and self._read[0] == seen:
+            return self._read[1]
+        made = Formulary(kept.entry for kept in self._kept())
+        self._read = (seen, made)
+        return made
 
     def kept(self, mfr_id: str, version: int | None = None) -> Kept:
         """Version ``version`` of ``mfr_id`` with its revision; without a version, the

@@ -34,8 +34,8 @@ from .chain import batch_digest, key_check, revision_digest, same
 from .checkpoints import Checkpoints
 from .db import make_engine, writer
 from .feed import label_printed, read_events
-from .heads import append_events
 from .formulary import FormularyStore
+from .heads import append_events
 from .imports import export_records, import_records
 from .migrate import upgrade
 from .models import Author, Event, Record
@@ -108,7 +108,11 @@ class Store(BatchSteps, BatchSearch):
 
     def formulary(self) -> FormularyStore:
         """The pharmacy's master formulation records, kept in this database."""
-        return FormularyStore(self.engine, self.key, self.checkpoints)
+        kept = self.__dict__.get("_formulary")
+        if kept is None:
+            kept = self.__dict__["_formulary"] = FormularyStore(self.engine, self.key,
+                                                                 self.checkpoints)
+        return kept
 
     def check_key(self) -> None:
         """:class:`WrongKey` unless the records were chained under this store's key: the key's

@@ -44,8 +44,27 @@ def compounding_day(request):
         yield traveller
 
 
+@pytest.fixture(scope="session")
+def app_database(tmp_path_factory, approved_formulary):
+    """The records database every app starts from, made once (by this worker): migrated, its
+    default capsule records approved, the tests' people added, on the compounding day. Each
+    app gets a copy: migrating a new database and hashing the people's passwords cost some
+    0.3 s a test."""
+    from compounding.records import Accounts, Store
+
+    from .people import HASHER, KEY, seed
+
+    path = tmp_path_factory.mktemp("app-database") / "records.sqlite3"
+    with on_compounding_day():
+        store = Store.open(f"sqlite:///{path}", KEY)
+        seed(Accounts(store.engine, HASHER, key=store.key))
+        store.engine.dispose()
+    return path
+
+
 @pytest.fixture
-def app(tmp_path, compounding_day):
+def app(tmp_path, compounding_day, app_database):
+    import shutil
     from pathlib import Path
 
     from compounding.profile import load_profile
@@ -53,12 +72,16 @@ def app(tmp_path, compounding_day):
 
     from .people import HASHER, KEY, seed
 
+    database = tmp_path / "records.sqlite3"
+    if FORMULARY["approve"]:  # the usual start: a copy of the database made once
+        shutil.copyfile(app_database, database)
     sample = Path(__file__).resolve().parent.parent / "samples" / "pharmacy.toml"
     made = create_app({"TESTING": True,
                        "PROFILE": load_profile(sample.read_text(encoding="utf-8")),
-                       "DATABASE_URL": f"sqlite:///{tmp_path / 'records.sqlite3'}",
+                       "DATABASE_URL": f"sqlite:///{database}",
                        "CHAIN_KEY": KEY, "PASSWORD_HASHER": HASHER})
-    seed(made.extensions["accounts"])
+    if not FORMULARY["approve"]:
+        seed(made.extensions["accounts"])
     return made
 
 
@@ -150,6 +173,9 @@ def first_start(tmp_path_factory):
         log.close()
 
 
+APPROVED = ("LDN-CAPS-TAB-MCC", "LDN-CAPS-API-MCC")
+"""The records the tests' pharmacist approves: the default capsules from tablets and from
+powder (each approval is a signature, with its cost in a test)."""
 FORMULARY = {"approve": True}
 """Whether a records database opened in this test process has its seeded formulary approved
 (:func:`approved_formulary`); a test of the drafts as seeded turns it off
@@ -158,10 +184,10 @@ FORMULARY = {"approve": True}
 
 @pytest.fixture(autouse=True, scope="session")
 def approved_formulary():
-    """Every records database this process opens has its seeded master formulation records
-    approved by the tests' pharmacist (R. Okafor), as the first pharmacist does on a new
-    install; a database made by another process (the command line, a served workbench on a
-    fresh folder) keeps the drafts as seeded."""
+    """Every records database this process opens has its default capsule records
+    (:data:`APPROVED`) approved by the tests' pharmacist (R. Okafor), as the first pharmacist
+    does on a new install; a database made by another process (the command line, a served
+    workbench on a fresh folder) keeps the drafts as seeded."""
     from compounding.records.formulary import FormularyStore
 
     from .people import RPH
@@ -172,7 +198,7 @@ def approved_formulary():
         added = seed(self, author)
         if FORMULARY["approve"]:  # also the drafts another process seeded
             for entry in self.formulary().entries():
-                if entry.status == "draft":
+                if entry.status == "draft" and entry.mfr.id in APPROVED:
                     kept = self.kept(entry.mfr.id, entry.mfr.version)
                     self.approve(entry.mfr.id, entry.mfr.version, RPH, expected=kept.revision)
         return added
@@ -188,3 +214,16 @@ def formulary_drafts():
     FORMULARY["approve"] = False
     yield
     FORMULARY["approve"] = True
+
+
+SLOW_FIRST = ("test_openapi.py", "test_packaging.py", "test_browser_pages.py",
+              "test_browser_shift.py", "test_browser_record.py", "test_browser_powder.py",
+              "test_records_cli.py", "test_records_reliability.py", "test_connections.py",
+              "test_browser.py", "test_web_fuzz.py")
+"""The modules that take longest (a server, a browser or a built wheel each), run first: the
+workers share the rest out after them, instead of one worker finishing them alone at the end."""
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # otherwise as collected

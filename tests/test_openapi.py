@@ -68,7 +68,7 @@ def test_schemathesis_finds_no_mismatch_against_a_live_server(tmp_path):
         done = subprocess.run(
             [st, "run", f"http://127.0.0.1:{port}/api/v1/openapi.json", "--max-examples", "3",
              "-H", f"Authorization: Bearer {TOKEN['text']}", "--generation-deterministic",
-             "--checks", CHECKS, "--phases", "examples,coverage,fuzzing,stateful",
+             "--checks", CHECKS, "--phases", "examples,fuzzing,stateful",
              "--no-color"], capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert done.returncode == 0, done.stdout[-4000:]
     assert " passed" in done.stdout and "failures" not in done.stdout.split("SUMMARY")[-1]

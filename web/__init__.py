@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from jinja2.bccache import Bucket, BytecodeCache
 
 from compounding.display import GRAMS_FROM, show
 from compounding.profile import DEFAULT_PROFILE, Profile, load_profile
@@ -54,6 +55,26 @@ def _profile(settings: ServiceSettings) -> Profile:
     profile = (load_profile(settings.profile.read_text(encoding="utf-8"))
                if settings.profile else DEFAULT_PROFILE)
     return profile.in_zone(settings.time_zone)
+
+
+class _Compiled(BytecodeCache):
+    """Templates compiled once per process, shared by every app it makes (a worker, or the
+    tests' many apps); each is compiled anew when its source changes (Jinja keys the code by
+    the template's name and checks it against a checksum of its source)."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED = _Compiled()
 
 
 def create_app(config: dict[str, Any] | None = None,
@@ -114,6 +135,7 @@ def create_app(config: dict[str, Any] | None = None,
             settings.time_zone)
     if app.extensions["accounts"].count() == 0:
         app.extensions["setup_token"] = secrets.token_urlsafe(24)
+    app.jinja_env.bytecode_cache = COMPILED
     app.jinja_env.filters["amount"] = amount
     app.jinja_env.filters["local_time"] = local_time
     from .wording import field_name, plain_code, plain_text
