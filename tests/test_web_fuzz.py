@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from .helpers import assert_error_body, make_order
 from .test_web_api import ACKED
 
-FUZZ = settings(max_examples=250, deadline=None,
+FUZZ = settings(max_examples=150, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow])
 json_values = st.recursive(
