@@ -1,4 +1,5 @@
-"""``compounding db upgrade``, ``export`` and ``import``, as processes: SQLite to PostgreSQL."""
+"""``compounding db upgrade``, ``export`` and ``import``, ``users``, ``tokens`` and ``audit``, run
+through the command line's entry point in this process: SQLite to PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from compounding.records import Store
 from .databases import fresh_postgres
 from .helpers import assert_error_body
 from .people import KEY, TECH
-from .test_cli import run
+from .test_formulary_cli import run  # in this process, through compounding.cli.main
 from .test_records import BENCH, ORDER
 
 pytestmark = pytest.mark.real_clock
