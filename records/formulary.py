@@ -129,7 +129,7 @@ class FormularyStore:
         with self.engine.connect() as connection:
             head = connection.execute(select(chain_heads.c.count, chain_heads.c.hash)
                                       .where(chain_heads.c.name == CHAIN)).first()
-        seen = None if head is None else (head.count, head.hash)
+        seen = None if head is None else (int(head[0]), str(head[1]))
         if self._read is not None and self._read[0] == seen:
             return self._read[1]
         made = Formulary(kept.entry for kept in self._kept())
