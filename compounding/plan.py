@@ -8,25 +8,39 @@ the order names or the formulary's default (:mod:`compounding.formulary`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, overload
 
 from compounding.forms import form_of
 from compounding.forms.capsules import Worked, trituration_stages
 from compounding.forms.common import acknowledged, match_acknowledgement
+from compounding.forms.liquid import LiquidWorked
+from compounding.orders.liquid import LiquidOrder, LiquidPlan
 from compounding.orders.models import Order, Plan
-from compounding.orders.reading import parse_order
+from compounding.orders.reading import parse_any
 from compounding.settings import DEFAULT_SETTINGS, Settings
 
 __all__ = ["Worked", "acknowledged", "match_acknowledgement", "plan_of", "plan_order",
            "trituration_stages", "work_out"]
 
 
-def plan_order(order: Order | Mapping[str, Any], settings: Settings | None = None) -> Plan:
-    """The batch plan of a capsule order, or :class:`compounding.OrderError`.
+@overload
+def plan_order(order: Order, settings: Settings | None = None) -> Plan: ...
+@overload
+def plan_order(order: LiquidOrder, settings: Settings | None = None) -> LiquidPlan: ...
+@overload
+def plan_order(order: Mapping[str, Any],
+               settings: Settings | None = None) -> Plan | LiquidPlan: ...
 
-    ``order`` is an :class:`Order` or its API v1 JSON as a mapping; ``settings`` are the
-    pharmacy's (defaults: domain.md). Errors are raised all together; findings come back in the
-    plan, most severe first, with any acknowledgements the order carries attached.
+
+def plan_order(order: Order | LiquidOrder | Mapping[str, Any],
+               settings: Settings | None = None) -> Plan | LiquidPlan:
+    """The batch plan of an order, or :class:`compounding.OrderError`: a :class:`Plan` for
+    capsules, a :class:`LiquidPlan` for an oral liquid (``form: "oral_liquid"``).
+
+    ``order`` is an :class:`Order` (:class:`LiquidOrder`) or its API v1 JSON as a mapping;
+    ``settings`` are the pharmacy's (defaults: the documented ones). Errors are raised all
+    together; findings come back in the plan, most severe first, with any acknowledgements the
+    order carries attached.
 
     >>> plan = plan_order({"strength": "4.5 mg", "quantity": 30, "overage": {"capsules": 2},
     ...                    "capsule": {"size": "3"},
@@ -40,18 +54,38 @@ def plan_order(order: Order | Mapping[str, Any], settings: Settings | None = Non
     return plan_of(work_out(order, settings))
 
 
-def work_out(order: Order | Mapping[str, Any], settings: Settings | None = None, *,
-             kept: bool = False) -> Worked:
+@overload
+def work_out(order: Order, settings: Settings | None = None, *, kept: bool = False) -> Worked:
+    ...
+@overload
+def work_out(order: LiquidOrder, settings: Settings | None = None, *,
+             kept: bool = False) -> LiquidWorked: ...
+@overload
+def work_out(order: Mapping[str, Any], settings: Settings | None = None, *,
+             kept: bool = False) -> Worked | LiquidWorked: ...
+
+
+def work_out(order: Order | LiquidOrder | Mapping[str, Any], settings: Settings | None = None,
+             *, kept: bool = False) -> Worked | LiquidWorked:
     """Check the order and compute its batch exactly (:class:`OrderError` when invalid), by
     its dosage form. ``kept``: the order of a kept batch record, planned again for its
     documents or a replay: its compounding date is its own, however long ago (the window
     around today is for orders that arrive)."""
-    order = parse_order(order)
-    worked: Worked = form_of(order.form).work_out(order, settings or DEFAULT_SETTINGS,
-                                                  kept=kept)
+    parsed = parse_any(order)
+    worked: Worked | LiquidWorked = form_of(parsed.form).work_out(
+        parsed, settings or DEFAULT_SETTINGS, kept=kept)
     return worked
 
 
-def plan_of(worked: Worked) -> Plan:
+@overload
+def plan_of(worked: Worked) -> Plan: ...
+@overload
+def plan_of(worked: LiquidWorked) -> LiquidPlan: ...
+@overload
+def plan_of(worked: Worked | LiquidWorked) -> Plan | LiquidPlan: ...
+
+
+def plan_of(worked: Worked | LiquidWorked) -> Plan | LiquidPlan:
     """The API v1 plan of a worked-out batch, by its dosage form."""
-    return form_of(worked.order.form).plan_of(worked)
+    plan: Plan | LiquidPlan = form_of(worked.order.form).plan_of(worked)
+    return plan

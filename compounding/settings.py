@@ -13,8 +13,18 @@ from pydantic_core import PydanticCustomError
 
 from compounding.clock import zone
 from compounding.formulary import Formulary, FormularyEntry
+from compounding.orders.liquid import DEFAULT_SYRINGES, Syringe
 from compounding.orders.models import CapsuleSizeName
-from compounding.orders.types import CapsuleCount, Density, DensityFactor, Mass, Percent, ShortText
+from compounding.orders.types import (
+    CapsuleCount,
+    Concentration,
+    Density,
+    DensityFactor,
+    Mass,
+    Percent,
+    ShortText,
+    Volume,
+)
 
 
 def _time_zone(name: Any) -> str:
@@ -56,6 +66,17 @@ class Settings(BaseModel):
       error (domain.md §9).
     - ``surplus_capsules`` [capsules] and ``surplus_percent`` [%]: more capsules filled than
       required beyond max(10, ⌈10 % of N⌉) is ``BATCH_SURPLUS`` (domain.md §9).
+    - ``syringes``: the oral syringes dispensed with a liquid, each a capacity and graduation
+      [mL] (1 mL by 0.01, 3 mL by 0.1, 5 mL by 0.2, 10 mL by 0.5); ``dose_volume_min``/``max``
+      [mL]: a measurable dose of a liquid lies in 0.2-20 mL.
+    - ``liquid_overage_percent`` [%] and ``liquid_overage_minimum`` [mL]: a liquid batch is made
+      V + max(5 % of V, 5 mL), for the bottle's and the syringe's losses.
+    - ``surplus_volume`` [mL]: whole tablets may make a liquid batch larger than V by at most
+      max(10 mL, ⌈surplus_percent of V⌉ mL), the surplus rule in mL.
+    - ``stock_aliquot_minimum`` [mL]: an aliquot of a stock is at least 1 mL, measured with a
+      calibrated pipette or syringe; ``stock_volumes`` [mL]: the volumetric flasks a stock is
+      made to (10, 25, 50, 100 mL); ``stock_concentration_max`` [mg/mL]: the strongest stock
+      (50 mg/mL, half the solubility of naltrexone HCl in water, about 100 mg/mL).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -77,6 +98,17 @@ class Settings(BaseModel):
     surplus_capsules: CapsuleCount = 10
     surplus_percent: Percent = Fraction(10)
     formulary: tuple[FormularyEntry, ...] | None = None
+    syringes: tuple[Syringe, ...] = Field(default=DEFAULT_SYRINGES, min_length=1, max_length=12)
+    dose_volume_min: Volume = Fraction(1, 5)
+    dose_volume_max: Volume = Fraction(20)
+    liquid_overage_percent: Percent = Fraction(5)
+    liquid_overage_minimum: Volume = Fraction(5)
+    surplus_volume: Volume = Fraction(10)
+    stock_aliquot_minimum: Volume = Fraction(1)
+    stock_volumes: tuple[Volume, ...] = Field(
+        default=(Fraction(10), Fraction(25), Fraction(50), Fraction(100)),
+        min_length=1, max_length=12)
+    stock_concentration_max: Concentration = Fraction(50)
 
 
     def formulary_of(self) -> Formulary:

@@ -43,6 +43,7 @@ MASS = Dimension("mass", "mg", "mass")
 BODY_WEIGHT = Dimension("mass", "kg", "mass")
 VOLUME = Dimension("volume", "mL", "volume")
 DENSITY = Dimension("density", "g/mL", "density")
+CONCENTRATION = Dimension("concentration", "mg/mL", "density")
 
 # unit as written, case-folded -> (kind, exact factor to mg, mL or g/mL)
 _UNITS: dict[str, tuple[str, Fraction]] = {
@@ -59,7 +60,7 @@ _UNITS: dict[str, tuple[str, Fraction]] = {
     "mg/ml": ("density", Fraction(1, 1000)),
 }
 _CANONICAL = {"mg": Fraction(1), "kg": Fraction(1_000_000), "mL": Fraction(1),
-              "g/mL": Fraction(1)}
+              "g/mL": Fraction(1), "mg/mL": Fraction(1, 1000)}
 UNIT_NAMES = ("mg", "mcg", "µg", "ug", "g", "kg", "lb", "mL", "L", "g/mL", "mg/mL")
 """The closed list, as the documents and messages write it."""
 

@@ -35,6 +35,7 @@ SPEC_SECTIONS = {
            "rules.md#medications-conditions-and-allergies"),
     "15": ("master formulation records", "formulary.md#master-formulation-records"),
     "16": ("naltrexone HCl powder", "formulary.md#naltrexone-hcl-powder-as-a-source"),
+    "17": ("oral liquids", "liquids.md#oral-liquids"),
     "18": ("the dosing schedule label", "documents.md#patient-label"),
     "21": ("the weight check", "batch-records.md#the-weight-check"),
 }

@@ -33,7 +33,7 @@ from compounding.formulary import (
 )
 
 SEED_IDS = {"LDN-CAPS-TAB-MCC", "LDN-CAPS-TAB-MCC-IJPC", "LDN-CAPS-API-MCC", "LDN-LIQ-1",
-            "LDN-LIQ-01"}
+            "LDN-LIQ-01", "LDN-LIQ-API-1", "LDN-LIQ-API-01"}
 TABLE4 = {"kind": "usp_table4", "category": "other_non_aqueous", "days": 180,
           "storage_condition": "20-25 °C", "protect_from_light": True}
 ACTIVE = {"role": "active", "name": "Naltrexone HCl", "grade": "USP", "unit": "as ordered"}

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Protocol, runtime_checkable
 
-from compounding.orders.models import Order, Plan
 from compounding.settings import Settings
 
 
@@ -33,28 +32,30 @@ class DosageForm(Protocol):
     """What a dosage form does for a batch, from its order to its label."""
 
     name: str
-    """The order's ``form`` this implements (``"capsules"``)."""
+    """The order's ``form`` this implements (``"capsules"``, ``"oral_liquid"``); its orders
+    and plans are the form's own models (:class:`compounding.orders.models.Order` and
+    ``Plan``, :class:`compounding.orders.liquid.LiquidOrder` and ``LiquidPlan``)."""
 
-    def work_out(self, order: Order, settings: Settings, *, kept: bool = False) -> Any:
+    def work_out(self, order: Any, settings: Settings, *, kept: bool = False) -> Any:
         """The batch of ``order``, every number exact, or ``OrderError`` with every error;
         ``kept``: the order of a kept record, planned on its own compounding date."""
 
-    def plan_of(self, worked: Any) -> Plan:
+    def plan_of(self, worked: Any) -> Any:
         """The API plan of a batch :meth:`work_out` gave."""
 
     def preparation(self, worked: Any, lot: str, mg: Callable[[Fraction], str]) -> list[str]:
         """The worksheet's steps from the source to the first weighings, each a sentence;
         ``mg`` prints a mass [mg] to the balance's readability."""
 
-    def quality_control(self, plan: Plan) -> list[str]:
+    def quality_control(self, plan: Any) -> list[str]:
         """The checks on what was made, each a sentence with its limits."""
 
-    def bench_fields(self, plan: Plan) -> tuple[BenchField, ...]:
+    def bench_fields(self, plan: Any) -> tuple[BenchField, ...]:
         """What the bench enters for a batch of ``plan``."""
 
-    def reconcile(self, entry: Any, plan: Plan, order: Order, settings: Settings) -> Any:
+    def reconcile(self, entry: Any, plan: Any, order: Any, settings: Settings) -> Any:
         """What the bench made, checked against the plan: the strength made, the findings,
         the beyond-use date from the lots used."""
 
-    def product_line(self, plan: Plan) -> str:
+    def product_line(self, plan: Any) -> str:
         """The label's product line: drug, strength and form."""

@@ -5,8 +5,9 @@ sources in its ``references`` and its BUD rationale. A pharmacy starts from thes
 pharmacist approves them (or changes them, as a new version) before they plan a batch under a
 database; without one, they are the formulary the library and the command line plan under.
 
->>> [mfr.id for mfr in seeded()]
-['LDN-CAPS-API-MCC', 'LDN-CAPS-TAB-MCC', 'LDN-CAPS-TAB-MCC-IJPC', 'LDN-LIQ-01', 'LDN-LIQ-1']
+>>> [mfr.id for mfr in seeded()]  # doctest: +NORMALIZE_WHITESPACE
+['LDN-CAPS-API-MCC', 'LDN-CAPS-TAB-MCC', 'LDN-CAPS-TAB-MCC-IJPC', 'LDN-LIQ-01', 'LDN-LIQ-1',
+ 'LDN-LIQ-API-01', 'LDN-LIQ-API-1']
 """
 
 from __future__ import annotations

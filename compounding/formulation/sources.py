@@ -20,6 +20,7 @@ from fractions import Fraction
 from compounding.display import show
 from compounding.errors import OrderError
 from compounding.formulary import FormularyEntry
+from compounding.formulary.model import TABLE4_NAMES
 from compounding.formulation.dating import USP_795
 from compounding.formulation.methods import Inputs, powder_inputs
 from compounding.orders.models import MfrUsed, Order, Source
@@ -62,8 +63,11 @@ def mfr_used(entry: FormularyEntry, settings: Settings) -> MfrUsed:
 def bud_basis(entry: FormularyEntry | None) -> str:
     """The words the beyond-use rationale gives its day count: USP <795> for a Table 4 record,
     the study for one that cites a stability study."""
-    if entry is None or entry.mfr.bud.kind == "usp_table4":
+    if entry is None or entry.mfr.bud.category == "other_non_aqueous":
         return USP_795
+    category = entry.mfr.bud.category
+    if category is not None:
+        return f"USP <795> Table 4, {TABLE4_NAMES[category]}"
     return f"stability study: {entry.mfr.bud.citation}"
 
 

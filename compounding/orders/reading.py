@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from compounding.errors import ErrorDetail, OrderError
+from compounding.orders.liquid import LiquidOrder
 from compounding.orders.models import MEDICATION_TAGS, Order
 from compounding.screening.rules import BY_CODE
 
@@ -80,6 +81,19 @@ def parse_order(order: Order | Mapping[str, Any]) -> Order:
         return Order.model_validate(order)
     except ValidationError as exc:
         raise OrderError(validation_errors(exc)) from None
+
+
+def parse_any(order: Order | LiquidOrder | Mapping[str, Any]) -> Order | LiquidOrder:
+    """A validated order of its dosage form (``form``: capsules by default, or
+    ``"oral_liquid"``), or :class:`OrderError` listing every field that is wrong."""
+    if isinstance(order, Order | LiquidOrder):
+        return order
+    if isinstance(order, Mapping) and order.get("form") == "oral_liquid":
+        try:
+            return LiquidOrder.model_validate(order)
+        except ValidationError as exc:
+            raise OrderError(validation_errors(exc)) from None
+    return parse_order(order)
 
 
 def validation_errors(exc: ValidationError, prefix: str = "") -> list[ErrorDetail]:

@@ -28,6 +28,7 @@ from compounding.orders.confusables import lot_character_problem
 from compounding.orders.lot_grammar import BATCH_LOT, COMPONENT_LOT_MAX, normal_lot
 from compounding.units import (
     BODY_WEIGHT,
+    CONCENTRATION,
     DENSITY,
     MASS,
     MAX_TEXT,
@@ -134,6 +135,12 @@ Volume = Annotated[Fraction, _Typed(_quantity_type(VOLUME))]
 """A positive volume, held exactly [mL]."""
 Density = Annotated[Fraction, _Typed(_quantity_type(DENSITY))]
 """A positive density, held exactly [g/mL]."""
+VolumeOut = Annotated[Fraction, _Typed(_output_type(VOLUME))]
+"""A plan's volume, exact [mL]; JSON ``{"value": <number rounded to 0.000001>, "unit": "mL"}``."""
+Concentration = Annotated[Fraction, _Typed(_quantity_type(CONCENTRATION))]
+"""A positive concentration, held exactly [mg/mL] (``"1 mg/mL"``, ``"0.1 mg/mL"``)."""
+ConcentrationOut = Annotated[Fraction, _Typed(_output_type(CONCENTRATION))]
+"""A plan's concentration, exact [mg/mL]."""
 
 
 def _number(minimum: Fraction, maximum: Fraction, allow_minimum: bool):

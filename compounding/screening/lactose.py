@@ -12,7 +12,7 @@ lactose, so tablets the table does not know are taken to contain it; the label n
 from __future__ import annotations
 
 from compounding.formulation.fillers import fillers_named
-from compounding.orders.models import Order
+from compounding.orders.models import Order, Source
 from compounding.screening.products import tablet_product
 
 
@@ -28,7 +28,14 @@ def lactose_sources(order: Order) -> list[str]:
         found.append(f"the filler “{order.filler.name}”")
     elif order.filler.grade is not None and _names_lactose(order.filler.grade):
         found.append(f"the filler grade “{order.filler.grade}”")
-    source = order.source
+    return found + source_lactose(order.source)
+
+
+def source_lactose(source: Source) -> list[str]:
+    """The source's lactose, in words ([] for naltrexone HCl powder, which has no excipient):
+    the tablets' own excipient list, else the products table's, else the assumption that
+    tablets the table does not know contain it."""
+    found: list[str] = []
     if source.powder:
         return found
     excipients = source.excipients

@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING
 from compounding.orders.confusables import TO_SCRIPT, mixed_words, script, shown, unmixed
 
 if TYPE_CHECKING:
+    from compounding.orders.liquid import LiquidOrder
     from compounding.orders.models import Order
     from compounding.screening.review import Review
 
 NAME_FIELDS = (("patient.name", "patient"), ("prescriber.name", "prescriber"))
 
 
-def check_name_scripts(review: Review, order: Order) -> None:
+def check_name_scripts(review: Review, order: Order | LiquidOrder) -> None:
     """``NAME_MIXED_SCRIPTS`` for each name in which a word mixes Latin, Greek and Cyrillic
     letters, naming the words and their letters of the other script."""
     for field, part in NAME_FIELDS:

@@ -18,7 +18,7 @@ from compounding.formulation.fillers import (
     grade_is_known,
     normalize,
 )
-from compounding.orders.models import Order
+from compounding.orders.models import Order, Source
 from compounding.screening.medications import read_medication
 from compounding.screening.medtext import words
 from compounding.screening.review import Review
@@ -95,19 +95,25 @@ def is_immediate(release: str) -> bool:
 
 def check_release(review: Review, order: Order) -> FillerEntry | None:
     """Errors for anything that would not release at once; the filler entry when it is known."""
-    if not is_immediate(order.release):
-        review.error("RELEASE_NOT_IMMEDIATE", "release",
-                     f"release “{order.release}” is not immediate: LDN must be immediate release")
-    if not is_immediate(order.source.release):
-        review.error("RELEASE_NOT_IMMEDIATE", "source.release",
-                     f"source release “{order.source.release}” is not immediate: crush only "
-                     f"immediate-release naltrexone HCl tablets")
-    if order.source.product is not None and order.source.powder:
-        _check_powder(review, order.source.product)
-    elif order.source.product is not None:
-        _check_source(review, order.source.product, order.source.strength)
+    check_source_release(review, order.release, order.source)
     _check_shell(review, order.capsule.shell)
     return _check_filler(review, order.filler.name, order.filler.grade, order.filler.pack_stat)
+
+
+def check_source_release(review: Review, release: str, source: Source) -> None:
+    """Errors for a preparation (``release``) or a source that would not release at once, and
+    for a source product that is not what the order says it is."""
+    if not is_immediate(release):
+        review.error("RELEASE_NOT_IMMEDIATE", "release",
+                     f"release “{release}” is not immediate: LDN must be immediate release")
+    if not is_immediate(source.release):
+        review.error("RELEASE_NOT_IMMEDIATE", "source.release",
+                     f"source release “{source.release}” is not immediate: crush only "
+                     f"immediate-release naltrexone HCl tablets")
+    if source.product is not None and source.powder:
+        _check_powder(review, source.product)
+    elif source.product is not None:
+        _check_source(review, source.product, source.strength)
 
 
 _STRENGTH_IN_TEXT = re.compile(r"(?<![\w.])(\d{1,6}(?:\.\d{1,6})?)\s?(mg|mcg|µg|μg|ug|g)\b",
