@@ -1,6 +1,7 @@
-"""Compounding workbench: low-dose naltrexone capsules from 50 mg tablets.
+"""Compounding workbench: low-dose naltrexone capsules and oral liquids.
 
-The public library API. ``plan_order`` turns an API v1 order into a batch plan::
+The public library API. ``plan_order`` turns an API v1 order into a batch plan (a
+:class:`Plan` for capsules, a :class:`LiquidPlan` for ``"form": "oral_liquid"``)::
 
     from compounding import plan_order
     plan = plan_order({"strength": "4.5 mg", "quantity": 30, "capsule": {"size": "3"},
@@ -15,6 +16,7 @@ from compounding.errors import (
     UnacknowledgedFindings,
     error_body,
 )
+from compounding.orders.liquid import LiquidOrder, LiquidPlan, ScheduleStep, Syringe
 from compounding.orders.models import (
     Capsule,
     Filler,
@@ -25,7 +27,7 @@ from compounding.orders.models import (
     Prescriber,
     Source,
 )
-from compounding.orders.reading import MalformedOrder, parse_order, parse_order_json
+from compounding.orders.reading import MalformedOrder, parse_any, parse_order, parse_order_json
 from compounding.plan import plan_order
 from compounding.screening.findings import Acknowledgement, Finding, Severity
 from compounding.screening.rules import RULES, Rule
@@ -58,6 +60,8 @@ __all__ = [
     "ErrorDetail",
     "Filler",
     "Finding",
+    "LiquidOrder",
+    "LiquidPlan",
     "MalformedOrder",
     "Order",
     "OrderError",
@@ -66,12 +70,15 @@ __all__ = [
     "Plan",
     "Prescriber",
     "Rule",
+    "ScheduleStep",
     "Settings",
     "Severity",
     "Source",
+    "Syringe",
     "UnacknowledgedFindings",
     "__version__",
     "error_body",
+    "parse_any",
     "parse_order",
     "parse_order_json",
     "plan_order",

@@ -27,16 +27,19 @@ from pydantic_core import PydanticCustomError
 
 from compounding.errors import ErrorDetail, OrderError
 from compounding.formulary import FormularyEntry
+from compounding.orders.liquid import DEFAULT_SYRINGES, Syringe
 from compounding.orders.models import CapsuleSizeName
 from compounding.orders.reading import validation_errors
 from compounding.orders.types import (
     CapsuleCount,
+    Concentration,
     Density,
     DensityFactor,
     Mass,
     Name,
     Percent,
     ShortText,
+    Volume,
 )
 from compounding.settings import Settings, TimeZoneName
 
@@ -158,6 +161,33 @@ class Calculation(_Section):
         return self
 
 
+class Liquids(_Section):
+    """Oral liquids: the oral ``syringes`` dispensed (capacity and graduation [mL]), the
+    measurable dose volume ``dose_volume_min``-``dose_volume_max`` [mL], the overage
+    (``overage_percent`` [%], at least ``overage_minimum`` [mL]), the whole-tablet
+    ``surplus_volume`` [mL], and stocks: ``stock_aliquot_minimum`` [mL], the flask
+    ``stock_volumes`` [mL], ``stock_concentration_max`` [mg/mL] (docs/liquids.md)."""
+
+    syringes: tuple[Syringe, ...] = Field(default=DEFAULT_SYRINGES, min_length=1, max_length=12)
+    dose_volume_min: Volume = Fraction(1, 5)
+    dose_volume_max: Volume = Fraction(20)
+    overage_percent: Percent = Fraction(5)
+    overage_minimum: Volume = Fraction(5)
+    surplus_volume: Volume = Fraction(10)
+    stock_aliquot_minimum: Volume = Fraction(1)
+    stock_volumes: tuple[Volume, ...] = Field(
+        default=(Fraction(10), Fraction(25), Fraction(50), Fraction(100)),
+        min_length=1, max_length=12)
+    stock_concentration_max: Concentration = Fraction(50)
+
+    @model_validator(mode="after")
+    def _ranges(self) -> Liquids:
+        if self.dose_volume_min > self.dose_volume_max:
+            raise PydanticCustomError("INVALID_RANGE", "dose_volume_min is above "
+                                                       "dose_volume_max")
+        return self
+
+
 class Records(_Section):
     """Rules of the compounding records: may the pharmacist who compounded a batch verify it,
     or one who made or changed the compounder's account in the last
@@ -174,6 +204,7 @@ class Profile(_Section):
     balance: Balance = Balance()
     label: Label = Label()
     calculation: Calculation = Calculation()
+    liquids: Liquids = Liquids()
     records: Records = Records()
     pack_stats: dict[CapsuleSizeName, Mass] = Field(default_factory=dict)
     shell_colours: dict[CapsuleSizeName, ShortText] = Field(default_factory=dict)
@@ -223,6 +254,15 @@ class Profile(_Section):
                 "density_factor_max")},
             pack_stats=dict(self.pack_stats),
             time_zone=self.pharmacy.time_zone,
+            syringes=self.liquids.syringes,
+            dose_volume_min=self.liquids.dose_volume_min,
+            dose_volume_max=self.liquids.dose_volume_max,
+            liquid_overage_percent=self.liquids.overage_percent,
+            liquid_overage_minimum=self.liquids.overage_minimum,
+            surplus_volume=self.liquids.surplus_volume,
+            stock_aliquot_minimum=self.liquids.stock_aliquot_minimum,
+            stock_volumes=self.liquids.stock_volumes,
+            stock_concentration_max=self.liquids.stock_concentration_max,
             formulary=self.formulary,
         )
 

@@ -241,3 +241,31 @@ def test_the_plan_serialises_with_units():
     assert data["syringe"] == {"capacity": {"value": 10.0, "unit": "mL"},
                                "graduation": {"value": 0.5, "unit": "mL"}}
     assert data["form"] == "oral_liquid" and data["storage"].startswith("Refrigerate")
+
+
+def test_the_pharmacys_syringes_come_from_its_profile():
+    """A pharmacy whose 5 mL syringes are marked every 0.1 mL measures 4.5 mL (45 marks) with
+    one; the profile file says so in its [liquids] section."""
+    from compounding.profile import load_profile
+
+    profile = load_profile('[liquids]\nsyringes = [{capacity = "5 mL", graduation = "0.1 mL"},'
+                           ' {capacity = "10 mL", graduation = "0.5 mL"}]\n')
+    plan = plan_order({"form": "oral_liquid", "source": TABLETS, "strength": "4.5 mg",
+                       "days_supply": 30}, profile.settings)
+    assert (plan.syringe.capacity, plan.syringe.graduation) == (5, Fraction(1, 10))
+
+
+def test_the_working_says_why_each_smaller_syringe_cannot_measure_the_dose():
+    from compounding.forms.liquid import work_out
+    from compounding.formulation.liquid_derivation import explain_liquid
+
+    steps = {s.name: s for s in explain_liquid(work_out({
+        "form": "oral_liquid", "source": TABLETS, "strength": "4.5 mg", "days_supply": 30}))}
+    syringe = steps["Oral syringe"]
+    assert "5 mL marked every 0.2 mL: 4.5 ÷ 0.2 = 22.5 marks, not a whole number" in \
+        syringe.working
+    assert syringe.result == "10 mL by 0.5 mL"
+    assert (steps["Batch volume"].working, steps["Batch volume"].result) == ("135 + 6.75",
+                                                                             "141.75 mL")
+    assert steps["Tablet powder to weigh"].working == "141.75 × 250 ÷ 50"
+    assert steps["Glycerin (glycerol)"].result == "28.35 mL"

@@ -16,3 +16,18 @@ def typed(order: Order) -> None:
     assert_type(plan.daily_dose, Fraction)
     assert_type(plan.capsules_dispensed, int)
     assert_type(compounding.__version__, str)
+
+
+def typed_liquid(order: compounding.LiquidOrder) -> None:
+    plan = plan_order(order)
+    assert_type(plan, compounding.LiquidPlan)
+    assert_type(plan.dose_volume, Fraction)
+    assert_type(plan.batch_volume, Fraction)
+    assert_type(plan.syringe.capacity, Fraction)
+
+
+def from_json(body: dict[str, object]) -> None:
+    plan = plan_order(body)
+    assert_type(plan, Plan | compounding.LiquidPlan)
+    if isinstance(plan, compounding.LiquidPlan):
+        assert_type(plan.concentration, Fraction)
