@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, overload
 
+from compounding.errors import ErrorDetail, OrderError
 from compounding.forms import form_of
 from compounding.forms.capsules import Worked, trituration_stages
 from compounding.forms.common import acknowledged, match_acknowledgement
+from compounding.forms.kit import plan_kit
 from compounding.forms.liquid import LiquidWorked
+from compounding.orders.kit import KitOrder, KitPlan
 from compounding.orders.liquid import LiquidOrder, LiquidPlan
 from compounding.orders.models import Order, Plan
 from compounding.orders.reading import parse_any
@@ -28,14 +31,18 @@ def plan_order(order: Order, settings: Settings | None = None) -> Plan: ...
 @overload
 def plan_order(order: LiquidOrder, settings: Settings | None = None) -> LiquidPlan: ...
 @overload
+def plan_order(order: KitOrder, settings: Settings | None = None) -> KitPlan: ...
+@overload
 def plan_order(order: Mapping[str, Any],
-               settings: Settings | None = None) -> Plan | LiquidPlan: ...
+               settings: Settings | None = None) -> Plan | LiquidPlan | KitPlan: ...
 
 
-def plan_order(order: Order | LiquidOrder | Mapping[str, Any],
-               settings: Settings | None = None) -> Plan | LiquidPlan:
+def plan_order(order: Order | LiquidOrder | KitOrder | Mapping[str, Any],
+               settings: Settings | None = None) -> Plan | LiquidPlan | KitPlan:
     """The batch plan of an order, or :class:`compounding.OrderError`: a :class:`Plan` for
-    capsules, a :class:`LiquidPlan` for an oral liquid (``form: "oral_liquid"``).
+    capsules, a :class:`LiquidPlan` for an oral liquid (``form: "oral_liquid"``), a
+    :class:`KitPlan` (one capsule plan per strength) for capsules with a titration
+    ``schedule``.
 
     ``order`` is an :class:`Order` (:class:`LiquidOrder`) or its API v1 JSON as a mapping;
     ``settings`` are the pharmacy's (defaults: the documented ones). Errors are raised all
@@ -51,7 +58,10 @@ def plan_order(order: Order | LiquidOrder | Mapping[str, Any],
     >>> (plan.beyond_use_date - plan.compounded_on).days
     180
     """
-    return plan_of(work_out(order, settings))
+    parsed = parse_any(order)
+    if isinstance(parsed, KitOrder):
+        return plan_kit(parsed, settings)
+    return plan_of(work_out(parsed, settings))
 
 
 @overload
@@ -72,6 +82,10 @@ def work_out(order: Order | LiquidOrder | Mapping[str, Any], settings: Settings 
     documents or a replay: its compounding date is its own, however long ago (the window
     around today is for orders that arrive)."""
     parsed = parse_any(order)
+    if isinstance(parsed, KitOrder):
+        raise OrderError([ErrorDetail(
+            "INVALID_VALUE", "schedule", "a titration kit is one batch per strength: plan it "
+                                         "with plan_order, or each strength's order")])
     worked: Worked | LiquidWorked = form_of(parsed.form).work_out(
         parsed, settings or DEFAULT_SETTINGS, kept=kept)
     return worked

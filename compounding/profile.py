@@ -11,9 +11,10 @@ import re
 import tomllib
 from fractions import Fraction
 from functools import cached_property
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -188,6 +189,19 @@ class Liquids(_Section):
         return self
 
 
+def _strength_key(value: str) -> str:
+    """A kit colour's key: a strength in mg (``"1.5"`` or ``"1.5 mg"``), kept as its number."""
+    text = value.strip().removesuffix("mg").strip()
+    try:
+        number = Fraction(text) if re.fullmatch(r"\d{1,3}(\.\d{1,4})?", text) else None
+    except ValueError:
+        number = None
+    if number is None or number <= 0:
+        raise PydanticCustomError("INVALID_VALUE", "a kit colour's key is a strength in mg, "
+                                                   "like \"1.5\"")
+    return text
+
+
 class Records(_Section):
     """Rules of the compounding records: may the pharmacist who compounded a batch verify it,
     or one who made or changed the compounder's account in the last
@@ -210,6 +224,10 @@ class Profile(_Section):
     shell_colours: dict[CapsuleSizeName, ShortText] = Field(default_factory=dict)
     """The colour of the pharmacy's capsule shells by size (``"0" = "green"``): data only for
     now, kept with each batch's profile; the documents do not print it yet."""
+    kit_colours: dict[Annotated[str, AfterValidator(_strength_key)], ShortText] = Field(
+        default_factory=dict, max_length=12)
+    """The shell colour of each strength of a titration kit, by strength in mg of the
+    hydrochloride (``"1.5" = "white"``, ``"3" = "blue"``, ``"4.5" = "green"``)."""
     formulary: tuple[FormularyEntry, ...] | None = None
     """The pharmacy's master formulation records with their status, as its records database
     keeps them (never read from a profile file: a record is approved by a signature); a kept
@@ -264,6 +282,7 @@ class Profile(_Section):
             stock_volumes=self.liquids.stock_volumes,
             stock_concentration_max=self.liquids.stock_concentration_max,
             formulary=self.formulary,
+            kit_colours=tuple((Fraction(k), v) for k, v in self.kit_colours.items()),
         )
 
 

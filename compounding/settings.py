@@ -77,6 +77,8 @@ class Settings(BaseModel):
       calibrated pipette or syringe; ``stock_volumes`` [mL]: the volumetric flasks a stock is
       made to (10, 25, 50, 100 mL); ``stock_concentration_max`` [mg/mL]: the strongest stock
       (50 mg/mL, half the solubility of naltrexone HCl in water, about 100 mg/mL).
+    - ``kit_colours``: the shell colour of each strength [mg HCl] of a titration kit
+      (``(1.5 mg, "white"), (3 mg, "blue")``).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -109,6 +111,7 @@ class Settings(BaseModel):
         default=(Fraction(10), Fraction(25), Fraction(50), Fraction(100)),
         min_length=1, max_length=12)
     stock_concentration_max: Concentration = Fraction(50)
+    kit_colours: tuple[tuple[Mass, ShortText], ...] = ()
 
 
     def formulary_of(self) -> Formulary:

@@ -207,6 +207,9 @@ class Order(_Model):
     refills: Refills = 0
     concurrent_medications: list[Medication] = Field(default_factory=list, max_length=60)
     acknowledgements: list[Acknowledgement] = Field(default_factory=list, max_length=40)
+    kit_steps: list[LongText] | None = Field(default=None, min_length=1, max_length=12)
+    """In a titration kit (:class:`compounding.orders.kit.KitOrder`): the schedule's steps this
+    strength serves, one line each, as its label prints them."""
 
 
 class TriturationStage(_Model):
@@ -287,6 +290,11 @@ class Plan(_Model):
     source_kind: Literal["tablets", "api_powder"] = "tablets"
     mfr: MfrUsed | None = None
     """``None`` only in a plan kept before the formulary."""
+    shell_colour: str | None = None
+    """The colour of the shells of a titration kit's strength (``"blue"``)."""
+    kit_steps: list[str] | None = None
+    """In a titration kit: the schedule's steps this strength serves, as the labels print them
+    ("Days 15–28: take 1 blue capsule (3 mg) by mouth at bedtime")."""
 
     @property
     def unacknowledged(self) -> list[Finding]:
