@@ -5,6 +5,9 @@
 2. The same formulas in plain floats, no validation, no rules: the floor it could approach.
    Then ``plan_order`` for 0.1 mg and 0.001 mg capsules, which the automatic method makes by a
    one- and a two-stage trituration; target median ≤ 1 ms.
+   The oral liquid beside the capsules: 4.5 mg nightly for 30 days at 1 mg/mL (an exact
+   portion of the powder of 3 tablets) against 4.5 mg × 30 capsules, the same patient, source
+   and five concurrent medications; target median ≤ 1 ms.
 3. Cold start of ``compounding plan ORDER.json`` as a process, next to the cold cost of
    ``import pint; pint.UnitRegistry()`` (pint's full default registry) and of
    ``from pydantic import BaseModel`` (the floor any pydantic program starts from); targets
@@ -21,10 +24,11 @@ import math
 import shutil
 import sys
 import tempfile
+from fractions import Fraction
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import PYTHON, report, time_calls, time_process, verdict
+from _timing import PYTHON, percentile, report, time_calls, time_process, verdict
 
 from compounding import plan_order
 
@@ -32,6 +36,11 @@ ROOT = Path(__file__).resolve().parent.parent
 ORDER = json.loads((ROOT / "samples" / "usual-4.5mg.order.json").read_text(encoding="utf-8"))
 ORDER["concurrent_medications"] = ["sertraline 50 mg", "Percocet 5/325 mg", "levothyroxine 50 mcg",
                                    "Tylenol 500 mg", "loperamide 2 mg"]
+LIQUID = {"form": "oral_liquid", "strength": "4.5 mg", "days_supply": 30,
+          "directions": "Take 4.5 mL (4.5 mg) by mouth at bedtime",
+          **{key: ORDER[key] for key in ("source", "rx_number", "lot_number", "patient",
+                                         "prescriber", "refills", "concurrent_medications")}}
+"""The usual order as an oral liquid: 4.5 mg nightly for 30 days at 1 mg/mL."""
 
 
 def float_formulas(d=4.5, n=30, e=2, S=50.0, W=250.0, F=130.0, DF=1.0):
@@ -43,6 +52,23 @@ def float_formulas(d=4.5, n=30, e=2, S=50.0, W=250.0, F=130.0, DF=1.0):
     w = p + f
     C = T * S / d
     return T, math.floor(C), T * W, C * f, C * w, 0.9 * w, 1.1 * w
+
+
+def liquid_beside_capsules() -> bool:
+    """The oral liquid's plan beside the capsules' (same patient, source, medications)."""
+    print("\nplan_order: the oral liquid beside the capsules (4.5 mg × 30 days)")
+    plan = plan_order(LIQUID)
+    assert (plan.method, plan.volume, plan.batch_volume) == ("exact_portion", 135,
+                                                             Fraction(567, 4)), plan
+    capsules = time_calls(lambda: plan_order(ORDER), runs=3000)
+    liquid = time_calls(lambda: plan_order(LIQUID), runs=3000)
+    dumped = time_calls(lambda: plan_order(LIQUID).model_dump(mode="json"), runs=3000)
+    capsule = report("  capsules: 4.5 mg × 30", capsules, "ms")
+    median = report("  oral liquid: 4.5 mL (4.5 mg) × 30 days", liquid, "ms")
+    report("  oral liquid + model_dump(mode='json')", dumped, "ms")
+    print(f"  the liquid takes {median / capsule:.2f} × the capsules' time "
+          f"(p95 {percentile(liquid, 95) / percentile(capsules, 95):.2f} ×)")
+    return verdict("oral liquid median ≤ 1 ms", median <= 1e-3, f"{median * 1e3:.3f} ms")
 
 
 def main() -> int:
@@ -68,6 +94,8 @@ def main() -> int:
         median = report(f"  {strength}: {stages} stage{'s' if stages > 1 else ''}",
                         time_calls(lambda order=order: plan_order(order), runs=2000), "ms")
         ok &= verdict(f"{strength} median ≤ 1 ms", median <= 1e-3, f"{median * 1e3:.3f} ms")
+
+    ok &= liquid_beside_capsules()
 
     print("\nplan_order with directions text read by the grammar "
           "(compounding/screening/sigtext.py)")

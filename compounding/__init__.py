@@ -1,7 +1,8 @@
 """Compounding workbench: low-dose naltrexone capsules and oral liquids.
 
 The public library API. ``plan_order`` turns an API v1 order into a batch plan (a
-:class:`Plan` for capsules, a :class:`LiquidPlan` for ``"form": "oral_liquid"``)::
+:class:`Plan` for capsules, a :class:`LiquidPlan` for ``"form": "oral_liquid"``, a
+:class:`KitPlan` for capsules with a titration ``schedule``)::
 
     from compounding import plan_order
     plan = plan_order({"strength": "4.5 mg", "quantity": 30, "capsule": {"size": "3"},
@@ -16,6 +17,7 @@ from compounding.errors import (
     UnacknowledgedFindings,
     error_body,
 )
+from compounding.orders.kit import KitOrder, KitPlan, KitStep
 from compounding.orders.liquid import LiquidOrder, LiquidPlan, ScheduleStep, Syringe
 from compounding.orders.models import (
     Capsule,
@@ -60,6 +62,9 @@ __all__ = [
     "ErrorDetail",
     "Filler",
     "Finding",
+    "KitOrder",
+    "KitPlan",
+    "KitStep",
     "LiquidOrder",
     "LiquidPlan",
     "MalformedOrder",

@@ -80,12 +80,12 @@ def _fail(err: TextIO, exc: CompoundingError) -> int:
 
 
 def _cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
-    from compounding.orders.reading import parse_order_json
+    from compounding.orders.reading import parse_any_json
     from compounding.plan import plan_order
 
     try:
         profile = _profile(args, stdin)
-        plan = plan_order(parse_order_json(_read(args.order, stdin)), profile.settings)
+        plan = plan_order(parse_any_json(_read(args.order, stdin)), profile.settings)
     except CompoundingError as exc:
         return _fail(err, exc)
     json.dump(plan.model_dump(mode="json"), out, indent=2, ensure_ascii=False)
@@ -95,13 +95,19 @@ def _cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO)
 
 def _cmd_document(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     from compounding import documents
-    from compounding.orders.reading import parse_order_json
+    from compounding.errors import ErrorDetail, OrderError
+    from compounding.orders.kit import KitOrder
+    from compounding.orders.reading import parse_any_json
 
     build = documents.worksheet_pdf if args.command == "worksheet" else documents.label_pdf
     form = getattr(args, "format", "pdf")
     try:
         profile = _profile(args, stdin)
-        order = parse_order_json(_read(args.order, stdin))
+        order = parse_any_json(_read(args.order, stdin))
+        if isinstance(order, KitOrder):
+            raise OrderError([ErrorDetail(
+                "INVALID_VALUE", "schedule", "a titration kit is one batch per strength: "
+                "`compounding plan` gives each strength's order (kit[]), printed one by one")])
         pdf = (build(order, profile) if form == "pdf" else documents.label_text(
             order, profile, form=form, dpi=args.dpi).encode("utf-8"))
     except CompoundingError as exc:

@@ -33,7 +33,7 @@ def plan_order(order: LiquidOrder, settings: Settings | None = None) -> LiquidPl
 @overload
 def plan_order(order: KitOrder, settings: Settings | None = None) -> KitPlan: ...
 @overload
-def plan_order(order: Mapping[str, Any],
+def plan_order(order: Order | LiquidOrder | KitOrder | Mapping[str, Any],
                settings: Settings | None = None) -> Plan | LiquidPlan | KitPlan: ...
 
 

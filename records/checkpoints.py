@@ -5,8 +5,9 @@ signed tree heads).
 A chain sees a changed, inserted or removed row, but not its own end cut off with the head
 moved back: the shorter chain is whole. A checkpoint is one line of ``checkpoints.log``, in the
 folder of the chain key (never in the database): the length and last link of each chain
-(``feed``, every batch's history; ``audit``; ``accounts``), the time, and an HMAC-SHA-256 of
-the line under a key derived from the chain key, which the database never holds. One is
+(``feed``, every batch's history; ``audit``; ``accounts``; ``formulary``; ``kits``), the
+time, and an HMAC-SHA-256 of the line under a key derived from the chain key, which the
+database never holds. One is
 appended (and flushed to disk) after every revision of a record, every change to an account,
 and at most every minute while the audit trail grows. ``compounding db verify`` checks every
 checkpoint: its signature, and that each chain still reaches that length with that link.
@@ -34,11 +35,11 @@ from sqlalchemy import Engine, select
 
 from compounding import clock
 
-from .schema import account_states, audit_events, chain_heads, events, mfr_revisions
+from .schema import account_states, audit_events, chain_heads, events, kits, mfr_revisions
 
 FILE = "checkpoints.log"
 CHAINS = {"feed": events, "audit": audit_events, "accounts": account_states,
-          "formulary": mfr_revisions}
+          "formulary": mfr_revisions, "kits": kits}
 AUDIT_EVERY_S = 60.0
 """At most this long between checkpoints while only the audit trail grows [s]."""
 

@@ -79,13 +79,14 @@ def _db(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> int
                     + store.lot_index_problems()
                     + log.problems() + audit_target_problems(store.engine)
                     + people.problems()
-                    + FormularyStore(store.engine, store.key, store.checkpoints).problems())
+                    + FormularyStore(store.engine, store.key, store.checkpoints).problems()
+                    + store.kit_problems())
         for problem in problems:
             err.write(f"BROKEN {problem}\n")
         anchored = ("" if store.checkpoints is None or not store.checkpoints.path.exists()
                     else f", against {len(store.checkpoints.read(store.engine)[0])} checkpoints")
-        out.write(f"{store.count()} batches, the change feed, the audit trail, the accounts and "
-                  f"the formulary checked{anchored}: "
+        out.write(f"{store.count()} batches, the change feed, the audit trail, the accounts, "
+                  f"the formulary and the titration kits checked{anchored}: "
                   f"{'intact' if not problems else f'{len(problems)} broken'}\n")
         return EXIT_FAULT if problems else EXIT_OK
     if args.action == "grant":

@@ -29,12 +29,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from compounding.bench.results import BenchEntry
 from compounding.errors import ErrorDetail, OrderError
 
 from .chain import batch_digest, digest, revision_digest, same
 from .heads import append_events
-from .models import STORED, Record
+from .models import STORED, Record, kept_bench
 from .reading import load_record
 from .replay import replay_problems
 from .rows import Conflict, _bench_lots, _event, _identifiers, _lots, patient_key
@@ -182,8 +181,7 @@ def _insert(store: Store, record: Record, *, archived: bool) -> None:
             author_id=r["author_id"]), r["hash"]) for r in rows]
         lots = _lots(order) + [
             pair for r in record.revisions if r.action in ("bench", "correction")
-            for pair in _bench_lots(BenchEntry.model_validate((r.data or {})["bench"],
-                                                              context=STORED))]
+            for pair in _bench_lots(kept_bench(record.plan, (r.data or {})["bench"]))]
         if lots:
             connection.execute(insert(batch_lots), [
                 {"batch_id": batch_id, "component": c, "lot": lot} for c, lot in lots])

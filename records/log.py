@@ -22,7 +22,10 @@ LOG_LIMIT = 100_000  # lines in one export
 COLUMNS = ("lot_number", "compounded_on", "status", "rx_number", "prescription_id",
            "patient_id", "patient", "strength_mg", "capsules", "tablets", "source_product",
            "source_ndc", "source_lot", "filler", "filler_lot", "capsule_size", "capsule_lot",
-           "beyond_use_date", "made_by", "verified_by")
+           "beyond_use_date", "made_by", "verified_by", "form", "concentration_mg_per_ml",
+           "volume_ml")
+"""The log's columns; an oral liquid leaves the capsule columns empty and gives its
+concentration and the volume dispensed [mL] in the last three (capsules: only ``form``)."""
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -37,7 +40,8 @@ def neutral(value: Any) -> str:
 
 
 def _mg(mass: Any) -> Any:
-    """A plan's mass ({"value": 4.5, "unit": "mg"}) as its number of mg."""
+    """A plan's quantity ({"value": 4.5, "unit": "mg"}) as its number in its unit (mg, mL,
+    mg/mL)."""
     return mass.get("value") if isinstance(mass, dict) else mass
 
 
@@ -45,13 +49,16 @@ def _line(row: Any, verified_by: str | None) -> list[str]:
     order, plan = json.loads(row.order_json), json.loads(row.plan_json)
     source, filler = order.get("source") or {}, order.get("filler") or {}
     capsule = order.get("capsule") or {}
+    form = plan.get("form") or "capsules"
+    liquid = form == "oral_liquid"
     return [neutral(v) for v in (
         row.lot_number, row.lot_date.isoformat(), row.status, row.rx_number,
         row.prescription_id, row.patient_id, row.patient_name, _mg(plan.get("strength")),
         plan.get("capsules_to_fill"), plan.get("tablets"), source.get("product"),
         source.get("ndc"), source.get("lot"), filler.get("name"), filler.get("lot"),
         capsule.get("size"), capsule.get("lot"), plan.get("beyond_use_date"), row.author,
-        verified_by)]
+        verified_by, form, _mg(plan.get("concentration")) if liquid else None,
+        _mg(plan.get("volume")) if liquid else None)]
 
 
 def lines(store: Any, start: date | None, end: date | None) -> Iterator[list[str]]:

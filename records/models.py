@@ -4,21 +4,60 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from fractions import Fraction
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Discriminator, Tag
 
 from compounding.bench.execution import Executed, Signature, Step
 from compounding.bench.labeling import Dispensing
+from compounding.bench.liquid_results import LiquidBenchEntry, LiquidCorrection
 from compounding.bench.reconciliation import outside_range
-from compounding.bench.results import BenchEntry, Status, TransitionError, check_label_allowed
+from compounding.bench.results import (
+    BenchEntry,
+    Correction,
+    Status,
+    TransitionError,
+    check_label_allowed,
+)
 from compounding.errors import ErrorDetail
+from compounding.orders.liquid import LiquidOrder, LiquidPlan
 from compounding.orders.models import Order, Plan
 from compounding.profile import Profile
 from compounding.screening.findings import Acknowledgement, Finding
 
 STORED = {"stored": True}
 """Validation context of a kept record: values are read back as they were kept."""
+
+
+def form_of_value(value: Any) -> str:
+    """The dosage form of an order or a plan, as a model or its JSON: ``capsules`` unless it
+    says ``oral_liquid`` (records kept before there were forms are capsules)."""
+    form = value.get("form") if isinstance(value, dict) else getattr(value, "form", None)
+    return form or "capsules"
+
+
+AnyOrder = Annotated[Annotated[Order, Tag("capsules")] | Annotated[LiquidOrder, Tag("oral_liquid")],
+                     Discriminator(form_of_value)]
+"""A kept order of any dosage form: :class:`Order` (capsules) or :class:`LiquidOrder`."""
+AnyPlan = Annotated[Annotated[Plan, Tag("capsules")] | Annotated[LiquidPlan, Tag("oral_liquid")],
+                    Discriminator(form_of_value)]
+"""A kept plan of any dosage form: :class:`Plan` (capsules) or :class:`LiquidPlan`."""
+AnyBench = BenchEntry | LiquidBenchEntry
+
+
+def bench_model(plan: Plan | LiquidPlan) -> type[BenchEntry] | type[LiquidBenchEntry]:
+    """The bench entry of a batch of ``plan``'s dosage form."""
+    return LiquidBenchEntry if plan.form == "oral_liquid" else BenchEntry
+
+
+def correction_model(plan: Plan | LiquidPlan) -> type[Correction] | type[LiquidCorrection]:
+    """The correction of a bench entry of a batch of ``plan``'s dosage form."""
+    return LiquidCorrection if plan.form == "oral_liquid" else Correction
+
+
+def kept_bench(plan: Plan | LiquidPlan, data: Any) -> AnyBench:
+    """A bench entry as a revision kept it, read back as it was kept."""
+    return bench_model(plan).model_validate(data, context=STORED)
 
 
 class _Frozen(BaseModel):
@@ -65,6 +104,8 @@ class Summary(_Frozen):
     prescription_id: str | None = None
     archived: bool = False
     """Imported with signatures this installation cannot verify (:attr:`Record.archived`)."""
+    kit_id: int | None = None
+    """The titration kit the batch is one strength of (``GET /api/v1/kits/{id}``), if any."""
 
 
 class Event(_Frozen):
@@ -83,8 +124,9 @@ class Event(_Frozen):
 
 
 class Made(_Frozen):
-    """What the bench made (domain.md §12): ``strength`` [mg per capsule] and its ``ratio`` to
-    d as exact fractions (``"44925/10000"``), the day of the bench work, and the BUD worked out
+    """What the bench made (domain.md §12): ``strength`` [mg per capsule; for an oral liquid,
+    the concentration made, mg/mL] and its ``ratio`` to d (to the planned concentration) as
+    exact fractions (``"44925/10000"``), the day of the bench work, and the BUD worked out
     again from the lots used, with its rationale."""
 
     strength: str
@@ -109,8 +151,8 @@ class Record(_Frozen):
     created_at: datetime
     status: Status
     revision: int
-    order: Order
-    plan: Plan
+    order: AnyOrder
+    plan: AnyPlan
     profile: Profile
     revisions: list[Revision]
     chain_problem: str | None = None
@@ -129,10 +171,11 @@ class Record(_Frozen):
         return None
 
     @property
-    def bench(self) -> BenchEntry | None:
-        """The bench entry as it reads now (the latest entry or correction)."""
+    def bench(self) -> AnyBench | None:
+        """The bench entry as it reads now (the latest entry or correction): a
+        :class:`BenchEntry`, or a :class:`LiquidBenchEntry` for an oral liquid."""
         data = self._bench_data()
-        return None if data is None else BenchEntry.model_validate(data["bench"], context=STORED)
+        return None if data is None else kept_bench(self.plan, data["bench"])
 
     @property
     def made(self) -> Made | None:
@@ -144,8 +187,10 @@ class Record(_Frozen):
     @property
     def capsules_outside(self) -> list[bool]:
         """For each capsule weighed at the bench, whether it lies outside the QC range."""
-        bench = self.bench
-        return outside_range(bench, self.plan) if bench else []
+        bench, plan = self.bench, self.plan
+        if not isinstance(bench, BenchEntry) or not isinstance(plan, Plan):
+            return []  # an oral liquid weighs no capsules
+        return outside_range(bench, plan)
 
     @property
     def beyond_use_date(self) -> date:
@@ -177,11 +222,11 @@ class Record(_Frozen):
         return [f for f in (*self.plan.findings, *self.flags)
                 if f.severity.value == "critical" and f.id not in done]
 
-    def labelled_order(self) -> Order:
+    def labelled_order(self) -> Order | LiquidOrder:
         """The order with the signed acknowledgements, as the label is printed from."""
         return self.order.model_copy(update={"acknowledgements": self.acknowledgements})
 
-    def order_for_label(self) -> Order:
+    def order_for_label(self) -> Order | LiquidOrder:
         """:meth:`labelled_order`, for a verified batch whose history holds together and that
         is not archived (``CHAIN_BROKEN``, ``RECORD_ARCHIVED``, ``BATCH_NOT_VERIFIED``: 409)."""
         self.check_dispensable("no label is printed from it")

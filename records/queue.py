@@ -26,7 +26,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from compounding.bench.results import NOT_RELEASABLE
+from compounding.display import show
 
+from .rows import KIT_OF_BATCH
 from .schema import audit_events, batches, events
 
 EXPIRING_DAYS = 7
@@ -47,12 +49,17 @@ class Waiting:
     patient: str | None
     rx_number: str | None
     strength_mg: Fraction
-    capsules: int
+    capsules: int | None
+    """Capsules dispensed; ``None`` for an oral liquid (its ``quantity`` says the volume)."""
     beyond_use_date: date
     critical: int
     labels_printed: int
     tabs: tuple[str, ...] = field(default=())
     worksheet_printed: bool = True
+    quantity: str = ""
+    """What is dispensed, in words: ``30 capsules``, or ``135 mL of 1 mg/mL``."""
+    kit_id: int | None = None
+    """The titration kit the batch is one strength of, if any."""
 
     @property
     def shown_status(self) -> str:
@@ -80,11 +87,25 @@ def _tabs(record: Any, labels: int, today: date) -> tuple[str, ...]:
     return tuple(tabs)
 
 
+def _dispensed(record: Any) -> dict[str, Any]:
+    """The strength and the quantity of a batch as the queue shows them: the strength made
+    [mg per capsule] once the bench has entered it, else d, and the capsules dispensed; for an
+    oral liquid, the dose d [mg] and the volume dispensed at its concentration ("135 mL of
+    1 mg/mL")."""
+    plan, made = record.plan, record.made
+    if plan.form == "oral_liquid":
+        return {"strength_mg": Fraction(plan.strength), "capsules": None,
+                "quantity": f"{show(plan.volume, 2)} mL of {show(plan.concentration)} mg/mL"}
+    return {"strength_mg": Fraction(made.strength_mg if made else plan.strength),
+            "capsules": plan.capsules_dispensed,
+            "quantity": f"{plan.capsules_dispensed} capsules"}
+
+
 def work_queue(store: Any, today: date, limit: int = LIMIT) -> dict[str, list[Waiting]]:
     """Every tab of :data:`TABS` with the batches waiting in it, newest first."""
     with store.engine.connect() as connection:
         rows = connection.execute(
-            select(batches.c.id, batches.c.lot_number)
+            select(batches.c.id, batches.c.lot_number, KIT_OF_BATCH)
             .where(batches.c.status.in_(ACTIVE), batches.c.archived == 0)
             .order_by(batches.c.id.desc()).limit(limit)).all()
         printed = dict(connection.execute(
@@ -99,16 +120,14 @@ def work_queue(store: Any, today: date, limit: int = LIMIT) -> dict[str, list[Wa
     for row in rows:
         record = store.get(row.lot_number)
         labels = printed.get(row.id, 0)
-        made = record.made
         item = Waiting(
             lot=record.lot_number, status=record.status, created_at=record.created_at,
             patient=record.order.patient.name if record.order.patient else None,
-            rx_number=record.order.rx_number, strength_mg=Fraction(
-                made.strength_mg if made else record.plan.strength),
-            capsules=record.plan.capsules_dispensed, beyond_use_date=record.beyond_use_date,
+            rx_number=record.order.rx_number, beyond_use_date=record.beyond_use_date,
             critical=len(record.unacknowledged), labels_printed=labels,
             tabs=_tabs(record, labels, today),
-            worksheet_printed=record.lot_number in sheets)
+            worksheet_printed=record.lot_number in sheets, kit_id=row.kit_id,
+            **_dispensed(record))
         for tab in item.tabs:
             queue[tab].append(item)
     return queue

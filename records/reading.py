@@ -21,14 +21,19 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import select
 
-from compounding.orders.models import Order, Plan
 from compounding.profile import Profile
 
 from .history import HISTORY_COLUMNS, link_problem
-from .models import STORED, Record, Revision
+from .models import STORED, AnyOrder, AnyPlan, Record, Revision
 from .schema import revisions
+
+ORDERS: TypeAdapter[AnyOrder] = TypeAdapter(AnyOrder)
+"""A kept order read back by its ``form``: capsules (also every order kept before forms) or
+an oral liquid."""
+PLANS: TypeAdapter[AnyPlan] = TypeAdapter(AnyPlan)
 
 HEAVY_ACTIONS = ("bench", "correction")
 """Steps whose content is large (a bench entry): a plain read parses only the latest."""
@@ -57,8 +62,8 @@ def load_record(connection: Any, key: bytes, batch: Any, *, history: bool = Fals
     return Record(
         lot_number=batch.lot_number, created_at=aware(batch.created_at), status=batch.status,
         revision=batch.revision, archived=bool(batch.archived),
-        order=Order.model_validate_json(batch.order_json, context=STORED),
-        plan=Plan.model_validate_json(batch.plan_json),
+        order=ORDERS.validate_json(batch.order_json, context=STORED),
+        plan=PLANS.validate_json(batch.plan_json),
         profile=Profile.model_validate_json(batch.profile_json),
         revisions=[Revision(number=r.number, action=r.action, status=r.status,
                             author=r.author, author_id=r.author_id,

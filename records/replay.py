@@ -6,17 +6,17 @@ the plan kept; the revisions must be numbered from 1, start with the printed wor
 the states a batch may pass through, each ending in the status the step leads to; the record's
 status and revision must be its last revision's; a verified batch must have bench results, a
 verification must not be by whoever entered them (by user id) unless the profile allows it, and
-an acknowledgement must name a critical finding of the plan. The chain is then made anew under
-this database's key.
+an acknowledgement must name a critical finding of the plan or of a bench entry before it. The
+chain is then made anew under this database's key.
 """
 
 from __future__ import annotations
 
-from compounding.bench.results import TRANSITIONS, BenchEntry
+from compounding.bench.results import TRANSITIONS
 from compounding.errors import OrderError
 from compounding.plan import plan_of, work_out
 
-from .models import STORED, Record
+from .models import Record, kept_bench
 
 
 def replay_problems(record: Record) -> list[str]:
@@ -59,9 +59,13 @@ def replay_problems(record: Record) -> list[str]:
                 found.append(f"{where}: verified by whoever entered the bench results")
         elif revision.action in ("bench", "correction"):
             try:
-                BenchEntry.model_validate(data.get("bench"), context=STORED)
+                kept_bench(record.plan, data.get("bench"))
             except ValueError:
                 found.append(f"{where}: its bench entry is not valid")
+            # the bench's critical findings may be acknowledged from here on
+            critical |= {f.get("id") or f"{f.get('code')}:{f.get('field')}"
+                         for f in data.get("flags", []) if isinstance(f, dict)
+                         and f.get("severity") == "critical"}
             if revision.author_id is not None:
                 authors.add(revision.author_id)
             else:

@@ -11,10 +11,12 @@ from typing import Any, NamedTuple, TypeVar
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 
+from compounding.bench.liquid_results import LiquidBenchEntry
 from compounding.bench.results import (
     BenchEntry,
 )
 from compounding.errors import ErrorDetail, OrderError
+from compounding.orders.liquid import LiquidOrder
 from compounding.orders.lot_grammar import normal_lot
 from compounding.orders.models import Order
 from compounding.orders.reading import validation_errors
@@ -23,6 +25,7 @@ from .models import Summary
 from .reading import aware
 from .schema import (
     batches,
+    kit_batches,
 )
 
 
@@ -85,13 +88,22 @@ def patient_key(name: str | None) -> str:
     return " ".join(text.casefold().split())[:PATIENT_KEY_CHARS]
 
 
-def _lots(order: Order) -> list[tuple[str, str]]:
-    pairs = [("source", order.source.lot), ("filler", order.filler.lot),
-             ("capsule", order.capsule.lot)]
+def _lots(order: Order | LiquidOrder) -> list[tuple[str, str]]:
+    """The component lots an order names, for the recall index: the source's, and the
+    filler's and capsule shells' (capsules) or each other ingredient's (an oral liquid)."""
+    if isinstance(order, LiquidOrder):
+        pairs = [("source", order.source.lot)] + [
+            ("ingredient", normal_lot(i.lot)) for i in order.ingredients if i.lot]
+    else:
+        pairs = [("source", order.source.lot), ("filler", order.filler.lot),
+                 ("capsule", order.capsule.lot)]
     return [(component, lot) for component, lot in pairs if lot]
 
 
-def _bench_lots(entry: BenchEntry) -> list[tuple[str, str]]:
+def _bench_lots(entry: BenchEntry | LiquidBenchEntry) -> list[tuple[str, str]]:
+    """The component lots a bench entry used, for the recall index."""
+    if isinstance(entry, LiquidBenchEntry):
+        return entry.lots()
     pairs = [("source", entry.source_lot), ("filler", entry.filler_lot),
              ("capsule", entry.capsule_lot)]
     return [(component, lot) for component, lot in pairs if lot]
@@ -105,10 +117,13 @@ def _require_expected(expected: int | None) -> None:
             "a signature applies to the record as read: send If-Match with its ETag")])
 
 
+KIT_OF_BATCH = (select(kit_batches.c.kit_id).where(kit_batches.c.batch_id == batches.c.id)
+                .scalar_subquery().label("kit_id"))
+"""The kit a batch is in (``NULL``: none), as a column of a query over ``batches``."""
 SUMMARY_COLUMNS = (batches.c.lot_number, batches.c.lot_date, batches.c.rx_number,
                    batches.c.patient_name, batches.c.status, batches.c.revision,
                    batches.c.created_at, batches.c.patient_id, batches.c.prescription_id,
-                   batches.c.archived)
+                   batches.c.archived, KIT_OF_BATCH)
 
 
 def _find(connection: Any, lot: str, columns: tuple[Any, ...]) -> Any:
@@ -127,10 +142,11 @@ def _summary(row: Any) -> Summary:
     return Summary(lot_number=row.lot_number, lot_date=row.lot_date, rx_number=row.rx_number,
                    patient=row.patient_name, status=row.status, revision=row.revision,
                    created_at=aware(row.created_at), patient_id=row.patient_id,
-                   prescription_id=row.prescription_id, archived=bool(row.archived))
+                   prescription_id=row.prescription_id, archived=bool(row.archived),
+                   kit_id=row.kit_id)
 
 
-def _identifiers(order: Order) -> dict[str, str | None]:
+def _identifiers(order: Order | LiquidOrder) -> dict[str, str | None]:
     """The pharmacy system's identifiers of a batch, as the batches table keeps them."""
     return {"patient_id": order.patient.id if order.patient else None,
             "prescription_id": order.prescription_id}

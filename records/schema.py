@@ -32,6 +32,9 @@ each with the record's content as canonical JSON and its SHA-256, linked in the 
 chain (``chain_heads``). An approved version never changes: only its status may go on to
 superseded. ``batches.mfr_id`` and ``batches.mfr_version`` (migration 0012): the master
 formulation record a batch was made under, fixed with the rest of its recorded content.
+``kits`` and ``kit_batches`` (migration 0014): a titration kit as made (its order, its plan,
+who made it when, the schedule's first day), linked in the ``kits`` chain, and which batch is
+which of its strengths (:mod:`.kits`); never changed or deleted.
 """
 
 from __future__ import annotations
@@ -290,4 +293,24 @@ mfr_revisions = Table(
     ForeignKeyConstraint(["mfr_id", "version"], ["mfr_versions.mfr_id", "mfr_versions.version"],
                          name="fk_mfr_revisions_version"),
     UniqueConstraint("mfr_id", "version", "number", name="uq_mfr_revision_number"),
+)
+
+kits = Table(
+    "kits", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("author", String(120)),
+    Column("author_id", Integer),
+    Column("order_json", Text, nullable=False),
+    Column("plan_json", Text, nullable=False),
+    Column("start_on", Date, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+kit_batches = Table(
+    "kit_batches", metadata,
+    Column("kit_id", Integer, ForeignKey("kits.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("batch_id", Integer, ForeignKey("batches.id"), nullable=False, unique=True),
 )

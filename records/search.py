@@ -9,14 +9,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, and_, func, or_, select
 
-from compounding.bench.results import (
-    BenchEntry,
-)
 from compounding.errors import OrderError
 from compounding.orders.lot_grammar import normal_lot
 
 from .history import chain_problems
-from .models import STORED, Record, Summary
+from .models import Record, Summary, kept_bench
 from .rows import (
     SUMMARY_COLUMNS,
     _bench_lots,
@@ -81,14 +78,18 @@ class BatchSearch:
             return [_summary(r) for r in connection.execute(query)]
 
     def recall(self, *, source_lot: str | None = None, filler_lot: str | None = None,
-               capsule_lot: str | None = None, limit: int = 100,
+               capsule_lot: str | None = None, ingredient_lot: str | None = None,
+               limit: int = 100,
                after: int | None = None) -> tuple[list[Summary], int, int | None]:
         """Batches that used any of the given component lots (any spelling), oldest first, a
         page at a time: ``(page, total, next)``; ``next`` is the ``after`` of the next page
-        (``None`` on the last). Memory and time per page do not grow with the match count."""
+        (``None`` on the last). ``ingredient_lot``: a lot of an oral liquid's other
+        ingredients (ascorbic acid, glycerin...). Memory and time per page do not grow with
+        the match count."""
         wanted = [(c, normal_lot(lot)) for c, lot in (("source", source_lot),
                                                        ("filler", filler_lot),
-                                                       ("capsule", capsule_lot)) if lot]
+                                                       ("capsule", capsule_lot),
+                                                       ("ingredient", ingredient_lot)) if lot]
         used = or_(*(and_(batch_lots.c.component == c, batch_lots.c.lot == lot)
                      for c, lot in wanted))
         ids = select(batch_lots.c.batch_id).where(used)
@@ -129,8 +130,7 @@ class BatchSearch:
                 continue
             expected = _lots(record.order) + [
                 pair for r in record.revisions if r.action in ("bench", "correction")
-                for pair in _bench_lots(BenchEntry.model_validate((r.data or {})["bench"],
-                                                                  context=STORED))]
+                for pair in _bench_lots(kept_bench(record.plan, (r.data or {})["bench"]))]
             if sorted(expected) != sorted(indexed.get(lot, [])):
                 found.append(f"batch {lot}: its recall index does not list the lots its order "
                              f"and bench entries name")

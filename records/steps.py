@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, insert, select, update
 
 from compounding import clock
-from compounding.bench.reconciliation import reconcile
+from compounding.bench.liquid_results import LiquidBenchEntry, LiquidCorrection
 from compounding.bench.results import (
     TRANSITIONS,
     Action,
@@ -28,13 +28,14 @@ from compounding.bench.results import (
     check_verification,
 )
 from compounding.errors import ErrorDetail
+from compounding.forms import form_of
 from compounding.plan import match_acknowledgement
 from compounding.screening.findings import Acknowledgement
 from compounding.screening.review import Review
 
 from .chain import revision_digest
 from .heads import append_events
-from .models import Author, Record, archived_error
+from .models import Author, Record, archived_error, bench_model, correction_model
 from .rows import (
     Conflict,
     _bench_lots,
@@ -56,7 +57,7 @@ class BatchSteps:
     engine: Engine
     key: bytes
     _writes: Engine
-    bench_checks: list[Callable[[BenchEntry, str], None]]
+    bench_checks: list[Callable[[BenchEntry | LiquidBenchEntry, str], None]]
 
     if TYPE_CHECKING:
         def get(self, lot: str, *, history: bool = False) -> Record: ...
@@ -115,25 +116,31 @@ class BatchSteps:
         self.checkpoint()
         return self.get(lot)
 
-    def enter_bench(self, lot: str, entry: BenchEntry | Mapping[str, Any], author: Author,
-                    expected: int | None = None) -> Record:
-        """Record what was done at the bench; capsules out of range are flagged."""
-        entry = _parse(BenchEntry, entry)
+    def enter_bench(self, lot: str, entry: BenchEntry | LiquidBenchEntry | Mapping[str, Any],
+                    author: Author, expected: int | None = None) -> Record:
+        """Record what was done at the bench (the entry of the batch's dosage form: capsules,
+        or an oral liquid), reconciled against the plan."""
+        record = self.get(lot)
+        parsed = _parse(bench_model(record.plan), entry)
         for check in self.bench_checks:
-            check(entry, "")
-        data = _reconciled(entry, self._live(lot))
+            check(parsed, "")
+        record.check_live()
+        data = _reconciled(parsed, record)
         return self._append(lot, "bench", expected, author, None, data,
-                            lots=_bench_lots(entry))
+                            lots=_bench_lots(parsed))
 
-    def correct(self, lot: str, correction: Correction | Mapping[str, Any], author: Author,
-                expected: int | None = None) -> Record:
+    def correct(self, lot: str,
+                correction: Correction | LiquidCorrection | Mapping[str, Any],
+                author: Author, expected: int | None = None) -> Record:
         """A corrected bench entry, as a new revision saying who and why."""
-        correction = _parse(Correction, correction)
+        record = self.get(lot)
+        parsed = _parse(correction_model(record.plan), correction)
         for check in self.bench_checks:
-            check(correction.bench, "bench")
-        data = _reconciled(correction.bench, self._live(lot))
-        return self._append(lot, "correction", expected, author, correction.reason,
-                            data, lots=_bench_lots(correction.bench))
+            check(parsed.bench, "bench")
+        record.check_live()
+        data = _reconciled(parsed.bench, record)
+        return self._append(lot, "correction", expected, author, parsed.reason,
+                            data, lots=_bench_lots(parsed.bench))
 
     def verify(self, lot: str, verification: Verification | Mapping[str, Any],
                signer: Author, *, expected: int | None,
@@ -208,10 +215,12 @@ class BatchSteps:
                             meaning="scrapped batch")
 
 
-def _reconciled(entry: BenchEntry, record: Record) -> dict[str, Any]:
+def _reconciled(entry: BenchEntry | LiquidBenchEntry, record: Record) -> dict[str, Any]:
     """What a bench entry's revision keeps: the entry, its findings, and what the bench made
-    (strength as an exact fraction, the day of the work, the BUD from the lots used)."""
-    result = reconcile(entry, record.plan, record.order, record.profile.settings)
+    (strength as an exact fraction, the day of the work, the BUD from the lots used), by the
+    batch's dosage form (:meth:`compounding.forms.DosageForm.reconcile`)."""
+    result = form_of(record.plan.form).reconcile(entry, record.plan, record.order,
+                                                 record.profile.settings)
     return {"bench": entry.model_dump(mode="json", exclude_none=True),
             "flags": [f.model_dump(mode="json") for f in result.findings],
             "made": {"strength": str(result.strength_made),

@@ -19,14 +19,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from compounding import clock
+from compounding.bench.liquid_results import LiquidBenchEntry
 from compounding.bench.results import (
     BenchEntry,
 )
 from compounding.clock import today
 from compounding.errors import ErrorDetail, OrderError
+from compounding.formulary import Formulary
+from compounding.orders.liquid import LiquidOrder, LiquidPlan
 from compounding.orders.lot_grammar import is_automatic
 from compounding.orders.models import Order, Plan
-from compounding.orders.reading import parse_order
+from compounding.orders.reading import parse_any
 from compounding.plan import plan_of, work_out
 from compounding.profile import Pharmacy, Profile
 
@@ -37,6 +40,7 @@ from .feed import label_printed, read_events
 from .formulary import FormularyStore
 from .heads import append_events
 from .imports import export_records, import_records
+from .kit_store import KitStore
 from .migrate import upgrade
 from .models import Author, Event, Record
 from .reading import load_record
@@ -69,8 +73,9 @@ __all__ = ["Conflict", "PreconditionRequired", "RecordNotFound", "RequestKey", "
            "WrongKey", "patient_key"]
 
 
-class Store(BatchSteps, BatchSearch):
-    """Compounding records in one database (SQLite or PostgreSQL)."""
+class Store(BatchSteps, BatchSearch, KitStore):
+    """Compounding records in one database (SQLite or PostgreSQL): batches, and titration
+    kits of them (:mod:`.kit_store`)."""
 
     def __init__(self, engine: Engine, key: bytes,
                  checkpoints: Checkpoints | None = None) -> None:
@@ -80,10 +85,10 @@ class Store(BatchSteps, BatchSearch):
         """Where the chains' heads are written after each change (``None``: nowhere; a store
         opened on a data folder keeps them beside its chain key)."""
         self._writes = writer(engine)
-        self.checks: list[Callable[[Order, Profile], None]] = []
+        self.checks: list[Callable[[Order | LiquidOrder, Profile], None]] = []
         """Run on every order before it is kept; each raises to refuse it (the web app adds
         the documents' check that every character can be printed)."""
-        self.bench_checks: list[Callable[[BenchEntry, str], None]] = []
+        self.bench_checks: list[Callable[[BenchEntry | LiquidBenchEntry, str], None]] = []
         """The same for a bench entry, with the path its fields are named under ("" for a
         bench entry, ``bench`` inside a correction)."""
 
@@ -162,9 +167,10 @@ class Store(BatchSteps, BatchSearch):
 
     # -- creating ---------------------------------------------------------------------------
 
-    def create(self, order: Order | Mapping[str, Any], profile: Profile, author: Author, *,
-               request: RequestKey | None = None) -> Record:
-        """Plan the order and keep it as a new batch with its lot number (the worksheet's).
+    def create(self, order: Order | LiquidOrder | Mapping[str, Any], profile: Profile,
+               author: Author, *, request: RequestKey | None = None) -> Record:
+        """Plan the order (capsules, or an oral liquid: ``form``) and keep it as a new batch
+        with its lot number (the worksheet's).
 
         The order's own ``lot_number`` is kept when given (``LOT_NUMBER_TAKEN`` if another
         batch has it; ``LOT_NUMBER_RESERVED`` if it has the counter's ``YYYYMMDD-NNN`` form);
@@ -175,7 +181,35 @@ class Store(BatchSteps, BatchSearch):
         digest returns the batch it made (nothing new is written); with another digest it is
         409 ``IDEMPOTENCY_KEY_REUSED``. The key is kept in the batch's own transaction.
         """
-        order = parse_order(order)
+        parsed = parse_any(order)
+        if not isinstance(parsed, Order | LiquidOrder):  # a capsule titration kit
+            raise OrderError([ErrorDetail(
+                "INVALID_VALUE", "schedule",
+                "a titration kit (capsules with a schedule) is kept as a kit of one batch "
+                "record per strength: create it with POST /api/v1/kits")])
+        canonical, plan, profile = self._prepared(
+            parsed, profile, parsed.compounded_on or today(profile.settings.time_zone))
+        now = clock.now()
+        if request is not None:
+            made = self._made_by(request)
+            if made is not None:
+                return made
+        try:
+            return self._insert_new(canonical, plan, profile, now, author, request)
+        except IntegrityError:
+            made = self._made_by(request) if request is not None else None
+            if made is None:
+                raise
+            return made  # the same request, made at the same moment by another worker
+
+    def _prepared(self, order: Order | LiquidOrder, profile: Profile, on: date,
+                  formulary: Formulary | None = None
+                  ) -> tuple[Order | LiquidOrder, Plan | LiquidPlan, Profile]:
+        """An order made ready to keep, as compounded on ``on``: the order as its JSON reads
+        back, its plan under the pharmacy's ``formulary`` (an approved version, never a
+        built-in draft; read now when not given), and the profile with the one version it was
+        made under; every check run. Refused (``OrderError``) when the order types an
+        acknowledgement, takes a lot number the counter gives out, or does not plan."""
         if order.acknowledgements:
             raise OrderError([ErrorDetail(
                 "ACKNOWLEDGE_BY_SIGNATURE", "acknowledgements",
@@ -186,14 +220,11 @@ class Store(BatchSteps, BatchSearch):
                 "LOT_NUMBER_RESERVED", "lot_number",
                 f"{order.lot_number} has the form YYYYMMDD-NNN that the records give out "
                 f"themselves; leave the lot number empty, or use another form")])
-        on = order.compounded_on or today(profile.settings.time_zone)
         # what is kept is what is printed: the order as its JSON reads back, planned before
         # the transaction so that the write lock is held only for the writes
-        canonical = Order.model_validate_json(
+        canonical = type(order).model_validate_json(
             order.model_copy(update={"compounded_on": on}).model_dump_json())
-        # made under the pharmacy's formulary (an approved version, never a built-in draft),
-        # kept with the one version it was made under
-        formulary = self.formulary().formulary()
+        formulary = formulary or self.formulary().formulary()
         plan = plan_of(work_out(canonical, profile.with_formulary(
             tuple(formulary.entries())).settings))  # invalid orders stop here
         assert plan.mfr is not None
@@ -202,19 +233,7 @@ class Store(BatchSteps, BatchSearch):
         profile = profile.with_formulary((used,))
         for check in self.checks:
             check(canonical, profile)
-        name = canonical.patient.name if canonical.patient else None
-        now = clock.now()
-        if request is not None:
-            made = self._made_by(request)
-            if made is not None:
-                return made
-        try:
-            return self._insert_new(canonical, plan, profile, name, now, author, request)
-        except IntegrityError:
-            made = self._made_by(request) if request is not None else None
-            if made is None:
-                raise
-            return made  # the same request, made at the same moment by another worker
+        return canonical, plan, profile
 
     def _made_by(self, request: RequestKey) -> Record | None:
         """The batch an earlier request with this key made, or ``None``."""
@@ -232,56 +251,68 @@ class Store(BatchSteps, BatchSearch):
                 f"new key for a new batch")])
         return self.get(prior.lot_number)
 
-    def _insert_new(self, canonical: Order, plan: Plan, profile: Profile, name: str | None,
-                    now: datetime, author: Author, request: RequestKey | None) -> Record:
-        plan_json, profile_json = plan.model_dump_json(), profile.model_dump_json()
-        on = canonical.compounded_on
-        assert on is not None
+    def _insert_new(self, canonical: Order | LiquidOrder, plan: Plan | LiquidPlan,
+                    profile: Profile, now: datetime, author: Author,
+                    request: RequestKey | None) -> Record:
         with self._writes.begin() as connection:
-            if canonical.lot_number:
-                lot, seq = canonical.lot_number, None
-            else:
-                lot, seq = self._next_lot(connection, on)
-            stored = canonical.model_copy(update={"lot_number": lot})
-            try:
-                with connection.begin_nested():  # a savepoint: the transaction outlives it
-                    batch_id = connection.execute(insert(batches).values(
-                        lot_number=lot, lot_date=on, lot_seq=seq, created_at=now,
-                        patient_key=patient_key(name), patient_name=name,
-                        rx_number=stored.rx_number, **_identifiers(stored),
-                        order_json=stored.model_dump_json(), plan_json=plan_json,
-                        profile_json=profile_json, status="printed", revision=1,
-                        mfr_id=plan.mfr.id if plan.mfr else None,
-                        mfr_version=plan.mfr.version if plan.mfr else None,
-                    ).returning(batches.c.id)).scalar_one()
-            except IntegrityError:
-                taken = connection.execute(select(batches.c.id)
-                                           .where(batches.c.lot_number == lot)).first()
-                if taken is None:
-                    raise
-                raise Conflict([ErrorDetail("LOT_NUMBER_TAKEN", "lot_number",
-                                            f"another batch already has lot {lot}")]) from None
-            content = SimpleNamespace(lot_number=lot, lot_date=on, created_at=now,
-                                      order_json=stored.model_dump_json(), plan_json=plan_json,
-                                      profile_json=profile_json)
-            first = SimpleNamespace(number=1, action="printed", status="printed",
-                                    author=author.name, author_id=author.user_id, signed_in=1,
-                                    at=now, reason=None, data_json="{}")
-            prev = batch_digest(self.key, content)
-            link = revision_digest(self.key, prev, first)
-            connection.execute(insert(revisions).values(
-                batch_id=batch_id, **vars(first), prev_hash=prev, hash=link))
-            lots = _lots(stored)
-            if lots:
-                connection.execute(insert(batch_lots), [
-                    {"batch_id": batch_id, "component": c, "lot": lot_} for c, lot_ in lots])
+            _, lot, event = self._insert_batch(connection, canonical, plan, profile, now, author)
             if request is not None:
                 connection.execute(insert(idempotency_keys).values(
                     scope=request.scope, key=request.key, request_hash=request.digest,
                     lot_number=lot, created_at=now))
-            append_events(connection, self.key, [_event(batch_id, first, link)])
+            append_events(connection, self.key, [event])
         self.checkpoint()
         return self.get(lot)
+
+    def _insert_batch(self, connection: Any, canonical: Order | LiquidOrder,
+                      plan: Plan | LiquidPlan, profile: Profile, now: datetime,
+                      author: Author) -> tuple[int, str, dict[str, Any]]:
+        """Write a new batch in ``connection``'s transaction: its row, with its lot number
+        (the order's own, else the next of its compounding date), its first revision (the
+        printed worksheet, linked to the batch's recorded content) and its lots in the recall
+        index. Returns its id, its lot and its change-feed event, for the caller to append."""
+        plan_json, profile_json = plan.model_dump_json(), profile.model_dump_json()
+        name = canonical.patient.name if canonical.patient else None
+        on = canonical.compounded_on
+        assert on is not None
+        if canonical.lot_number:
+            lot, seq = canonical.lot_number, None
+        else:
+            lot, seq = self._next_lot(connection, on)
+        stored = canonical.model_copy(update={"lot_number": lot})
+        try:
+            with connection.begin_nested():  # a savepoint: the transaction outlives it
+                batch_id = connection.execute(insert(batches).values(
+                    lot_number=lot, lot_date=on, lot_seq=seq, created_at=now,
+                    patient_key=patient_key(name), patient_name=name,
+                    rx_number=stored.rx_number, **_identifiers(stored),
+                    order_json=stored.model_dump_json(), plan_json=plan_json,
+                    profile_json=profile_json, status="printed", revision=1,
+                    mfr_id=plan.mfr.id if plan.mfr else None,
+                    mfr_version=plan.mfr.version if plan.mfr else None,
+                ).returning(batches.c.id)).scalar_one()
+        except IntegrityError:
+            taken = connection.execute(select(batches.c.id)
+                                       .where(batches.c.lot_number == lot)).first()
+            if taken is None:
+                raise
+            raise Conflict([ErrorDetail("LOT_NUMBER_TAKEN", "lot_number",
+                                        f"another batch already has lot {lot}")]) from None
+        content = SimpleNamespace(lot_number=lot, lot_date=on, created_at=now,
+                                  order_json=stored.model_dump_json(), plan_json=plan_json,
+                                  profile_json=profile_json)
+        first = SimpleNamespace(number=1, action="printed", status="printed",
+                                author=author.name, author_id=author.user_id, signed_in=1,
+                                at=now, reason=None, data_json="{}")
+        prev = batch_digest(self.key, content)
+        link = revision_digest(self.key, prev, first)
+        connection.execute(insert(revisions).values(
+            batch_id=batch_id, **vars(first), prev_hash=prev, hash=link))
+        lots = _lots(stored)
+        if lots:
+            connection.execute(insert(batch_lots), [
+                {"batch_id": batch_id, "component": c, "lot": lot_} for c, lot_ in lots])
+        return batch_id, lot, _event(batch_id, first, link)
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -314,7 +345,6 @@ class Store(BatchSteps, BatchSearch):
     def events(self, after: int = 0, limit: int = 100) -> tuple[list[Event], int]:
         """The change feed after ``after`` (:func:`compounding.records.feed.read_events`)."""
         return read_events(self.engine, self.key, after, limit)
-
 
 
     def ping(self) -> None:
@@ -353,14 +383,6 @@ class Store(BatchSteps, BatchSearch):
     # -- changing ---------------------------------------------------------------------------
 
 
-
-
-
-
-
-
-
-
     # -- moving between databases -----------------------------------------------------------
 
     def export(self) -> Iterator[dict[str, Any]]:
@@ -374,22 +396,3 @@ class Store(BatchSteps, BatchSearch):
         with this store's key or one of ``trusted`` are archived
         (:func:`.imports.import_records`). Returns how many were imported."""
         return len(import_records(self, records, trusted))
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-

@@ -24,8 +24,10 @@ POWDER = {**TABLETS, "strength": "1.5 mg",
 def test_capsules_implement_the_interface():
     capsules = form_of("capsules")
     assert isinstance(capsules, DosageForm) and capsules.name == "capsules"
+    liquids = form_of("oral_liquid")
+    assert isinstance(liquids, DosageForm) and liquids.name == "oral_liquid"
     with pytest.raises(KeyError):
-        form_of("oral_liquid")  # the next form plugs in here
+        form_of("suppositories")  # a form the workbench does not make
 
 
 def test_an_order_names_a_form_the_workbench_makes():

@@ -87,7 +87,9 @@ def test_exactly_one_default_per_form_source_and_concentration_band():
     defaults = Counter((m.form, m.source_kind, m.concentration) for m in seeded() if m.default)
     assert defaults == {("capsules", "tablets", None): 1, ("capsules", "api_powder", None): 1,
                         ("oral_liquid", "tablets", Decimal("1")): 1,
-                        ("oral_liquid", "tablets", Decimal("0.1")): 1}
+                        ("oral_liquid", "tablets", Decimal("0.1")): 1,
+                        ("oral_liquid", "api_powder", Decimal("1")): 1,
+                        ("oral_liquid", "api_powder", Decimal("0.1")): 1}
     assert not by_id("LDN-CAPS-TAB-MCC-IJPC").default
 
 

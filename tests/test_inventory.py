@@ -184,27 +184,25 @@ def test_what_was_received_cannot_be_changed_or_deleted(store, stock):
 
 
 @pytest.fixture
-def application_url():
+def application_url(owner_postgres):
     """A fresh PostgreSQL database migrated by its owner; the URL of the application's role."""
     from compounding.records import Store
     from compounding.records.roles import grant_application_role
 
-    from .databases import fresh_postgres
-
-    with fresh_postgres() as owner_url:
-        Store.open(owner_url, KEY).engine.dispose()
-        role = f"compounding_app_{uuid.uuid4().hex[:8]}"
-        owner = create_engine(owner_url, isolation_level="AUTOCOMMIT")
+    owner_url = owner_postgres  # a copy of one the owner migrated, where it can be
+    Store.open(owner_url, KEY).engine.dispose()
+    role = f"compounding_app_{uuid.uuid4().hex[:8]}"
+    owner = create_engine(owner_url, isolation_level="AUTOCOMMIT")
+    with owner.connect() as connection:
+        connection.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+    grant_application_role(owner, role)
+    try:
+        yield make_url(owner_url).set(username=role).render_as_string(False)
+    finally:
         with owner.connect() as connection:
-            connection.execute(text(f'CREATE ROLE "{role}" LOGIN'))
-        grant_application_role(owner, role)
-        try:
-            yield make_url(owner_url).set(username=role).render_as_string(False)
-        finally:
-            with owner.connect() as connection:
-                connection.execute(text(f'DROP OWNED BY "{role}"'))
-                connection.execute(text(f'DROP ROLE "{role}"'))
-            owner.dispose()
+            connection.execute(text(f'DROP OWNED BY "{role}"'))
+            connection.execute(text(f'DROP ROLE "{role}"'))
+        owner.dispose()
 
 
 def test_the_application_role_receives_and_quarantines_only(application_url):

@@ -100,3 +100,33 @@ def test_each_strengths_batch_carries_its_colour_in_its_shell():
     data = plan.model_dump(mode="json")
     assert data["kit"][2]["shell_colour"] == "green"
     assert data["schedule"][0]["first_date"] == "2026-11-23"
+
+
+def test_a_titration_written_as_text_becomes_the_schedule():
+    """"1.5 mg at bedtime for 2 weeks, then 3 mg … for 2 weeks, then 4.5 mg … for 30 days" is
+    read in units of 1.5 mg (the largest mass dividing 1.5, 3 and 4.5): 1, 2 and 3 units, 14,
+    14 and 30 days; the same kit as the schedule."""
+    text = ("Take 1.5 mg at bedtime for 2 weeks, then 3 mg at bedtime for 2 weeks, then 4.5 mg "
+            "at bedtime for 30 days")
+    order = {k: v for k, v in ORDER.items() if k != "schedule"}
+    plan = plan_order({**order, "directions": text}, COLOURS)
+    assert isinstance(plan, KitPlan)
+    assert plan.kit_directions == kit().kit_directions and plan.days_supply == 58
+
+
+def test_a_text_and_a_schedule_that_disagree_are_a_mismatch():
+    with pytest.raises(OrderError) as raised:
+        kit(directions="1.5 mg nightly for 7 days, then 3 mg nightly for 14 days, then 4.5 mg "
+                       "nightly for 30 days")
+    [error] = raised.value.errors
+    assert error.code == "DIRECTIONS_MISMATCH" and "1.5 mg × 1 a day for 7 days" in error.message
+
+
+def test_a_text_without_days_for_a_step_is_refused_naming_it():
+    order = {k: v for k, v in ORDER.items() if k != "schedule"}
+    with pytest.raises(OrderError) as raised:
+        plan_order({**order, "directions": "1.5 mg nightly for 14 days then 3 mg nightly"},
+                   COLOURS)
+    [error] = raised.value.errors
+    assert error.field == "directions" and "step 2 does not say for how many days" in \
+        error.message

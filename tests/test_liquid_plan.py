@@ -269,3 +269,14 @@ def test_the_working_says_why_each_smaller_syringe_cannot_measure_the_dose():
                                                                              "141.75 mL")
     assert steps["Tablet powder to weigh"].working == "141.75 × 250 ÷ 50"
     assert steps["Glycerin (glycerol)"].result == "28.35 mL"
+
+
+def test_the_bench_enters_the_drug_every_ingredient_and_the_final_volume():
+    from compounding.forms import form_of
+
+    plan = liquid(strength="4.5 mg", days_supply=30)
+    names = [f.name for f in form_of("oral_liquid").bench_fields(plan)]
+    assert names[:2] == ["tablets_used", "powder_actual"]
+    assert {"ingredients[0].amount", "ingredients[2].amount", "ingredients[3].lot",
+            "final_volume", "source_lot"} <= set(names)
+    assert "ingredients[3].amount" not in names  # water is made to volume, not measured

@@ -14,7 +14,6 @@ from compounding.profile import DEFAULT_PROFILE
 from compounding.records import Accounts, AuditLog, Store
 from compounding.records.roles import grant_application_role
 
-from .databases import fresh_postgres
 from .people import HASHER, KEY, RPH, TECH
 from .test_records import BENCH, ORDER, approve
 
@@ -36,22 +35,22 @@ ATTEMPTS = [
 
 
 @pytest.fixture
-def application_url():
+def application_url(owner_postgres):
     """A fresh database migrated by its owner, and the URL of the application's role on it."""
-    with fresh_postgres() as owner_url:
-        Store.open(owner_url, KEY).engine.dispose()  # migrations, as the owner
-        role = f"compounding_app_{uuid.uuid4().hex[:8]}"
-        owner = create_engine(owner_url, isolation_level="AUTOCOMMIT")
+    owner_url = owner_postgres  # a copy of one the owner migrated, where it can be
+    Store.open(owner_url, KEY).engine.dispose()  # migrations, as the owner
+    role = f"compounding_app_{uuid.uuid4().hex[:8]}"
+    owner = create_engine(owner_url, isolation_level="AUTOCOMMIT")
+    with owner.connect() as connection:
+        connection.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+    grant_application_role(owner, role)
+    try:
+        yield make_url(owner_url).set(username=role).render_as_string(False)
+    finally:
         with owner.connect() as connection:
-            connection.execute(text(f'CREATE ROLE "{role}" LOGIN'))
-        grant_application_role(owner, role)
-        try:
-            yield make_url(owner_url).set(username=role).render_as_string(False)
-        finally:
-            with owner.connect() as connection:
-                connection.execute(text(f'DROP OWNED BY "{role}"'))
-                connection.execute(text(f'DROP ROLE "{role}"'))
-            owner.dispose()
+            connection.execute(text(f'DROP OWNED BY "{role}"'))
+            connection.execute(text(f'DROP ROLE "{role}"'))
+        owner.dispose()
 
 
 def test_the_application_role_keeps_records(application_url):

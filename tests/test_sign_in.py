@@ -23,12 +23,10 @@ from .test_records import BENCH, ORDER, PROFILE, TECH
 
 
 @pytest.fixture
-def accounts(database_url):
-    store = Store.open(database_url, KEY)
+def accounts(store):
     people = Accounts(store.engine, HASHER, key=store.key)
     seed(people)
-    yield people
-    store.engine.dispose()
+    return people
 
 
 def _in_parallel(count, work):

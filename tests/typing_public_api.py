@@ -28,6 +28,6 @@ def typed_liquid(order: compounding.LiquidOrder) -> None:
 
 def from_json(body: dict[str, object]) -> None:
     plan = plan_order(body)
-    assert_type(plan, Plan | compounding.LiquidPlan)
+    assert_type(plan, Plan | compounding.LiquidPlan | compounding.KitPlan)
     if isinstance(plan, compounding.LiquidPlan):
         assert_type(plan.concentration, Fraction)

@@ -2,7 +2,11 @@
 Bench → Verified → Labelled) that says where the batch stands, and its forms (bench entry,
 corrections, the pharmacist's signed steps, the dispensing label), drawn again with the errors
 of a form that failed (:mod:`.batch_steps`, :mod:`.label_printing`). Each showing is a
-``read_record`` event in the audit trail."""
+``read_record`` event in the audit trail.
+
+An oral liquid's batch has its own summary, bench form and bench results
+(:mod:`.liquid_bench`, :mod:`.liquid_preview`); its steps, verification and label are a
+capsule batch's."""
 
 from __future__ import annotations
 
@@ -13,12 +17,17 @@ from flask import current_app, render_template
 
 from compounding.bench.reconciliation import made_from_powder
 from compounding.errors import CompoundingError, ErrorDetail
+from compounding.forms import form_of
+from compounding.orders.liquid import LiquidOrder, LiquidPlan
 from compounding.records import Record
 
 from .auth import audit, audit_log, principal
 from .bench_form import bench_lots, form_name
 from .inventory_pages import usable_lots
 from .kept_records import LOT_NAMES, labels_printed, quarantine_flags, store
+from .liquid_bench import bench_inputs, bench_results
+from .liquid_preview import liquid_preview, ml, per_ml
+from .wording import field_name
 
 MAX_COPIES = 20
 """The most dispensing labels one print makes (:mod:`.label_printing`)."""
@@ -91,16 +100,33 @@ def _status_before_scrap(record: Record) -> str:
     return "printed"
 
 
-def _derivation(record: Record) -> list[Any]:
-    """How each number of the plan was derived, as the order form's preview shows it; none
-    when the order can no longer be worked out today (its compounding date long past)."""
-    from compounding.formulation.derivation import explain
+def _worked(record: Record) -> Any:
+    """The kept order worked out again, as when it was kept; ``None`` when it can no longer be
+    (its master formulation record gone from the profile kept, say)."""
     from compounding.plan import work_out
 
     try:
-        return explain(work_out(record.order, record.profile.settings, kept=True))
+        return work_out(record.order, record.profile.settings, kept=True)
     except CompoundingError:
-        return []
+        return None
+
+
+def _derivation(worked: Any) -> list[Any]:
+    """How each number of a capsule plan was derived, as the order form's preview shows it."""
+    from compounding.formulation.derivation import explain
+
+    return [] if worked is None else explain(worked)
+
+
+def _liquid(record: Record, worked: Any, bench_form: bool) -> dict[str, Any]:
+    """An oral liquid batch's page: its product line, its plan in words with its working (as
+    the order form's preview said it), and its bench form's inputs."""
+    plan, order, bench = record.plan, record.order, record.bench
+    assert isinstance(plan, LiquidPlan) and isinstance(order, LiquidOrder)
+    return {"product": form_of("oral_liquid").product_line(plan), "ml": ml, "per_ml": per_ml,
+            "view": liquid_preview(worked, plan) if worked is not None else None,
+            "bench": bench_inputs(plan, order, bench) if bench_form else None,
+            "results": bench_results(plan, order, bench) if bench else []}
 
 
 def record_page(lot: str, status: int = 200, errors: list[ErrorDetail] | None = None,
@@ -114,6 +140,7 @@ def record_page(lot: str, status: int = 200, errors: list[ErrorDetail] | None = 
     by_field: dict[str, list[ErrorDetail]] = {}
     for error in errors or []:
         by_field.setdefault(form_name(error.field), []).append(error)
+    liquid = record.plan.form == "oral_liquid"
     profile = current_app.config["PROFILE"]
     me = principal().user
     signs = "pharmacist" in me.roles
@@ -125,8 +152,19 @@ def record_page(lot: str, status: int = 200, errors: list[ErrorDetail] | None = 
                  and not profile.records.allow_self_verification
                  and me.id in record.bench_authors())
     bench_form = record.status in ("printed", "compounded", "rejected") and not record.archived
+    worked = _worked(record)
+    page = _liquid(record, worked, bench_form) if liquid else None
+    names = (page["bench"] or {}).get("labels", {}) if page else {}
+    derivation = (page["view"] or {}).get("working", []) if page else _derivation(worked)
+    lots = bench_lots(made_from_powder(record.plan))
+    if liquid:  # no filler, no capsule shell
+        lots = {"source_lot": lots["source_lot"]}
     return render_template(
         "record.html", record=record, errors=errors or [], field_errors=by_field,
+        # each error named as the form labels its input
+        named_errors=[(e, names.get(form_name(e.field)) or field_name(e.field))
+                      for e in errors or []],
+        liquid=page,
         values=values or {}, posted=posted,
         # a signature refused at the confirmation shows it again
         confirm_scrap=confirm_scrap or (values or {}).get("confirm") == "yes",
@@ -135,8 +173,7 @@ def record_page(lot: str, status: int = 200, errors: list[ErrorDetail] | None = 
         shown_status="new" if record.status == "printed" and not worksheets else record.status,
         labels_printed=labels, own_bench=own_bench,
         quarantine=quarantine_flags(record), printer=profile.label.printer,
-        max_copies=MAX_COPIES, derivation=_derivation(record), lot_names=LOT_NAMES,
+        max_copies=MAX_COPIES, derivation=derivation, lot_names=LOT_NAMES,
         powder=made_from_powder(record.plan),
-        lot_choices={name: usable_lots(kind)
-                     for name, kind in bench_lots(made_from_powder(record.plan)).items()}
+        lot_choices={name: usable_lots(kind) for name, kind in lots.items()}
         if bench_form else {}), status

@@ -15,7 +15,7 @@ from compounding.records import Record
 
 from .auth import audit
 from .batch_page import record_page
-from .bench_form import bench_entry, checked, plain
+from .bench_form import checked, said
 from .kept_records import store
 from .pages import whole_number
 from .security import csrf_valid
@@ -40,7 +40,7 @@ def _step(lot: str, action: str, run: Callable[[Any, int | None], Record], poste
     try:
         record = run(form, whole_number(form.get("revision")))
     except CompoundingError as exc:
-        errors = [plain(e) for e in exc.errors] if posted == "bench-" else exc.errors
+        errors = said(exc.errors, form) if posted == "bench-" else exc.errors
         return record_page(lot, exc.status, errors, values, posted=posted)
     data = record.revisions[-1].data or {}
     audit(action, record.lot_number, revision=record.revision,
@@ -51,14 +51,14 @@ def _step(lot: str, action: str, run: Callable[[Any, int | None], Record], poste
 
 def bench(lot: str):
     return _step(lot, "bench", lambda form, expected: store().enter_bench(
-        lot, checked(lot, bench_entry(form), None), author(), expected), "bench-",
+        lot, checked(lot, form, None), author(), expected), "bench-",
         NOTICES["bench"])
 
 
 def correction(lot: str):
     def run(form: Any, expected: int | None) -> Record:
         reason = form.get("reason", "").strip()
-        entry = checked(lot, bench_entry(form), reason)
+        entry = checked(lot, form, reason)
         return store().correct(lot, {"reason": reason, "bench": entry}, author(), expected)
 
     return _step(lot, "correction", run, "bench-", NOTICES["correction"])

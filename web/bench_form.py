@@ -7,7 +7,10 @@ expired lot is refused with every other error of the entry at once, before anyth
 
 A batch from naltrexone HCl powder (API) asks for no tablets: its form has no tablet inputs, and
 what it posts is the same entry with ``tablets_used`` 0, ``tablet_powder_actual`` the powder
-weighed, and the powder's lot (an API lot of the inventory) as the source lot."""
+weighed, and the powder's lot (an API lot of the inventory) as the source lot.
+
+An oral liquid's bench form and entry are :mod:`.liquid_bench`'s: the batch's plan says which
+(:func:`bench_entry`)."""
 
 from __future__ import annotations
 
@@ -19,14 +22,16 @@ from flask import current_app
 from pydantic import ValidationError
 
 from compounding import clock
-from compounding.bench.reconciliation import made_from_powder, reconcile
-from compounding.bench.results import BenchEntry, Correction
+from compounding.bench.reconciliation import made_from_powder
 from compounding.errors import CompoundingError, ErrorDetail, OrderError
+from compounding.forms import form_of
 from compounding.orders.reading import validation_errors
+from compounding.records.models import bench_model, correction_model
 
 from .formdata import with_unit
 from .inventory_pages import inventory
 from .kept_records import store
+from .liquid_bench import at_rows, liquid_entry, liquid_input
 from .pages import whole_number
 
 BENCH_FIELDS = ("tablets_used", "tablet_weights", "average_tablet_weight",
@@ -57,8 +62,12 @@ _STAGE_FIELD = re.compile(r"trituration\[(\d)\]\.(taken|filler)")
 def form_name(field: str) -> str:
     """The form input an error's field path belongs to: ``trituration[1].taken`` is
     ``trituration_1_taken``; ``capsule_weights[3]`` is ``capsule_weights``; a correction's
-    ``bench.filler_lot`` is ``filler_lot``."""
+    ``bench.filler_lot`` is ``filler_lot``; an oral liquid's ``stock[1].taken`` is
+    ``stock_1_taken`` and ``ingredients[2].lot`` is ``ingredient_2_lot``."""
     field = field.removeprefix("bench.")
+    liquid = liquid_input(field)
+    if liquid is not None:
+        return liquid
     stage = _STAGE_FIELD.fullmatch(field)
     return f"trituration_{stage[1]}_{stage[2]}" if stage else field.split("[")[0]
 
@@ -84,9 +93,11 @@ def _weights(text: str) -> list[str]:
     return [_mass(weight) for weight in typed]
 
 
-def bench_entry(form: Any) -> dict[str, Any]:
+def bench_entry(form: Any, plan: Any = None) -> dict[str, Any]:
     """The bench form as a bench entry: masses in mg unless typed with a unit; weights one per
-    line or space."""
+    line or space. A batch whose ``plan`` is an oral liquid's has its own form and entry."""
+    if plan is not None and plan.form == "oral_liquid":
+        return liquid_entry(form, len(plan.stock_solution or []))
     value = {k: (form.get(k) or "").strip() for k in BENCH_FIELDS}
     entry: dict[str, Any] = {}
     for name in ("tablets_used", "capsules_made"):
@@ -118,6 +129,30 @@ def bench_entry(form: Any) -> dict[str, Any]:
 
 
 _QUANTITY_CODES = frozenset({"INVALID_QUANTITY", "INVALID_VALUE", "WRONG_DIMENSION"})
+
+
+def said(errors: list[ErrorDetail], form: Any) -> list[ErrorDetail]:
+    """The errors of a bench form as it says them (:func:`plain`), an oral liquid's other
+    ingredients by the form's row (:func:`.liquid_bench.at_rows`)."""
+    if "final_volume" in form:  # an oral liquid's form
+        return [_unread(at_rows(e, form)) for e in errors]
+    return [plain(e) for e in errors]
+
+
+_LIQUID_UNITS = {"powder_actual": "mg", "aliquot_actual": "mL", "final_volume": "mL"}
+_LIKE = {"mg": "708.75, or a number with its unit, like 0.709 g",
+         "mL": "141.5, or a number with its unit, like 0.1415 L"}
+
+
+def _unread(error: ErrorDetail) -> ErrorDetail:
+    """An amount of an oral liquid's bench form that could not be read as one, asked for in
+    the unit beside its input (an ingredient's own unit is in its message)."""
+    name = form_name(error.field)
+    unit = _LIQUID_UNITS.get(name, "mL" if name.startswith("stock_") else None)
+    if error.code not in ("INVALID_QUANTITY", "WRONG_DIMENSION") or unit is None:
+        return error
+    return ErrorDetail(error.code, error.field,
+                       f"{error.message}: enter a number in {unit}, like {_LIKE[unit]}")
 
 
 def plain(error: ErrorDetail) -> ErrorDetail:
@@ -165,10 +200,12 @@ def _whole_check(record: Any, entry: dict[str, Any], reason: str | None) -> None
     others: list[ErrorDetail] = []
     try:
         if reason is None:
-            parsed = BenchEntry.model_validate(entry)
+            parsed = bench_model(record.plan).model_validate(entry)
         else:
-            parsed = Correction.model_validate({"reason": reason, "bench": entry}).bench
-        reconcile(parsed, record.plan, record.order, record.profile.settings)
+            parsed = correction_model(record.plan).model_validate(
+                {"reason": reason, "bench": entry}).bench
+        form_of(record.plan.form).reconcile(parsed, record.plan, record.order,
+                                            record.profile.settings)
     except ValidationError as exc:
         others = validation_errors(exc)
     except CompoundingError as exc:
@@ -177,11 +214,13 @@ def _whole_check(record: Any, entry: dict[str, Any], reason: str | None) -> None
     raise OrderError(refused + [e for e in others if (e.code, e.field) not in taken])
 
 
-def checked(lot: str, entry: dict[str, Any], reason: str | None) -> dict[str, Any]:
-    """``entry`` (with no tablets used, for a batch from naltrexone HCl powder, whose form asks
-    for none), once :func:`_whole_check` finds no lot to refuse."""
+def checked(lot: str, form: Any, reason: str | None) -> dict[str, Any]:
+    """The bench entry ``form`` gives for batch ``lot`` (with no tablets used, for a capsule
+    batch from naltrexone HCl powder, whose form asks for none), once :func:`_whole_check`
+    finds no lot to refuse."""
     record = store().get(lot)
-    if made_from_powder(record.plan):
+    entry = bench_entry(form, record.plan)
+    if made_from_powder(record.plan) and record.plan.form != "oral_liquid":
         entry.setdefault("tablets_used", 0)
     _whole_check(record, entry, reason)
     return entry

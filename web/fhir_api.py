@@ -3,9 +3,12 @@
 - ``POST /api/v1/fhir/MedicationRequest?capsule_size=3&average_tablet_weight=250 mg``: a
   MedicationRequest (``application/fhir+json`` or ``application/json``) → ``{"order", "plan"}``;
   the capsule size and the tablets' average weight are the pharmacy's, not the prescriber's.
+  A request for an oral suspension or solution plans an oral liquid
+  (:mod:`compounding.interop.fhir_liquid`), and needs no capsule size.
   Errors name the FHIR path (``MedicationRequest.dispenseRequest.quantity.value``).
 - ``GET /api/v1/records/{lot}/fhir``: the batch as a MedicationDispense with a contained
-  Medication (ingredients per capsule, batch lot, expiration = beyond-use date); none of a
+  Medication (ingredients per capsule, or per mL for an oral liquid, batch lot, expiration =
+  beyond-use date); none of a
   record whose history does not hold together or that is archived (409, as its label).
 
 The structure of what comes in is checked with ``fhir.resources`` (its R4B models: FHIR 4.3,
@@ -22,7 +25,9 @@ from werkzeug.exceptions import UnsupportedMediaType
 
 from compounding.errors import ErrorDetail, OrderError
 from compounding.interop.fhir import fhir_path, medication_dispense, order_from_medication_request
-from compounding.orders.reading import MalformedOrder, parse_order
+from compounding.interop.fhir_liquid import check_supply, is_oral_liquid, liquid_dispense
+from compounding.orders.liquid import LiquidPlan
+from compounding.orders.reading import MalformedOrder, parse_any, parse_order
 from compounding.plan import plan_order
 
 from .auth import audit
@@ -60,16 +65,21 @@ def _checked(body: Any) -> None:
             e["msg"][:200]) for e in exc.errors()[:20]]) from None
 
 
-def _pharmacy_part() -> dict[str, Any]:
-    """What the pharmacy gives beside the prescription (query parameters)."""
+def _pharmacy_part(liquid: bool) -> dict[str, Any]:
+    """What the pharmacy gives beside the prescription (query parameters); an oral liquid
+    needs no capsule size."""
     args = request.args
-    missing = [name for name in ("capsule_size", "average_tablet_weight") if not args.get(name)]
+    missing = [name for name in ("average_tablet_weight",) if not args.get(name)]
+    if not liquid and not args.get("capsule_size"):
+        missing.insert(0, "capsule_size")
     if missing:
         raise OrderError([ErrorDetail("FIELD_REQUIRED", name, "is the pharmacy's, not in a "
                                       "MedicationRequest: give it as a query parameter")
                           for name in missing])
-    part: dict[str, Any] = {"capsule": {"size": args["capsule_size"][:8]},
-                            "source": {"average_tablet_weight": args["average_tablet_weight"]}}
+    part: dict[str, Any] = {"source": {"average_tablet_weight": args["average_tablet_weight"]}}
+    if liquid:
+        return part
+    part["capsule"] = {"size": args["capsule_size"][:8]}
     if args.get("pack_stat"):
         part["filler"] = {"pack_stat": args["pack_stat"]}
     return part
@@ -87,15 +97,20 @@ def medication_request() -> Response:
         raise MalformedOrder([ErrorDetail("INVALID_JSON", "body",
                                           "the body must be a FHIR resource as a JSON object")])
     _checked(body)
-    part = _pharmacy_part()
+    liquid = is_oral_liquid(body)
+    part = _pharmacy_part(liquid)
     order = order_from_medication_request(body, part)
     profile = planning_profile()
     try:
-        parsed = parse_order(order)
+        parsed = parse_any(order) if liquid else parse_order(order)
         plan = plan_order(parsed, profile.settings)
+        if isinstance(plan, LiquidPlan):
+            check_supply(body, plan)
     except OrderError as exc:
-        raise type(exc)([ErrorDetail(e.code, QUERY_FIELDS.get(e.field) or fhir_path(e.field),
-                                     e.message) for e in exc.errors]) from None
+        form = "oral_liquid" if liquid else "capsules"
+        raise type(exc)([ErrorDetail(e.code, QUERY_FIELDS.get(e.field)
+                                     or fhir_path(e.field, form, body), e.message)
+                         for e in exc.errors]) from None
     audit("fhir_order", None, prescription_id=parsed.prescription_id)
     return jsonify({"order": parsed.model_dump(mode="json", exclude_none=True),
                     "plan": plan.model_dump(mode="json")})
@@ -111,7 +126,12 @@ def dispense(lot: str) -> Response:
     made = record.made
     bud = made.beyond_use_date if made else record.plan.beyond_use_date
     prepared = made.compounded_on.isoformat() if made else None
-    resource = medication_dispense(record.order, record.plan, record.lot_number, record.status,
-                                   bud, record.plan.filler_per_capsule, prepared)
+    plan = record.plan
+    if isinstance(plan, LiquidPlan):
+        resource = liquid_dispense(record.order, plan, record.lot_number, record.status, bud,
+                                   prepared)
+    else:
+        resource = medication_dispense(record.order, plan, record.lot_number, record.status,
+                                       bud, plan.filler_per_capsule, prepared)
     audit("read_record", record.lot_number, format="fhir")
     return Response(json.dumps(resource, ensure_ascii=False), mimetype="application/fhir+json")

@@ -1,6 +1,9 @@
 """The pharmacist's form: enter an order, preview the plan with its working, acknowledge
 critical findings, then keep it as a batch record (whose page prints the worksheet, takes the
-bench results and the verification, and prints the label once verified). No JavaScript."""
+bench results and the verification, and prints the label once verified); or, for a titration
+schedule of capsules, as a kit of one batch record per strength (:mod:`.kit_preview`,
+:mod:`.kit_page`). Everything works without a script; the step editor's script only adds and
+removes rows and keeps the schedule's total up to date (``static/kit.js``)."""
 
 from __future__ import annotations
 
@@ -16,6 +19,8 @@ from werkzeug.datastructures import MultiDict
 from compounding.clock import today
 from compounding.errors import CompoundingError, ErrorDetail, OrderError
 from compounding.formulation.derivation import explain
+from compounding.orders.kit import KitOrder
+from compounding.orders.liquid import LiquidOrder, LiquidPlan
 from compounding.orders.models import Order
 from compounding.plan import plan_of, work_out
 from compounding.records.store import RequestKey
@@ -23,7 +28,12 @@ from compounding.records.store import RequestKey
 from .auth import audit, principal
 from .formdata import CHOICES, CONTROLS, DEFAULTS, LABELS, form_field, to_order
 from .inventory_pages import inventory
+from .kit_order import STEP_LABELS, compacted, form_problems, rows_shown, scheduled, total
+from .kit_order import said as step_said
+from .kit_preview import kit_preview, parsed_kit
 from .kept_records import planning_profile
+from .liquid_order import ASKS, concentration_choices, ingredient_labels, ingredient_names
+from .liquid_preview import liquid_preview
 from .powder_order import from_inventory, powder_preview
 from .security import csrf_valid
 from .signing import author
@@ -32,6 +42,7 @@ from .wording import for_person
 bp = Blueprint("form", __name__)
 
 SEVERITIES = ("critical", "warning", "info")
+KIT_COLOURS = "Kit colours (in the pharmacy's settings)"
 PICKERS = {"source.lot": "tablet", "powder.lot": "api", "filler.lot": "filler",
            "capsule.lot": "shell"}
 """The order's lot inputs, and the kind of inventory lot each offers (a ``<datalist>``: a lot
@@ -41,9 +52,17 @@ may still be typed)."""
 def _page(values: dict[str, str], status: int = 200, draft_saved: object = None,
           **context: object):
     """The form; ``submission`` is this order entry's one-time key, kept through previews so
-    that a double submit or a Back-and-resubmit of "Create" finds the batch it made."""
-    return render_template("form.html", values=values, choices=CHOICES, labels=LABELS,
-                           severities=SEVERITIES, submission=secrets.token_urlsafe(18),
+    that a double submit or a Back-and-resubmit of "Create" finds the batch it made. The
+    oral liquid's concentrations and other ingredients are the formulary's."""
+    formulary = planning_profile().settings.formulary_of()
+    names = ingredient_names(formulary)
+    return render_template("form.html", values=values, severities=SEVERITIES,
+                           choices={**CHOICES,
+                                    "liquid.concentration": concentration_choices(formulary)},
+                           labels={**LABELS, **ingredient_labels(names), **STEP_LABELS,
+                                   "kit_colours": KIT_COLOURS},
+                           rows=rows_shown(values), live_total=total(values),
+                           ingredient_names=names, submission=secrets.token_urlsafe(18),
                            lot_choices=_lot_choices(), draft_saved=draft_saved,
                            **context), status
 
@@ -76,11 +95,17 @@ def _refused_lots(order: dict) -> list[ErrorDetail]:
 
 
 def _said(error: ErrorDetail, control: str, order: dict) -> ErrorDetail:
-    """``error`` as the form says it; one of a powder source's fields named as its input
-    ("Powder lot", not "Tablet lot"), and a tablet weight sent with the powder refused as the
-    core says it (the tablets' fieldset was not the source chosen)."""
-    if control.startswith("powder."):
+    """``error`` as the form says it; one of a powder source's fields, or of an oral liquid's,
+    named as its input ("Powder lot", not "Tablet lot"; "Volume to dispense"), and a tablet
+    weight sent with the powder refused as the core says it (the tablets' fieldset was not the
+    source chosen)."""
+    if control.startswith("schedule") or control in ("combine", "start_on", "timing"):
+        return step_said(error, control)
+    if control.startswith(("powder.", "liquid.", "ingredients.")) or control == "dosage_form":
         error = ErrorDetail(error.code, control, error.message)
+        if control in ASKS and error.code in ("INVALID_QUANTITY", "INVALID_VALUE",
+                                              "WRONG_DIMENSION"):
+            return ErrorDetail(error.code, control, ASKS[control])
     elif control == "source.average_tablet_weight" and _powder(order):
         return error
     return for_person(error, control)
@@ -90,21 +115,28 @@ def _powder(order: dict) -> bool:
     return isinstance(order.get("source"), dict) and order["source"].get("kind") == "api_powder"
 
 
-def _linked(errors: list[ErrorDetail], order: dict) -> list[tuple[ErrorDetail, str | None]]:
+def _linked(errors: list[ErrorDetail], order: dict,
+            values: dict[str, str]) -> list[tuple[ErrorDetail, str | None]]:
     """Each error, as the form says it, with the id of the input it belongs beside, or
     ``None`` when no input of the form holds it (the pharmacy's profile, say): the summary
     links only to what exists."""
     found = []
     for error in errors:
-        control = form_field(error.field, order)
+        if error.code == "KIT_COLOURS_CLASH":  # the pharmacy's settings: an admin's page
+            settings = url_for("settings.index") + "#kit_colours-section"
+            found.append((ErrorDetail(error.code, "kit_colours", error.message),
+                          settings if "admin" in principal().user.roles else None))
+            continue
+        control = form_field(error.field, order, values, error.code)
         found.append((_said(error, control, order), control if control in CONTROLS else None))
     return found
 
 
-def _fields(errors: list[ErrorDetail], order: dict) -> dict[str, list[ErrorDetail]]:
+def _fields(errors: list[ErrorDetail], order: dict,
+            values: dict[str, str]) -> dict[str, list[ErrorDetail]]:
     by_field: dict[str, list[ErrorDetail]] = defaultdict(list)
     for error in errors:
-        control = form_field(error.field, order)
+        control = form_field(error.field, order, values, error.code)
         by_field[control].append(_said(error, control, order))
     return by_field
 
@@ -141,12 +173,15 @@ def preview():
 
 @bp.post("/batch")
 def create_batch():
-    """Keep the order as a batch record and go to its page (worksheet, bench, verification)."""
+    """Keep the order as a batch record and go to its page (worksheet, bench, verification);
+    a titration schedule of capsules as a kit."""
     return _handle("batch")
 
 
 def _handle(document: str | None):
     values = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    if scheduled(values):  # the rows filled, from 0: schedule[n] is row n
+        values = compacted(values)
     if not csrf_valid(request.form.get("csrf_token")):
         error = ErrorDetail("CSRF_FAILED", "form", "This form has expired or did not come from "
                             "this page. Check the values and submit again.")
@@ -156,8 +191,19 @@ def _handle(document: str | None):
     order = to_order(values)
     profile = planning_profile()  # the pharmacy's formulary, as the record will be made
     worked = None
-    refused = taken + _refused_lots(order)  # the plan is still shown; no batch is kept
+    kit: dict[str, object] = {}
+    # the plan is still shown; no batch is kept
+    refused = taken + _refused_lots(order) + form_problems(values)
     try:
+        if scheduled(values) and order.get("form") != "oral_liquid":
+            parsed = parsed_kit(order)
+            kit = kit_preview(parsed, profile.settings)
+            if refused:
+                raise OrderError(refused)
+            if document is not None:
+                return _create_kit(parsed, profile)
+            _audit_plan(parsed)
+            return _page(values, 200, errors=[], field_errors={}, powder_note=note, **kit)
         worked = work_out(order, profile.settings)
         if refused:
             raise OrderError(refused)
@@ -176,19 +222,26 @@ def _handle(document: str | None):
                 "This order form already made a batch with other values. Check the batch "
                 "records before making another; to make a second batch from these values, "
                 "press Create again.")]
-        plan_context = _preview(worked) if worked is not None else {}
-        return _page(values, exc.status, errors=_linked(exc.errors, order),
-                     field_errors=_fields(exc.errors, order), powder_note=note, **plan_context)
-    audit("plan", worked.order.rx_number, **{k: v for k, v in {  # who planned for whom: no name
-        "prescription_id": worked.order.prescription_id,
-        "patient_id": worked.order.patient.id if worked.order.patient else None}.items() if v})
+        plan_context = kit or (_preview(worked) if worked is not None else {})
+        return _page(values, exc.status, errors=_linked(exc.errors, order, values),
+                     field_errors=_fields(exc.errors, order, values), powder_note=note,
+                     **plan_context)
+    _audit_plan(worked.order)
     return _page(values, 200, errors=[], field_errors={}, powder_note=note, **_preview(worked))
+
+
+def _audit_plan(order: Order | LiquidOrder | KitOrder) -> None:
+    """Who planned for whom: the prescription's and the patient's ids, never a name."""
+    audit("plan", order.rx_number, **{k: v for k, v in {
+        "prescription_id": order.prescription_id,
+        "patient_id": order.patient.id if order.patient else None}.items() if v})
 
 
 _SUBMISSION = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
-def _submission(form: MultiDict[str, str], order: Order) -> RequestKey | None:
+def _submission(form: MultiDict[str, str],
+                order: Order | LiquidOrder | KitOrder) -> RequestKey | None:
     """The form's one-time key with the digest of the order it describes."""
     token = form.get("submission", "")
     if not _SUBMISSION.fullmatch(token):
@@ -200,6 +253,9 @@ def _submission(form: MultiDict[str, str], order: Order) -> RequestKey | None:
 def _preview(worked) -> dict[str, object]:
     plan = plan_of(worked)
     grouped = {s: [f for f in plan.findings if f.severity.value == s] for s in SEVERITIES}
+    if isinstance(plan, LiquidPlan):  # an oral liquid: its own working, in its own words
+        return {"plan": plan, "findings": grouped, "liquid": liquid_preview(worked, plan),
+                "lot": worked.order.lot_number}
     return {"plan": plan, "steps": explain(worked), "findings": grouped,
             "powder": powder_preview(worked),
             # the order's own lot, or none yet: the records give the next YYYYMMDD-NNN only

@@ -9,6 +9,11 @@ naltrexone HCl powder (API), whose inputs are ``powder.*`` (its lot, expiry, man
 product would otherwise share the tablets' names) and become the order's ``source.*``. The
 fieldset of the kind not chosen is ignored, but for a tablet weight typed with powder chosen:
 it is sent, and refused beside its input (the order says two sources).
+
+The dosage form is chosen too (``dosage_form``): capsules, or an oral liquid, whose own inputs
+and order are :mod:`.liquid_order`'s; the capsules' own inputs are then ignored. So is the
+dosing (``dosing``): one dose, or a titration schedule, whose step rows and order are
+:mod:`.kit_order`'s (for capsules a titration kit, one batch per strength).
 """
 
 from __future__ import annotations
@@ -20,6 +25,24 @@ from typing import Any
 from compounding.formulation.capsules import SHELLS, SIZE_NAMES
 from compounding.formulation.fillers import FILLERS
 from compounding.screening.wording import LABELS as ORDER_LABELS
+
+from .kit_order import (
+    KIT_CHOICES,
+    KIT_CONTROLS,
+    KIT_DEFAULTS,
+    compacted,
+    schedule_field,
+    schedule_order,
+    scheduled,
+)
+from .liquid_order import (
+    LIQUID_CHOICES,
+    LIQUID_CONTROLS,
+    LIQUID_DEFAULTS,
+    liquid,
+    liquid_field,
+    liquid_order,
+)
 
 # name in the form -> unit appended to what is typed
 UNITS = {
@@ -59,6 +82,8 @@ CHOICES: dict[str, list[tuple[str, str]]] = {
     "source.kind": [("tablets", "50 mg tablets, crushed"),
                     ("api_powder", "Naltrexone HCl powder (API)")],
     "powder.assay_basis": [("as_is", "as is"), ("dried", "on the dried basis")],
+    **LIQUID_CHOICES,
+    **KIT_CHOICES,
 }
 LABELS = ORDER_LABELS
 """Each control's label, as the form shows it and as an error names its field (the core's
@@ -71,12 +96,15 @@ DEFAULTS = {
     "filler.name": "microcrystalline cellulose", "density_factor": "1", "refills": "0",
     "directions": "Take 1 capsule by mouth at bedtime", "source.kind": "tablets",
     "powder.assay_basis": "as_is", "powder.product": "Naltrexone HCl USP powder",
+    **LIQUID_DEFAULTS,
+    **KIT_DEFAULTS,
 }
 
 
 # every input of the form, by its id (= its name)
 CONTROLS = frozenset({*UNITS, *TEXT, *COUNTS, *LINES, *NUMBERS, *CHOICES, *POWDER_TEXT,
-                      *PERCENTS, "strength", "overage_value", "overage_kind"})
+                      *PERCENTS, "strength", "overage_value", "overage_kind",
+                      *LIQUID_CONTROLS, *KIT_CONTROLS})
 
 
 def _put(order: dict[str, Any], path: str, value: Any) -> None:
@@ -168,13 +196,24 @@ def to_order(form: Mapping[str, str]) -> dict[str, Any]:
         order["source"] = _powder_source(value, order.get("source", {}))
     elif value.get("source.kind") not in (None, "", "tablets"):  # for the core to refuse
         _put(order, "source.kind", value["source.kind"])
-    return order
+    made = liquid_order(value, order) if liquid(value) else order
+    return schedule_order(compacted(value), made) if scheduled(value) else made
 
 
-def form_field(path: str, order: dict[str, Any]) -> str:
-    """The input an order field's error belongs beside: a powder source's fields are the
-    ``powder.*`` inputs."""
+def form_field(path: str, order: dict[str, Any],
+               values: Mapping[str, str] | None = None, code: str = "") -> str:
+    """The input an order field's error (of ``code``) belongs beside: a powder source's fields
+    are the ``powder.*`` inputs; an oral liquid's own fields its ``liquid.*`` and
+    ``ingredients.N.*`` inputs; a schedule's steps their rows (``values``: the form as sent,
+    whose rows the order's ingredients and steps are)."""
+    own = schedule_field(path, code, values or {})
+    if own is not None:
+        return own
     base = re.sub(r"\[\d+\]", "", path)
+    if order.get("form") == "oral_liquid":
+        own = liquid_field(path, base, values or {})
+        if own is not None:
+            return own
     source = order.get("source")
     if isinstance(source, dict) and source.get("kind") == "api_powder":
         if base == "source":

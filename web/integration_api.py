@@ -1,8 +1,9 @@
 """What a pharmacy system integrates with (API v1.1): records created over JSON, the change
 feed, the compounding log as CSV, and query parameters checked on every API read.
 
-- ``POST /api/v1/records``: an order → a new batch record, ``201`` with the record as JSON and
-  ``Location``; ``Idempotency-Key`` makes a retry return the first batch.
+- ``POST /api/v1/records``: an order (capsules, or ``"form": "oral_liquid"``) → a new batch
+  record, ``201`` with the record as JSON and ``Location``; ``Idempotency-Key`` makes a retry
+  return the first batch.
 - ``GET /api/v1/events?after=SEQ&limit=N``: what happened since ``SEQ`` (every create, bench
   entry, correction, signature, scrap and dispensing label printed), oldest first, with the
   ``after`` of the next call.
@@ -62,7 +63,7 @@ def check_query() -> None:
 
 @bp.post("/records")
 def create() -> Response:
-    """A new batch record from an order, as JSON."""
+    """A new batch record from an order of either dosage form, as JSON."""
     record = store().create(_json_body(), current_app.config["PROFILE"], author(),
                             request=request_key("POST /api/v1/records"))
     audit("create", record.lot_number, revision=record.revision)

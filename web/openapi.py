@@ -11,7 +11,7 @@ from typing import Any
 
 from .kept_records import SEARCH_TEXT, STATUSES
 from .openapi_formulary import formulary_paths
-from .openapi_schemas import REF, components
+from .openapi_schemas import REF, components, either
 from .records_api import LABEL_FORMATS, RECALL_LOTS
 
 ERRORS = {
@@ -86,7 +86,8 @@ def _created(description: str, content: dict[str, Any]) -> dict[str, Any]:
 
 
 def _order_paths() -> dict[str, Any]:
-    plan = _json("The batch plan", _ref("Plan"))
+    plan = _json("The batch plan (a capsule plan, or an oral liquid's)", either("Plan"))
+    order = either("Order")
     worksheet = _created("The batch worksheet, with the record's lot number",
                          _pdf("The batch worksheet"))
     worksheet["headers"]["X-Lot-Number"] = {"schema": {"type": "string"},
@@ -95,15 +96,15 @@ def _order_paths() -> dict[str, Any]:
                    "Idempotency-Key was used for another body"}
     return {
         "/api/v1/plan": {"post": _op("planOrder", "orders", "Order → batch plan",
-                                     {"200": plan, **_order_errors()}, body="Order")},
+                                     {"200": plan, **_order_errors()}, body=order)},
         "/api/v1/worksheet": {"post": _op(
             "printWorksheet", "orders", "Order → batch worksheet PDF; the batch is kept as a "
-            "record", {"201": worksheet, **_order_errors(busy)}, [IDEMPOTENCY], "Order")},
+            "record", {"201": worksheet, **_order_errors(busy)}, [IDEMPOTENCY], order)},
         "/api/v1/label": {"post": _op(
             "proofLabel", "orders", "Order → a proof of its patient label (PDF)",
             {"200": _pdf("The label proof"),
              **_order_errors({"409": "A critical finding is not acknowledged"})},
-            body="Order")},
+            body=order)},
         "/api/v1/records": {
             "get": _op("searchRecords", "records", "Search batch records (not by patient: "
                        "use searchRecordsByPost)", {"200": _listing(), **_bad_query()},
@@ -111,7 +112,7 @@ def _order_paths() -> dict[str, Any]:
             "post": _op("createRecord", "records", "Order → a new batch record, as JSON",
                         {"201": _created("The new record", _json("The record", _ref("Record")))
                          | {"links": _record_links()},
-                         **_order_errors(busy)}, [IDEMPOTENCY], "Order")},
+                         **_order_errors(busy)}, [IDEMPOTENCY], order)},
         "/healthz": {"get": _op("health", "service", "The service and its database answer", {
             "200": _json("The service can serve", {"type": "object"}),
             "503": _error("The database cannot be reached just now")}) | PUBLIC},
@@ -153,7 +154,7 @@ def _record_ok() -> dict[str, Any]:
         "headers": {"ETag": {"schema": {"type": "string"}}}}
 
 
-def _change(operation_id: str, summary: str, model: str) -> dict[str, Any]:
+def _change(operation_id: str, summary: str, model: str | dict[str, Any]) -> dict[str, Any]:
     return {"post": _op(operation_id, "records", summary, {
         "200": _record_ok(), "400": _error("Malformed JSON"),
         "404": _error("No batch has that lot"),
@@ -221,11 +222,12 @@ def _record_paths() -> dict[str, Any]:
              "415": _error("Body not sent as application/json"),
              "422": _error("A bad search value")}, body=search_body)},
         "/api/v1/records/{lot}": _read("readRecord", "One record", _record_ok()),
-        "/api/v1/records/{lot}/bench": _change("enterBench", "Enter the bench results",
-                                               "BenchEntry"),
+        "/api/v1/records/{lot}/bench": _change(
+            "enterBench", "Enter the bench results (a capsule batch's, or an oral liquid's)",
+            either("BenchEntry")),
         "/api/v1/records/{lot}/corrections": _change("correctBench",
                                                      "Correct the bench results",
-                                                     "Correction"),
+                                                     either("Correction")),
         "/api/v1/records/{lot}/verification": _change(
             "verifyRecord", "A pharmacist approves or rejects (a signature)",
             "SignedVerification"),
@@ -306,8 +308,8 @@ def openapi() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "Compounding workbench API", "version": release,
-                 "description": "Low-dose naltrexone capsule orders, batch plans and batch "
-                                "records (API v1.1)."},
+                 "description": "Low-dose naltrexone orders (capsules and oral liquids), batch "
+                                "plans and batch records (API v1.2)."},
         "tags": [{"name": "orders", "description": "Orders, plans and proofs"},
                  {"name": "records", "description": "Batch records, the feed and the log"},
                  {"name": "formulary", "description": "Master formulation records: read, "

@@ -16,16 +16,23 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 from compounding.bench.labeling import LabelContent
+from compounding.bench.liquid_results import LiquidBenchEntry, LiquidCorrection
 from compounding.bench.results import BenchEntry, Correction, Scrap, Verification
 from compounding.display import show
+from compounding.orders.liquid import LiquidOrder, LiquidPlan
 from compounding.orders.models import Order, Plan
 from compounding.records.models import Event, Record, Revision, Summary
 from compounding.screening.findings import Acknowledgement
 from compounding.screening.rules import RULES
 
 REF = "#/components/schemas/{model}"
-MODELS = (Order, Plan, Record, Revision, Summary, Event, BenchEntry, Correction, Verification,
-          Scrap, Acknowledgement)
+MODELS = (Order, Plan, LiquidOrder, LiquidPlan, Record, Revision, Summary, Event, BenchEntry,
+          Correction, LiquidBenchEntry, LiquidCorrection, Verification, Scrap, Acknowledgement)
+BY_FORM = {"Order": "LiquidOrder", "Plan": "LiquidPlan", "BenchEntry": "LiquidBenchEntry",
+           "Correction": "LiquidCorrection"}
+"""Each model of a capsule batch and its oral liquid counterpart: a body or an answer of
+either is ``oneOf`` the two (:func:`either`), told apart by ``form`` (an order, a plan) or by
+the batch the bench entry is for."""
 CODES = [rule.code for rule in RULES]
 FINDING_CODES = [rule.code for rule in RULES if rule.kind == "finding"]
 
@@ -71,22 +78,33 @@ def _branches(schema: dict[str, Any]) -> list[dict[str, Any]]:
     return [schema, *schema.get("oneOf", []), *schema.get("anyOf", [])]
 
 
-def _fix_default(schema: dict[str, Any]) -> None:
-    """A default kept as a fraction's text ("50", "1/5") made valid against its schema."""
-    default = schema.get("default")
+def _fixed(default: Any, schema: dict[str, Any]) -> Any:
+    """``default`` kept as a fraction's text ("50", "1/5") made valid against ``schema``."""
     if not isinstance(default, str):
-        return
+        return default
     try:
         number = Fraction(default)
     except (ValueError, ZeroDivisionError):
-        return
+        return default
     branches = _branches(schema)
     if any(b.get("type") in ("number", "integer") for b in branches):
-        schema["default"] = int(number) if number.denominator == 1 else float(number)
-        return
+        return int(number) if number.denominator == 1 else float(number)
     examples = [e for b in branches for e in b.get("examples", []) if isinstance(e, str)]
     if examples:  # a quantity: the number with the unit of the examples ("4.5 mg")
-        schema["default"] = f"{show(number, 6)} {examples[0].split(' ', 1)[1]}"
+        return f"{show(number, 6)} {examples[0].split(' ', 1)[1]}"
+    return default
+
+
+def _fix_default(schema: dict[str, Any]) -> None:
+    """A default kept as a fraction's text made valid against its schema; a list's default
+    (the pharmacy's flask volumes, "10", "25"...), item by item."""
+    if "default" not in schema:
+        return
+    default = schema["default"]
+    if isinstance(default, list) and isinstance(schema.get("items"), dict):
+        schema["default"] = [_fixed(item, schema["items"]) for item in default]
+    else:
+        schema["default"] = _fixed(default, schema)
 
 
 def _walk(node: Any) -> None:
@@ -99,10 +117,38 @@ def _walk(node: Any) -> None:
             _walk(value)
 
 
+RENAMED = {"compounding__formulary__model__Ingredient": "Ingredient",
+           "compounding__orders__liquid__Ingredient": "IngredientLot"}
+"""Two models of one class name, each given a name of its own: a master formulation record's
+ingredient keeps the name it always had; an oral liquid order's lot of an ingredient is
+``IngredientLot``."""
+
+
+def _renamed(found: dict[str, Any]) -> dict[str, Any]:
+    text = json.dumps(found)
+    for long, short in RENAMED.items():
+        text = text.replace(f'"{REF.format(model=long)}"', f'"{REF.format(model=short)}"')
+    renamed = {RENAMED.get(name, name): schema for name, schema in json.loads(text).items()}
+    for short in RENAMED.values():
+        if short in renamed:  # a generated client names each model by its title
+            renamed[short]["title"] = short
+    return renamed
+
+
+def either(model: str) -> dict[str, Any]:
+    """``oneOf`` a capsule batch's ``model`` and the oral liquid's (:data:`BY_FORM`)."""
+    liquid = BY_FORM[model]
+    said = ("the order's form: capsules (the default) or oral_liquid" if model == "Order" else
+            "its form: capsules or oral_liquid" if model == "Plan" else
+            "the dosage form of the batch (its plan's form)")
+    return {"oneOf": [{"$ref": REF.format(model=model)}, {"$ref": REF.format(model=liquid)}],
+            "description": f"{model} or {liquid}, by {said}"}
+
+
 def components() -> dict[str, Any]:
     """Every component schema, by name."""
     _, schemas = models_json_schema([(m, "validation") for m in MODELS], ref_template=REF)
-    found: dict[str, Any] = schemas["$defs"]
+    found: dict[str, Any] = _renamed(schemas["$defs"])
     _walk(found)
     found["Finding"]["properties"]["code"] = {"type": "string", "enum": FINDING_CODES}
     found["Signature"] = SIGNATURE

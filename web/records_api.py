@@ -7,17 +7,15 @@ changed meanwhile answers 409 ``STALE_REVISION`` instead of being overwritten.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import UnsupportedMediaType
 
-from compounding.bench.labeling import content_json, label_content
-from compounding.documents import label_pdf
-from compounding.documents.zpl import label_zpl
+from compounding.documents import label_pdf, label_text
 from compounding.errors import ErrorDetail, OrderError
-from compounding.plan import plan_order
 from compounding.records import Record, RecordNotFound
 from compounding.records.store import RequestKey
 
@@ -190,12 +188,10 @@ def verified_label(record: Record, form: str = "pdf", dpi: int = 203) -> Respons
     if form == "pdf":
         response = pdf(label_pdf(order, record.profile, dispensing),
                        f"label-{record.lot_number}.pdf")
-    else:
-        content = label_content(order, plan_order(order, record.profile.settings),
-                                record.profile.pharmacy, dispensing)
-        response = (Response(label_zpl(content, record.profile.label.stock, dpi),
-                             mimetype="application/zpl")
-                    if form == "zpl" else jsonify(content_json(content)))
+    else:  # the label of the batch's dosage form, as ZPL or its content
+        text = label_text(order, record.profile, dispensing, form=form, dpi=dpi)
+        response = (Response(text, mimetype="application/zpl") if form == "zpl"
+                    else jsonify(json.loads(text)))
     audit("label_print", record.lot_number, copies=1, format=form, revision=record.revision)
     store().label_printed(record.lot_number, author().user_id)
     return response
@@ -278,7 +274,7 @@ def revision(lot: str, number: int) -> Response:
                                       f"batch {lot} has no revision {number}")])
 
 
-RECALL_LOTS = ("source_lot", "filler_lot", "capsule_lot")
+RECALL_LOTS = ("source_lot", "filler_lot", "capsule_lot", "ingredient_lot")
 
 
 @bp.get("/recall")
@@ -288,7 +284,8 @@ def recall() -> Response:
     args = request.args
     lots = {name: args[name][:80] for name in RECALL_LOTS if args.get(name)}
     errors = [] if lots else [ErrorDetail("FIELD_REQUIRED", "source_lot",
-                                          "give source_lot, filler_lot or capsule_lot")]
+                                          "give source_lot, filler_lot, capsule_lot or "
+                                          "ingredient_lot")]
     paging: dict[str, int] = {}
     for name, default, top in (("limit", 100, 500), ("after", None, 2**62)):
         raw = args.get(name)
@@ -305,7 +302,8 @@ def recall() -> Response:
         raise OrderError(errors)
     page, total, after = store().recall(
         source_lot=lots.get("source_lot"), filler_lot=lots.get("filler_lot"),
-        capsule_lot=lots.get("capsule_lot"), limit=paging["limit"], after=paging.get("after"))
+        capsule_lot=lots.get("capsule_lot"), ingredient_lot=lots.get("ingredient_lot"),
+        limit=paging["limit"], after=paging.get("after"))
     audit("recall", None, lots=lots, results=[s.lot_number for s in page])
     return jsonify({"records": [s.model_dump(mode="json") for s in page], "total": total,
                     "limit": paging["limit"], "next": after})

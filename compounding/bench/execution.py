@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
 
+from compounding.bench.liquid_entry import LiquidBenchEntry
 from compounding.bench.results import BenchEntry
 from compounding.screening.findings import Acknowledgement, Finding
 
@@ -43,13 +44,14 @@ class Step:
 
 @dataclass(frozen=True, slots=True)
 class Executed:
-    """One batch as the bench made it. ``strength_made`` [mg per capsule] is ``None`` for a
+    """One batch as the bench made it (``bench``: a capsule batch's entry, or an oral liquid's).
+    ``strength_made`` [mg per capsule; mg/mL for an oral liquid] is ``None`` for a
     record kept before the bench results were reconciled; ``compounded_on`` is the pharmacy's
     day of the bench work; ``acknowledgements`` are the signed ones, by finding id."""
 
     lot: str
     status: str
-    bench: BenchEntry
+    bench: BenchEntry | LiquidBenchEntry
     findings: tuple[Finding, ...]
     strength_made: Fraction | None
     compounded_on: date

@@ -25,6 +25,7 @@ from compounding.display import show
 from compounding.errors import ErrorDetail, OrderError
 from compounding.formulation.dating import USP_795, Component, beyond_use
 from compounding.formulation.fill import MG_PER_G
+from compounding.orders.liquid import LiquidPlan
 from compounding.orders.models import Order, Plan
 from compounding.screening.findings import Finding
 from compounding.screening.review import Review
@@ -49,8 +50,9 @@ class Reconciliation:
     beyond_use_rationale: str
 
 
-def made_from_powder(plan: Plan) -> bool:
-    """Whether the batch weighs naltrexone HCl powder (API) rather than crushing tablets."""
+def made_from_powder(plan: Plan | LiquidPlan) -> bool:
+    """Whether the batch (capsules, or an oral liquid) weighs naltrexone HCl powder (API)
+    rather than crushing tablets."""
     return getattr(plan, "source_kind", "tablets") == "api_powder"
 
 

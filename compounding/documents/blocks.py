@@ -1,11 +1,12 @@
 """A label's text as blocks of lines, and a label as laid out (:class:`Laid`).
 
 The body of the container's label in the order it prints: what it must carry (patient, drug,
-directions or the pointer to the dosing schedule label, quantity, BUD and lot, the opioid
-caution) and what may move, each item or sentence whole, to an auxiliary label (the details, then
-the other cautions) (tracker issue 23); and ``LABEL_TOO_LONG``, naming the field, for a block no
-label holds. Shared by the container's label (:mod:`.layout`) and the dosing schedule and
-auxiliary labels (:mod:`.auxiliary`), on paper and in ZPL.
+directions or the pointer to the dosing schedule label, an oral liquid's handling line: shake
+well and the syringe; quantity, BUD and lot, the opioid caution) and what may move,
+each item or sentence whole, to an auxiliary label (the details, then the other cautions)
+(tracker issue 23); and ``LABEL_TOO_LONG``, naming the field, for a block no label holds.
+Shared by the container's label (:mod:`.layout`) and the dosing schedule and auxiliary labels
+(:mod:`.auxiliary`), on paper and in ZPL.
 """
 
 from __future__ import annotations
@@ -15,7 +16,13 @@ from dataclasses import dataclass
 
 from reportlab.lib.units import inch
 
-from compounding.bench.labeling import OPIOID_WARNING, SEE_SCHEDULE, LabelContent, sentences
+from compounding.bench.labeling import (
+    OPIOID_WARNING,
+    SEE_KIT,
+    SEE_SCHEDULE,
+    LabelContent,
+    sentences,
+)
 from compounding.errors import ErrorDetail, OrderError
 
 from .stock import (
@@ -54,17 +61,27 @@ class _Unit:
 
 class _Body:
     """The text of a label's body, in the order it prints: the blocks that must be on the
-    container's label (patient, drug, directions or the pointer to the schedule label,
-    quantity, BUD and lot, the opioid caution) and the units that may move (the details, then
-    the other cautions, sentence by sentence)."""
+    container's label (patient, drug, directions or the pointer to the schedule label, an
+    oral liquid's handling line, quantity, BUD and lot, the opioid caution) and the units
+    that may move (the details, then the other cautions, sentence by sentence). A titration
+    kit's strength prints the steps it serves, each on its own lines, in place of the
+    directions; with ``steps=False`` (they do not fit) it points to the kit label instead."""
 
-    def __init__(self, content: LabelContent, width: float, m: Measure) -> None:
+    def __init__(self, content: LabelContent, width: float, m: Measure,
+                 steps: bool = True) -> None:
         self.width, self.m = width, m
-        directions = SEE_SCHEDULE if content.schedule else content.directions
+        if content.kit_steps and steps:
+            directions = [self.block(step, m.regular, DIRECTIONS_SIZE, "directions")
+                          for step in content.kit_steps]
+        else:
+            text = (SEE_KIT if content.kit_steps else
+                    SEE_SCHEDULE if content.schedule else content.directions)
+            directions = [self.block(text, m.regular, DIRECTIONS_SIZE, "directions")]
         self.essential = [
             self.block(content.patient, m.bold, NAME_SIZE, "patient.name"),
             self.block(content.drug, m.bold, DRUG_SIZE, "strength"),
-            self.block(directions, m.regular, DIRECTIONS_SIZE, "directions"),
+            *directions,
+            *([self.block(content.handling, m.bold, CAUTION_SIZE)] if content.handling else []),
             self.block(f"{content.quantity} · Discard after {content.discard_after.isoformat()}"
                        f" · Lot {content.lot}", m.regular, DETAIL_SIZE, "lot_number"),
         ]

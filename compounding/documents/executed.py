@@ -3,20 +3,19 @@
 
 The blank worksheet's header and calculations, then everything the bench entered: the actual
 amounts with the lots and expiries used, every capsule's net weight with its flag, the strength
-made with its working, the plan's and the bench's findings with their signed acknowledgements,
-the BUD worked out again from the lots used, the signatures with their meaning and time, and
-the record's history. User strings reach Paragraphs through :func:`esc` once (the base class).
+made with its working; then what every executed record shares (:mod:`.record`): the plan's and
+the bench's findings with their signed acknowledgements, the BUD worked out again from the lots
+used, the signatures with their meaning and time, and the record's history. User strings reach
+Paragraphs through :func:`esc` once (the base class).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from fractions import Fraction
 from typing import cast
-from zoneinfo import ZoneInfo
 
 from reportlab.lib.units import inch
-from reportlab.platypus import KeepTogether, Spacer
+from reportlab.platypus import Spacer
 
 from compounding.bench.execution import Executed
 from compounding.bench.reconciliation import (
@@ -28,48 +27,37 @@ from compounding.bench.reconciliation import (
     set_aside,
     weight_statistics,
 )
+from compounding.bench.results import BenchEntry
 from compounding.display import count, show
 from compounding.plan import Worked
 from compounding.profile import Profile
-from compounding.screening.wording import printed_text
 
-from .source_table import bud_line, executed_source_rows, percent
+from .record import ExecutedRecord
+from .sheet import build
+from .source_table import executed_source_rows, percent
 from .tables import _grid
-from .worksheet import _Worksheet, build
+from .worksheet import _Worksheet
 
 WEIGHT_COLUMNS = 3  # each flag column holds “OUT OF RANGE” at 9 pt without reaching the next
 """Capsule weights print in this many column groups."""
 
 
-class _Executed(_Worksheet):
-    title = "Executed compounding record"
+class _Executed(ExecutedRecord, _Worksheet):
+    """The executed record of a capsule batch: its components as used, every capsule's net
+    weight and the strength made."""
 
-    def __init__(self, worked: Worked, profile: Profile, executed: Executed) -> None:
-        super().__init__(worked, profile)
-        self.x = executed
-        self.lot = executed.lot
-
-    def local(self, at: datetime) -> str:
-        """A time in the pharmacy's own zone (the profile's), as its people read it:
-        ``2026-11-22 10:00 CST``; the API keeps UTC."""
-        return _moment(at.astimezone(ZoneInfo(self.profile.settings.time_zone)))
+    w: Worked
+    bench: BenchEntry
 
     def story(self) -> list[object]:
         return [*self.header(), *self.components(), *self.calculations(), *self.quality(),
                 *self.findings(), *self.release(), *self.history()]
 
-    def header_rows(self) -> list[tuple[str, str]]:
-        x = self.x
-        replaced = {
-            "Compounding date": f"{x.compounded_on.isoformat()} (bench work at "
-                                f"{self.local(x.bench.compounded_at)})",
-            "Beyond-use date": f"{x.beyond_use_date.isoformat()} (worked out from the lots used)",
-        }
-        rows = [(k, replaced.get(k, v)) for k, v in super().header_rows()]
-        return [*rows, ("Status", x.status)]
+    def made(self) -> str:
+        return f"made {self.bench.capsules_made}"
 
     def components(self) -> list[object]:
-        o, b, e = self.order, self.batch, self.x.bench
+        o, b, e = self.order, self.batch, self.bench
         fil, cap = o.filler, o.capsule
         source = executed_source_rows(self)
         rows = [
@@ -92,7 +80,7 @@ class _Executed(_Worksheet):
 
     def trituration_rows(self) -> list[list[object]]:
         """Each trituration weighing, planned and as made."""
-        t, made = self.batch.trituration, self.x.bench.trituration
+        t, made = self.batch.trituration, self.bench.trituration
         assert t is not None
         rows: list[list[object]] = []
         for index, stage in enumerate(t.stages):
@@ -106,11 +94,11 @@ class _Executed(_Worksheet):
                          self.mg(stage.filler) if stage.filler else "none",
                          _mg(entered.filler if entered else None)])
         rows.append([f"Aliquot of trituration {len(t.stages)} for the batch", None, None, None,
-                     self.mg(t.aliquot), _mg(self.x.bench.aliquot_actual)])
+                     self.mg(t.aliquot), _mg(self.bench.aliquot_actual)])
         return rows
 
     def quality(self) -> list[object]:
-        b, e = self.batch, self.x.bench
+        b, e = self.batch, self.bench
         low, high = b.fill_weight_min, b.fill_weight_max
         cells = [(str(i + 1), f"{show(w)}", "OUT OF RANGE" if outside else "in range")
                  for i, (w, outside) in enumerate(zip(e.capsule_weights,
@@ -137,7 +125,7 @@ class _Executed(_Worksheet):
 
     def _spread(self) -> str:
         """Mean, relative standard deviation, capsules set aside and dispensable (§21)."""
-        e = self.x.bench
+        e = self.bench
         mean, rsd = weight_statistics(list(e.capsule_weights))
         aside = set_aside(e, self.plan)
         return (f"Mean net weight {mean:.1f} mg; relative standard deviation {rsd:.1f} %; "
@@ -145,7 +133,7 @@ class _Executed(_Worksheet):
                 f"{e.capsules_made - aside} dispensable.")
 
     def strength(self) -> list[object]:
-        e, made = self.x.bench, self.x.strength_made
+        e, made = self.bench, self.x.strength_made
         if made is None:
             return [self.p("Strength made: not worked out for this record (kept before bench "
                            "results were reconciled).", self.s.body)]
@@ -187,48 +175,6 @@ class _Executed(_Worksheet):
                    f"strength = {show(drug)} ÷ {show(blend)} × {show(mean)} = {show(made)} mg "
                    f"per capsule, {show(made / d * 100, 1)} % of {show(d)} mg (accept 90-110 %).")
         return [Spacer(1, 4), self.p(working, self.s.body)]
-
-    def findings(self) -> list[object]:
-        bench = [(f, self.x.acknowledgement_of(f)) for f in self.x.findings]
-        return [*super().findings(),
-                *self.finding_table("Findings at the bench", bench)]
-
-    def release(self) -> list[object]:
-        x = self.x
-        table = self.pairs(self.release_rows(
-            bud_line(x.beyond_use_date, x.beyond_use_rationale, self.w), "",
-            f"made {x.bench.capsules_made}"))
-        signed = [[self.p(h, self.s.cell_bold) for h in ("Signed by", "Licence", "Meaning",
-                                                          "Time")]]
-        signed += [[self.p(s.name), self.p(s.licence or "—"), self.p(printed_text(s.meaning)),
-                    self.p(self.local(s.at))] for s in x.signatures]
-        signatures = (_grid(signed, [w * inch for w in (1.9, 1.1, 2.9, 1.4)])
-                      if x.signatures else self.p("No signatures yet.", self.s.body))
-        return [KeepTogether([self.p("Release", self.s.heading), table]),
-                KeepTogether([self.p("Signatures", self.s.heading), signatures])]
-
-    def history(self) -> list[object]:
-        rows = [[self.p(h, self.s.cell_bold) for h in ("#", "Step", "Status after", "Who",
-                                                        "Time", "Why")]]
-        rows += [[str(s.number), s.action, s.status, self.p(s.author or "—"),
-                  self.p(self.local(s.at)), self.p(s.reason)] for s in self.x.history]
-        return [self.p("History", self.s.heading),
-                _grid(rows, [w * inch for w in (0.35, 1.2, 0.95, 1.5, 1.3, 2.0)])]
-
-
-def _moment(at: datetime) -> str:
-    """A time as a person reads it: ``2026-11-22 10:00 UTC``, ``2026-11-22 04:00 CST``, or with
-    its offset when its zone has no abbreviation (``UTC−06:00``)."""
-    offset = at.utcoffset()
-    if not offset:
-        return f"{at:%Y-%m-%d %H:%M} UTC"
-    zone = at.tzname()
-    if zone and not zone.startswith(("+", "-", "UTC")):
-        return f"{at:%Y-%m-%d %H:%M} {zone}"
-    seconds = int(offset.total_seconds())
-    sign, minutes = ("−" if seconds < 0 else "+"), abs(seconds) // 60
-    return f"{at:%Y-%m-%d %H:%M} UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
-
 
 def _mg(mass: Fraction | None) -> str:
     return f"{show(mass)} mg" if mass is not None else "—"

@@ -18,8 +18,16 @@ from reportlab.graphics.barcode.code128 import Code128
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
 
-from compounding.bench.labeling import PROOF, Dispensing, label_content
+from compounding.bench.labeling import (
+    PROOF,
+    Dispensing,
+    LabelContent,
+    label_content,
+    liquid_label_content,
+)
+from compounding.forms.liquid import LiquidWorked
 from compounding.orders.models import Order, Plan
+from compounding.plan import Worked, plan_of
 from compounding.profile import Profile
 
 from .blocks import Laid, _Block, line_slot
@@ -109,11 +117,44 @@ def build_labels(items: Sequence[tuple[Order, Plan, Dispensing | None]],
     Every label is laid out before anything is drawn, so an error never leaves half a document.
     """
     copies = copies_of(copies)
-    stock = STOCKS[profile.label.stock]
-    layouts = []
+    contents = []
     for order, plan, dispensing in items:
         check_label(order, profile)
-        content = label_content(order, plan, profile.pharmacy, dispensing)
+        contents.append(label_content(order, plan, profile.pharmacy, dispensing))
+    return draw_labels(contents, profile, reprint=reprint, copies=copies)
+
+
+def content_of(worked: Worked | LiquidWorked, profile: Profile,
+               dispensing: Dispensing | None = None) -> LabelContent:
+    """The label's strings of a worked-out batch of any form (a capsule batch, or an oral
+    liquid with its master formulation record's storage and cautions); refused as
+    :func:`label_content` refuses."""
+    if isinstance(worked, LiquidWorked):
+        return liquid_label_content(worked.order, plan_of(worked), worked.mfr_record,
+                                    profile.pharmacy, dispensing)
+    return label_content(worked.order, plan_of(worked), profile.pharmacy, dispensing)
+
+
+def worked_labels(items: Sequence[tuple[Worked | LiquidWorked, Dispensing | None]],
+                  profile: Profile, *, reprint: bool = False, copies: int = 1) -> bytes:
+    """:func:`build_labels` of worked-out batches of any form, each with its dispensing (or
+    ``None``: a proof)."""
+    copies = copies_of(copies)
+    contents = []
+    for worked, dispensing in items:
+        check_label(worked.order, profile)
+        contents.append(content_of(worked, profile, dispensing))
+    return draw_labels(contents, profile, reprint=reprint, copies=copies)
+
+
+def draw_labels(contents: Sequence[LabelContent], profile: Profile, *, reprint: bool = False,
+                copies: int = 1) -> bytes:
+    """The PDF of these labels' contents on the profile's stock, each laid out in full (its
+    dosing schedule and auxiliary labels) before anything is drawn."""
+    copies = copies_of(copies)
+    stock = STOCKS[profile.label.stock]
+    layouts = []
+    for content in contents:
         barcode = _barcode(content.rx_number)
         layouts += [(layout, barcode) for layout in
                     lay_out(content, stock.label, _pdf_measure(barcode), reprint)] * copies

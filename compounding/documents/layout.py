@@ -8,10 +8,12 @@ quantity, the BUD, the lot, the Rx number and the opioid caution; the other deta
 cautions stay on it while they fit, each item or sentence whole, and only what does not fit goes
 on an auxiliary label of the same stock (tracker issue 23). Directions of several steps (a
 titration) print "See the dosing schedule label" on the container's label and their steps on a
-dosing schedule label (domain.md §18). ``LABEL_TOO_LONG`` (naming the field) only when the
-essentials do not fit the container's label, or one sentence or step does not fit a label of
-its own. The REPRINT mark's place is kept on every print, so that a reprint is laid out as the
-first print was.
+dosing schedule label (domain.md §18). A titration kit's strength prints the steps it serves in
+place of its directions, or, when they do not fit, "See the kit label and calendar for the
+schedule" (the kit label and the calendar carry every step): never refused for their length.
+``LABEL_TOO_LONG`` (naming the field) only when the essentials do not fit the container's
+label, or one sentence or step does not fit a label of its own. The REPRINT mark's place is
+kept on every print, so that a reprint is laid out as the first print was.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from compounding.bench.labeling import LabelContent
+from compounding.errors import OrderError
 
 from .auxiliary import _continued, _schedule
 from .blocks import Laid, _Block, _Body, _height, _too_long, _Unit
@@ -120,7 +123,14 @@ def lay_out(content: LabelContent, size: tuple[float, float], m: Measure,
     REPRINT mark."""
     width = size[0] - 2 * PAD
     body = _Body(content, width, m)
-    first = _first(content, size, m, body, reprint)
+    try:
+        first = _first(content, size, m, body, reprint)
+    except OrderError:
+        if not content.kit_steps:
+            raise
+        # a kit's steps that do not fit: the container's label points to the kit label
+        body = _Body(content, width, m, steps=False)
+        first = _first(content, size, m, body, reprint)
     return [first.laid, *_schedule(content, size, m, reprint),
             *_continued(content, size, m, body, first.moved_details, first.moved_cautions,
                         reprint)]

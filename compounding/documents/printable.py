@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from compounding.bench.labeling import draft_content
+from compounding.bench.labeling import draft_content, liquid_draft_content
 from compounding.errors import ErrorDetail, OrderError
+from compounding.forms.liquid import LiquidWorked
+from compounding.orders.liquid import LiquidOrder
 from compounding.orders.models import Order
 from compounding.plan import plan_of, work_out
 from compounding.profile import Profile
@@ -41,7 +43,8 @@ def _describe(chars: str) -> str:
     return ", ".join(f"“{c}” (U+{ord(c):04X})" for c in chars)
 
 
-def check(order: Order, profile: Profile, bench: Any = None, *, label: bool = True) -> None:
+def check(order: Order | LiquidOrder, profile: Profile, bench: Any = None, *,
+          label: bool = True) -> None:
     """:class:`OrderError` naming every field of the order, the pharmacy's details and the
     ``bench`` entry with a character that cannot be printed (the worksheet prints them all),
     and, for an order (no ``bench``) unless ``label`` is false, ``LABEL_TOO_LONG`` when its
@@ -56,15 +59,18 @@ def check(order: Order, profile: Profile, bench: Any = None, *, label: bool = Tr
         check_label_fits(order, profile)
 
 
-def check_label_fits(order: Order, profile: Profile) -> None:
+def check_label_fits(order: Order | LiquidOrder, profile: Profile) -> None:
     """``LABEL_TOO_LONG`` (naming the field) when the order's patient label cannot be laid out
     on the profile's stock, as a PDF or as ZPL at 203 or 300 dpi: when the container's label
     cannot hold what it must carry, or one sentence or dosing step does not fit a label of its
     own (:func:`.layout.lay_out`; everything else goes on schedule and auxiliary labels). An
     order that lacks an item of the label is not looked at: that is refused when the label is
     printed, as an unacknowledged finding is."""
-    content = draft_content(order, plan_of(work_out(order, profile.settings)),
-                            profile.pharmacy)
+    worked = work_out(order, profile.settings)
+    content = (liquid_draft_content(worked.order, plan_of(worked), worked.mfr_record,
+                                    profile.pharmacy)
+               if isinstance(worked, LiquidWorked) else
+               draft_content(worked.order, plan_of(worked), profile.pharmacy))
     if content is None:
         return
     lay_out(content, STOCKS[profile.label.stock].label, _pdf_measure(_barcode(content.rx_number)))
@@ -78,7 +84,7 @@ def check_bench(entry: Any, prefix: str = "") -> None:
     refuse(strings(entry.model_dump(mode="json"), prefix))
 
 
-def check_label(order: Order, profile: Profile) -> None:
+def check_label(order: Order | LiquidOrder, profile: Profile) -> None:
     """The same for what a label prints: the patient, directions, prescriber, Rx and lot
     numbers and the pharmacy's details (a label is made hundreds at a time: no dump)."""
     pharmacy = profile.pharmacy

@@ -20,6 +20,7 @@ from compounding.forms.capsule_steps import assay_used as _assay_used
 from compounding.orders.models import MfrUsed, Source
 
 if TYPE_CHECKING:
+    from compounding.forms.liquid import LiquidWorked
     from compounding.plan import Worked
 
 Sheet = Any
@@ -38,7 +39,7 @@ def formula_line(mfr: MfrUsed | None) -> str:
     return f"{line} ({BUILT_IN})" if mfr.built_in else line
 
 
-def record_bud(worked: Worked) -> str | None:
+def record_bud(worked: Worked | LiquidWorked) -> str | None:
     """The record's own BUD rationale (``mfr.bud_rationale``: its USP <795> Table 4 category or
     its stability study, with its days). A Table 4 record's storage condition is left out: the
     release's Storage row under it prints the storage; a study's stays, its BUD holding only
@@ -54,7 +55,7 @@ def record_bud(worked: Worked) -> str | None:
     return mfr.bud_rationale
 
 
-def bud_line(day: date, rationale: str, worked: Worked) -> str:
+def bud_line(day: date, rationale: str, worked: Worked | LiquidWorked) -> str:
     """The beyond-use date with the plan's rationale, then the record's own."""
     line = f"{day.isoformat()}: {rationale}"
     record = record_bud(worked)

@@ -1,8 +1,9 @@
 """The batch worksheet: the compounding record the bench works from (domain.md §6, USP <795>).
 
 Its sections, in the order the bench uses them: the header, the components, the procedure with
-its geometric-dilution tables, the calculations, quality control, the findings and the release;
-and :func:`build`, which makes the PDF of it or of the executed record (:mod:`.executed`). The
+its geometric-dilution tables, the calculations, quality control, the findings and the release.
+What every record shares (the heading, the findings, the signature lines, :func:`.sheet.build`,
+which makes the PDF of it or of the executed record, :mod:`.executed`) is in :mod:`.sheet`; the
 styles and the tables they are drawn with are in :mod:`.tables`.
 
 Every user string reaches a Paragraph through :func:`esc` once; the numbers come from the core
@@ -17,38 +18,22 @@ printed by :mod:`.source_table`.
 
 from __future__ import annotations
 
-import io
 from fractions import Fraction
-from typing import Any, cast
+from typing import cast
 
-from reportlab.lib.pagesizes import letter
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
-from reportlab.platypus import (
-    CondPageBreak,
-    KeepTogether,
-    Paragraph,
-    SimpleDocTemplate,
-    Spacer,
-    Table,
-    TableStyle,
-)
+from reportlab.platypus import CondPageBreak, KeepTogether, Spacer
 
 from compounding.bench.labeling import STORAGE, drug_line
-from compounding.bench.lots import lot_number
-from compounding.display import count, show, weighing
+from compounding.display import count, show
 from compounding.forms import form_of
 from compounding.formulation.derivation import FILL_BASIS_NAMES, explain
 from compounding.formulation.dilution import geometric_dilution
-from compounding.plan import Worked, plan_of
+from compounding.plan import Worked
 from compounding.profile import Profile
-from compounding.screening.findings import Acknowledgement, Finding
-from compounding.screening.wording import finding_line, finding_title, method_name, shell_name
+from compounding.screening.wording import method_name, shell_name
 
-from .. import __name__ as _package
-from .escaping import esc
-from .pages import numbered_canvas
-from .printable import check
+from .sheet import BLANK, Sheet, build
 from .source_table import (
     bud_line,
     formula_line,
@@ -56,42 +41,30 @@ from .source_table import (
     source_note,
     source_rows,
 )
-from .tables import _Cell, _grid, _styles, _Together
+from .tables import _grid, _Together
 
 CONTAINER = "Tight, light-resistant container (amber vial with child-resistant closure)"
-MARGIN = 0.6 * inch
-BLANK = "________"
 
 
-class _Worksheet:
-    """The batch worksheet of a worked-out batch, section by section (the executed record is
-    one too, :class:`.executed._Executed`)."""
+class _Worksheet(Sheet):
+    """The batch worksheet of a worked-out capsule batch, section by section (the executed
+    record is one too, :class:`.executed._Executed`); the pieces every record shares are
+    :class:`.sheet.Sheet`'s."""
+
+    w: Worked
 
     def __init__(self, worked: Worked, profile: Profile) -> None:
-        self.w, self.profile, self.s = worked, profile, _styles()
-        self.order, self.batch = worked.order, worked.batch
-        self.plan = plan_of(worked)
-        self.lot = lot_number(self.order, worked.compounded_on)
-        self.step = profile.balance.readability
-        self.width = letter[0] - 2 * MARGIN
+        super().__init__(worked, profile)
+        self.batch = worked.batch
 
-    def p(self, text: str, style: ParagraphStyle | None = None) -> Paragraph | _Cell | str:
-        """A paragraph of plain (user or program) text, escaped here, once; without a style
-        (or in the bold cell style) a table cell for :func:`_grid` to lay out. An empty cell
-        stays an empty string, which a table draws as nothing."""
-        if not text:
-            return ""
-        if style is None or style is self.s.cell_bold:
-            return _Cell(text, bold=style is not None)
-        return Paragraph(esc(text), style)
+    @property
+    def product(self) -> str:
+        return drug_line(self.plan)
 
-    def markup(self, markup: str, style: ParagraphStyle | None = None) -> Paragraph:
-        """A paragraph of this module's own markup (user parts already passed through esc)."""
-        return Paragraph(markup, style or self.s.small)
-
-    def mg(self, value: Fraction) -> str:
-        """An amount to weigh, to the balance's readability; 10 g and more in g."""
-        return weighing(value, self.step)
+    @property
+    def shell(self) -> str:
+        """The shell in words, with a titration kit's colour first: ``blue gelatin``."""
+        return coloured_shell(self.order.capsule.shell, self.plan.shell_colour)
 
     def story(self) -> list[object]:
         """The worksheet in the order the bench uses it: what it is and with what, the
@@ -100,38 +73,23 @@ class _Worksheet:
         return [*self.header(), *self.components(), *self.procedure(), *self.calculations(),
                 *self.quality(), *self.findings(), *self.release()]
 
-    title = "Compounding record"
-
-    def header(self) -> list[object]:
-        pharmacy = self.profile.pharmacy
-        table = self.pairs(self.header_rows())
-        where = " · ".join(x for x in (pharmacy.name, pharmacy.address, pharmacy.phone) if x)
-        heading = [self.p(f"{self.title}: {drug_line(self.plan)}", self.s.title)]
-        if where:  # a profile may not name the pharmacy yet; its worksheet names no one
-            heading.append(self.p(where, self.s.body))
-        return [*heading, Spacer(1, 6), table]
-
     def header_rows(self) -> list[tuple[str, str]]:
         o = self.order
-        patient = o.patient
-        who = patient.name if patient and patient.name else "—"
-        if patient and patient.date_of_birth:
-            who += f" (born {patient.date_of_birth.isoformat()})"
-        prescriber = o.prescriber.name if o.prescriber and o.prescriber.name else "—"
-        if o.prescriber and o.prescriber.npi:
-            prescriber += f" (NPI {o.prescriber.npi})"
         b = self.batch
         rows = [
             ("Preparation", drug_line(self.plan)),
-            ("Dosage form", f"Hard capsule, size {o.capsule.size}, {shell_name(o.capsule.shell)} "
+            *([("Capsule", f"size {o.capsule.size}, {self.shell}")]
+              if self.plan.shell_colour else []),
+            ("Dosage form", f"Hard capsule, size {o.capsule.size}, {self.shell} "
                             f"shell; immediate release; oral"),
             ("Formula", f"{formula_line(self.w.mfr)}; method: {method_name(b.method)}"),
             ("Lot number", self.lot),
             ("Rx number", o.rx_number or "—"),
             ("Compounding date", f"{self.w.compounded_on.isoformat()}   time: {BLANK}"),
-            ("Patient", who),
-            ("Prescriber", prescriber),
-            ("Directions", self.plan.directions),
+            ("Patient", self.patient_line()),
+            ("Prescriber", self.prescriber_line()),
+            ("Directions", "; ".join(self.plan.kit_steps) if self.plan.kit_steps
+             else self.plan.directions),
             ("Quantity", f"{count(b.capsules_dispensed, 'capsule')} dispensed + "
                          f"{b.overage_capsules} overage = {b.capsules_required} required; "
                          f"refills {o.refills}"),
@@ -157,7 +115,7 @@ class _Worksheet:
                       f"the batch", None, None, None, self.mg(t.aliquot)],
                      [f"{filler}, for the batch", None, fil.lot, fil.expiry,
                       self.mg(b.filler_total)]]
-        rows.append([f"Capsule shells: size {cap.size}, {shell_name(cap.shell)}", None, cap.lot,
+        rows.append([f"Capsule shells: size {cap.size}, {self.shell}", None, cap.lot,
                      cap.expiry, count(b.capsules_to_fill, "capsule")])
         head = ["Component", "Manufacturer", "Lot", "Expiry", "Theoretical", "Actual",
                 "Initials"]
@@ -255,35 +213,6 @@ class _Worksheet:
             _grid(rows, [w * inch for w in (0.7, 1.3, 1.05) * 2]),
         ])]
 
-    def findings(self) -> list[object]:
-        return self.finding_table("Findings",
-                                  [(f, f.acknowledgement) for f in self.w.findings])
-
-    def finding_table(self, heading: str,
-                      findings: list[tuple[Finding, Acknowledgement | None]]) -> list[object]:
-        """Findings with their acknowledgements (or the blank a pharmacist fills in)."""
-        items: list[object] = [self.p(heading, self.s.heading)]
-        if not findings:
-            return [*items, self.p("None.", self.s.body)]
-        rows = [[self.p(h, self.s.cell_bold) for h in ("Severity and finding", "Details",
-                                                        "Acknowledgement")]]
-        for f, acknowledgement in findings:
-            if acknowledgement:
-                ack = f"Acknowledged by {acknowledgement.pharmacist}: {acknowledgement.reason}"
-            elif f.severity.value == "critical":
-                ack = "NOT ACKNOWLEDGED: no label may be printed"
-            else:
-                ack = "Pharmacist initials: ______"
-            rows.append([self.markup(f"<b>{esc(f.severity.value.upper())}</b><br/>"
-                                     f"{esc(_capital(finding_title(f.code)))}"),
-                         self.p(finding_line(f.field, f.message)), self.p(ack)])
-        return [*items, _grid(rows, [w * inch for w in (1.95, 3.4, 1.95)])]
-
-    def pairs(self, rows: list[tuple[str, str]]) -> Table:
-        """A two-column table of names and values."""
-        return _grid([[self.p(k, self.s.cell_bold), self.p(v)] for k, v in rows],
-                     [1.5 * inch, self.width - 1.5 * inch], header=False)
-
     def release_rows(self, bud: str, found: str, made: str) -> list[tuple[str, str]]:
         """BUD with its rationale, storage, container, description (``found``: as found) and
         yield (``made``: the capsules actually made)."""
@@ -292,7 +221,7 @@ class _Worksheet:
             ("Beyond-use date", bud),
             ("Storage", STORAGE),
             ("Container", CONTAINER),
-            ("Physical description", f"Size {o.capsule.size} {shell_name(o.capsule.shell)} "
+            ("Physical description", f"Size {o.capsule.size} {self.shell} "
                                      f"capsules filled with a white to off-white powder{found}"),
             ("Yield", f"Theoretical {count(b.capsules_to_fill, 'capsule')}; {made}; "
                       f"dispensed {b.capsules_dispensed}"),
@@ -302,37 +231,24 @@ class _Worksheet:
         table = self.pairs(self.release_rows(
             bud_line(self.w.beyond_use_date, self.w.beyond_use_rationale, self.w),
             f". As found: {BLANK}", f"actual {BLANK}"))
-        signatures = _grid([[self.p("Prepared by", self.s.cell_bold), self.p(""),
-                             self.p("Date and time", self.s.cell_bold), self.p("")],
-                            [self.p("Verified by (pharmacist)", self.s.cell_bold), self.p(""),
-                             self.p("Date and time", self.s.cell_bold), self.p("")]],
-                           [w * inch for w in (1.5, 2.7, 1.0, 2.1)], header=False)
-        signatures.setStyle(TableStyle([("TOPPADDING", (0, 0), (-1, -1), 9),
-                                        ("BOTTOMPADDING", (0, 0), (-1, -1), 9)]))
+        signatures = self.signature_lines()
         # 4 pt above the signatures (8 before the BUD row gave the record's rationale): the
         # release still ends page 2 of the very-low sample, a page more otherwise
         return [KeepTogether([self.p("Release", self.s.heading), table, Spacer(1, 4),
                               signatures])]
 
 
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
+def coloured_shell(shell: str, colour: str | None) -> str:
+    """A capsule shell as printed, with a titration kit's colour first.
 
-
-def build(sheet: _Worksheet, profile: Profile, bench: Any = None) -> bytes:
-    """The PDF of a worksheet or record; invariant mode: same input, same bytes. Refused
-    (``CHARACTER_NOT_PRINTABLE``) before anything is drawn when no font here prints a
-    character of the order, the pharmacy's details or the ``bench`` entry."""
-    check(sheet.order, profile, bench, label=False)
-    buffer = io.BytesIO()
-    document = SimpleDocTemplate(
-        buffer, pagesize=letter, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
-        bottomMargin=MARGIN, invariant=1, title=f"{sheet.title} {sheet.lot}",
-        author=profile.pharmacy.name or "", subject=drug_line(sheet.plan), creator=_package)
-    footer = (f"{sheet.title} · Lot {sheet.lot} · Rx {sheet.order.rx_number or '—'} · "
-              f"{drug_line(sheet.plan)}")
-    document.build(sheet.story(), canvasmaker=numbered_canvas(footer, MARGIN))
-    return buffer.getvalue()
+    >>> coloured_shell("gelatin, blue", "blue"), coloured_shell("HPMC", None)
+    ('blue gelatin', 'HPMC')
+    """
+    if not colour:
+        return shell_name(shell)
+    said = set(colour.casefold().split())
+    base = " ".join(w for w in shell.replace(",", " ").split() if w.casefold() not in said)
+    return f"{colour} {shell_name(base)}" if base else f"{colour}"
 
 
 def build_worksheet(worked: Worked, profile: Profile) -> bytes:

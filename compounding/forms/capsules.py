@@ -14,7 +14,11 @@ from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 
+from pydantic import ValidationError
+
 from compounding.display import show
+from compounding.errors import ErrorDetail, OrderError
+from compounding.forms import liquid
 from compounding.forms.common import acknowledged, compounding_date
 from compounding.formulary import FormularyEntry
 from compounding.formulation.batch import (
@@ -23,10 +27,11 @@ from compounding.formulation.batch import (
     hydrochloride_strength,
     overage_from_percent,
 )
+from compounding.formulation.capsules import COLOURS
 from compounding.formulation.dating import Component, beyond_use
 from compounding.formulation.fill import FillBasis, filler_capacity, smallest_fitting_size
 from compounding.formulation.fillers import fillers_named
-from compounding.formulation.methods import choose
+from compounding.formulation.methods import LIQUID_ADVICE, choose
 from compounding.formulation.plausibility import check_fill_inputs
 from compounding.formulation.sources import (
     DEFAULT_BUD_DAYS,
@@ -39,6 +44,7 @@ from compounding.formulation.sources import (
     source_per_drug,
 )
 from compounding.formulation.weighing import check_weighings
+from compounding.orders.liquid import LiquidOrder, LiquidSig
 from compounding.orders.models import MfrUsed, Order, Plan, TriturationStage, medication_entry
 from compounding.orders.reading import parse_order
 from compounding.screening.conditions import check_allergies, check_conditions
@@ -146,6 +152,8 @@ def work_out(order: Order | Mapping[str, Any], settings: Settings | None = None,
     pack_stat, basis = capacity
     chosen = choose(review, order.method, inputs_of(order, settings, strength, extra, pack_stat,
                                                   entry), settings)
+    if chosen is None:
+        _advise_liquid(review, order, directions, days_supply, settings, kept)
     review.raise_errors()
     assert chosen is not None
     batch, method_reason = chosen
@@ -206,6 +214,45 @@ def _capacity(review: Review, order: Order, settings: Settings, filler: Any,
     return None
 
 
+def _advise_liquid(review: Review, order: Order, directions: Directions, days_supply: int,
+                   settings: Settings, kept: bool) -> None:
+    """``TRITURATION_INFEASIBLE`` names the oral liquid that gives the same dose for the same
+    days' supply (or says that none does): its record, concentration, dose volume and syringe,
+    and the volume to dispense (USP <795> 2023 §8: the dosage form that can be made
+    accurately)."""
+    for index, error in enumerate(review.errors):
+        if error.code == "TRITURATION_INFEASIBLE":
+            head = error.message.removesuffix(f": {LIQUID_ADVICE}")
+            advice = _liquid_advice(order, directions, days_supply, settings, kept)
+            review.errors[index] = ErrorDetail(error.code, error.field, f"{head}: {advice}")
+
+
+def _liquid_advice(order: Order, directions: Directions, days_supply: int, settings: Settings,
+                   kept: bool) -> str:
+    """The oral liquid order equivalent to a capsule order, planned: the same source, dose
+    (strength [mg] × capsules a dose), doses a day, patient and days' supply (capsules ÷
+    capsules a day), in words."""
+    sig = directions.sig
+    try:
+        equivalent = LiquidOrder.model_validate({
+            "form": "oral_liquid", "strength": order.strength * sig.capsules_per_dose,
+            "strength_basis": order.strength_basis, "days_supply": days_supply,
+            "source": order.source, "release": order.release,
+            "compounded_on": order.compounded_on, "patient": order.patient,
+            "sig": LiquidSig(doses_per_day=sig.doses_per_day, timing=sig.timing)})
+        worked = liquid.work_out(equivalent, settings, kept=kept)
+    except OrderError as exc:
+        return f"no oral liquid works either ({'; '.join(e.message for e in exc.errors[:3])})"
+    except ValidationError:  # a days' supply no liquid order takes (under a day, over 366)
+        return (f"no oral liquid works either ({order.quantity} capsules last {days_supply} "
+                f"days)")
+    step, syringe = worked.steps[0], worked.syringe
+    return (f"an oral liquid works: {worked.mfr.id}, {show(worked.concentration)} mg/mL, "
+            f"{show(step.volume)} mL ({show(step.dose)} mg) a dose with the "
+            f"{show(syringe.capacity)} mL oral syringe, {show(worked.volume)} mL for "
+            f"{worked.days_supply} days (plan it with form \"oral_liquid\")")
+
+
 def plan_of(worked: Worked) -> Plan:
     """The API v1 plan of a worked-out batch."""
     order, batch = worked.order, worked.batch
@@ -246,4 +293,12 @@ def plan_of(worked: Worked) -> Plan:
         findings=worked.findings,
         source_kind=order.source.kind,
         mfr=worked.mfr,
+        shell_colour=colour_of(order.capsule.shell) if order.kit_steps else None,
+        kit_steps=order.kit_steps,
     )
+
+
+def colour_of(shell: str) -> str | None:
+    """The colour words of a shell's name (``"gelatin, light blue"`` → ``"light blue"``)."""
+    words = [w for w in shell.replace(",", " ").split() if w.casefold() in COLOURS]
+    return " ".join(words) or None

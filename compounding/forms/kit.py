@@ -26,9 +26,11 @@ from compounding.display import count, show
 from compounding.errors import ErrorDetail, OrderError
 from compounding.forms.capsules import colour_of
 from compounding.formulation.batch import hydrochloride_strength
-from compounding.orders.kit import KitOrder, KitPlan, KitStepPlan
+from compounding.orders.kit import KitOrder, KitPlan, KitStep, KitStepPlan
 from compounding.orders.models import Plan
 from compounding.screening.review import Review
+from compounding.screening.sigtext import Unreadable
+from compounding.screening.titration_text import read_schedule
 from compounding.settings import DEFAULT_SETTINGS, Settings
 
 MAX_CAPSULES_PER_DOSE = 10
@@ -72,7 +74,7 @@ def assign(review: Review, order: KitOrder, strengths: list[Fraction]) -> list[A
     that whole capsules of the strengths made cannot give."""
     out, day = [], 1
     made = ", ".join(f"{show(s)} mg" for s in strengths)
-    for index, step in enumerate(order.schedule):
+    for index, step in enumerate(order.schedule or []):
         dose, last = step.dose, day + step.days - 1
         if step.capsules_per_dose is not None:
             candidates = [dose / step.capsules_per_dose]
@@ -145,7 +147,7 @@ def batch_orders(order: KitOrder, settings: Settings | None = None) -> list[dict
 def plan_kit(order: KitOrder | Mapping[str, Any], settings: Settings | None = None) -> KitPlan:
     """The plan of a titration kit, or :class:`OrderError` with every error (each batch's
     prefixed by its strength)."""
-    from compounding.plan import plan_of, work_out
+    from compounding.forms.capsules import plan_of, work_out
 
     parsed = order if isinstance(order, KitOrder) else _parse(order)
     settings = settings or DEFAULT_SETTINGS
@@ -154,7 +156,7 @@ def plan_kit(order: KitOrder | Mapping[str, Any], settings: Settings | None = No
     errors: list[ErrorDetail] = []
     for batch, strength in batches:
         try:
-            plans.append(plan_of(work_out(batch, settings)))  # type: ignore[arg-type]
+            plans.append(plan_of(work_out(batch, settings)))
         except OrderError as exc:
             errors += [ErrorDetail(e.code, e.field, f"{show(strength)} mg capsules: {e.message}")
                        for e in exc.errors]
@@ -201,9 +203,47 @@ def _parse(order: Mapping[str, Any]) -> KitOrder:
     return parsed
 
 
+def schedule_of(review: Review, order: KitOrder) -> KitOrder:
+    """The order with its schedule: as given, or read from its directions (which must agree
+    with a schedule given too: ``DIRECTIONS_MISMATCH``)."""
+    if order.directions is None:
+        if order.schedule is None:
+            review.error("FIELD_REQUIRED", "schedule", "a titration needs its schedule, or "
+                                                       "directions that write it out")
+        return order
+    try:
+        read = read_schedule(order.directions)
+    except Unreadable as exc:
+        if order.schedule is None:
+            review.error("INVALID_VALUE", "directions",
+                         f"the titration could not be read: {exc}; or give the schedule")
+        else:
+            review.finding("DIRECTIONS_UNREAD", "directions",
+                           f"The directions could not be read as the schedule ({exc}): the "
+                           f"labels print the schedule's steps. Check them.")
+        return order
+    steps = [KitStep(dose=dose, doses_per_day=per_day, days=days)
+             for dose, per_day, days in read]
+    if order.schedule is None:
+        return order.model_copy(update={"schedule": steps})
+    given = [(s.dose, s.doses_per_day, s.days) for s in order.schedule]
+    if given != list(read):
+        review.error("DIRECTIONS_MISMATCH", "directions",
+                     f"the directions read as {_said(read)} but the schedule is "
+                     f"{_said(given)}: make them agree")
+    return order
+
+
+def _said(steps: Any) -> str:
+    return ", then ".join(f"{show(d)} mg × {n} a day for {days} days" for d, n, days in steps)
+
+
 def _worked(order: KitOrder, settings: Settings
             ) -> tuple[list[tuple[dict[str, Any], Fraction]], list[Assigned], Review]:
     review = Review()
+    order = schedule_of(review, order)
+    review.raise_errors()
+    assert order.schedule is not None
     doses = [s.dose for s in order.schedule]
     strengths = sorted(set(order.strengths)) if order.strengths else default_strengths(
         doses, order.combine)
@@ -213,7 +253,7 @@ def _worked(order: KitOrder, settings: Settings
     chosen = colours(review, strengths, order, settings)
     review.raise_errors()
     common = order.model_dump(mode="json", exclude_unset=True, exclude={
-        "schedule", "strengths", "combine", "start_on", "timing", "form"})
+        "schedule", "strengths", "combine", "start_on", "timing", "form", "directions"})
     batches = []
     for strength in strengths:
         served = [a for a in steps if a.strength == strength]

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 
-from compounding.display import show
+from compounding.display import count, show
 from compounding.errors import ErrorDetail, OrderError
 from compounding.forms.common import acknowledged, compounding_date
 from compounding.forms.liquid_dosing import (
@@ -245,14 +245,15 @@ def _drug(review: Review, order: LiquidOrder, concentration: Fraction, volume: F
     made = whole * strength / concentration
     surplus, limit = made - volume, surplus_volume_limit(volume, settings)
     if surplus <= limit:
-        return Drug("whole_tablets", f"{whole} whole tablets make {show(made)} mL, "
+        makes = "makes" if whole == 1 else "make"
+        return Drug("whole_tablets", f"{count(whole, 'whole tablet')} {makes} {show(made)} mL, "
                                      f"{show(surplus)} mL over the volume dispensed (at most "
                                      f"{show(limit)} mL)", whole, whole * weight, None)
     loss = 1 - settings.crushing_loss_percent / 100
     tablets = ceil(drug / (strength * loss))
     portion = drug * weight / strength
-    over = (f"{whole} whole tablets would make {show(made)} mL, {show(surplus)} mL over the "
-            f"volume dispensed (at most {show(limit)} mL)")
+    over = (f"{count(whole, 'whole tablet')} would make {show(made)} mL, {show(surplus)} mL over "
+            f"the volume dispensed (at most {show(limit)} mL)")
     if low <= portion <= high:
         return Drug("exact_portion", f"{over}; the portion ({show(portion)} mg of the powder "
                                      f"of {tablets} tablets) is weighable", tablets, portion,

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
-from compounding.display import show
+from compounding.bench.labeling import liquid_drug_line
 from compounding.forms import liquid, liquid_steps
 from compounding.forms.base import BenchField
 from compounding.orders.liquid import LiquidOrder, LiquidPlan
@@ -37,13 +37,18 @@ class OralLiquids:
 
     def bench_fields(self, plan: LiquidPlan) -> tuple[BenchField, ...]:
         """The drug used (tablets and their powder, or the powder weighed, or each stock
-        stage), every other ingredient's amount, the final volume, and the lots used."""
+        stage and what went into it), every other ingredient's amount, lot and expiry, the
+        final volume, and the source's lot (the paths of
+        :class:`compounding.bench.liquid_entry.LiquidBenchEntry`)."""
         fields: list[BenchField] = []
         if plan.source_kind == "tablets":
             fields.append(BenchField("tablets_used", "Tablets used", "tablets"))
         if plan.method == "stock_solution":
-            fields += [BenchField(f"stock[{i}]", f"Stock {s.stage}, made to", "mL")
-                       for i, s in enumerate(plan.stock_solution or [])]
+            for i, stage in enumerate(plan.stock_solution or []):
+                if i:
+                    fields.append(BenchField(f"stock[{i}].taken", f"Stock {stage.stage - 1} "
+                                             f"measured into stock {stage.stage}", "mL"))
+                fields.append(BenchField(f"stock[{i}]", f"Stock {stage.stage}, made to", "mL"))
             if plan.source_kind == "api_powder":
                 fields.insert(0, BenchField("powder_actual", "Naltrexone HCl powder, actual",
                                             "mg"))
@@ -52,9 +57,12 @@ class OralLiquids:
             fields.append(BenchField("powder_actual", "Naltrexone HCl powder, actual"
                                      if plan.source_kind == "api_powder"
                                      else "Tablet powder, actual", "mg"))
-        fields += [BenchField(f"ingredients[{i}]", f"{x.name}, actual", x.unit)
-                   for i, x in enumerate(plan.ingredients)
-                   if x.role != "active" and x.unit != "to volume"]
+        for i, x in enumerate(i for i in plan.ingredients if i.role != "active"):
+            if x.unit != "to volume":
+                fields.append(BenchField(f"ingredients[{i}].amount", f"{x.name}, actual",
+                                         x.unit))
+            fields += [BenchField(f"ingredients[{i}].lot", f"{x.name} lot"),
+                       BenchField(f"ingredients[{i}].expiry", f"{x.name} expiry")]
         fields.append(BenchField("final_volume", "Final volume", "mL"))
         fields += [BenchField("source_lot", "Source lot"), BenchField("source_expiry",
                                                                       "Source expiry")]
@@ -74,4 +82,4 @@ class OralLiquids:
         ...     "days_supply": 30, "source": {"average_tablet_weight": "250 mg"}}))
         'Naltrexone HCl 1 mg/mL oral suspension'
         """
-        return f"Naltrexone HCl {show(plan.concentration)} mg/mL oral {plan.kind}"
+        return liquid_drug_line(plan)

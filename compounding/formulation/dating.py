@@ -1,7 +1,9 @@
-"""Beyond-use date (USP <795>, revision official 1 Nov 2023; domain.md §5).
+"""Beyond-use date (USP <795>, revision official 1 Nov 2023).
 
-Capsules are a non-aqueous form: BUD = compounding date + 180 days (a setting) at most, and never
-later than the earliest expiry of any component (tablet lot, filler lot, capsule-shell lot).
+The master formulation record gives the days: capsules are a non-aqueous form (Table 4: 180
+days), an oral liquid its Table 4 category or its stability study. The BUD is never later than
+the earliest expiry of any component (tablet or powder lot, filler, shell, every ingredient of a
+liquid).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def beyond_use(review: Review, compounded_on: date, days: int,
         rationale = f"compounding date + {days} days ({basis}); no component expires sooner"
         return default, rationale + unknown
     earliest, expiry = first
-    cap = USP_795 if basis == USP_795 else f"{basis}; {USP_795}"
+    cap = USP_795 if basis == USP_795 else f"{basis}; USP <795>"
     rationale = (f"{earliest.label} expires {expiry.isoformat()}, before compounding "
                  f"date + {days} days ({cap}: not later than any component's expiry)")
     review.finding("BUD_LIMITED_BY_COMPONENT", earliest.field,

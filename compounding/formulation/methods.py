@@ -33,6 +33,9 @@ from compounding.settings import Settings
 METHODS: tuple[Method, ...] = ("whole_tablets", "exact_portion", "trituration")
 POWDER_METHODS: tuple[Method, ...] = ("exact_portion", "trituration")
 """Naltrexone HCl powder is weighed: no whole tablets to use."""
+LIQUID_ADVICE = "prepare it as an oral liquid instead"
+"""How ``TRITURATION_INFEASIBLE`` ends here; capsule planning puts the oral liquid that works
+in its place (:func:`compounding.forms.capsules.work_out`)."""
 NAMES = {"whole_tablets": "whole tablets", "exact_portion": "an exact portion",
          "trituration": "a trituration"}
 
@@ -250,5 +253,4 @@ def _no_method(review: Review, x: Inputs, settings: Settings, said: list[str]) -
                      f"capsules")
         return
     review.error("TRITURATION_INFEASIBLE", "strength",
-                 f"no method can weigh this dose ({'; '.join(said)}): prepare it as an oral "
-                 f"liquid instead")
+                 f"no method can weigh this dose ({'; '.join(said)}): {LIQUID_ADVICE}")

@@ -30,6 +30,7 @@ from compounding.orders.types import (
     Day,
     DensityFactor,
     DosesPerDay,
+    LongText,
     Mass,
     MassOut,
     Refills,
@@ -58,6 +59,8 @@ class KitOrder(_Model):
     """A titration dispensed as capsules (API v1.2): the capsule order's fields, with
     ``schedule`` (1 to 12 steps) instead of ``strength`` and ``quantity``.
 
+    ``directions``: the titration as written; without a ``schedule`` the steps are read from it
+    (each step's dose in mg and its days), with one they must agree.
     ``strengths`` [mg]: the capsule strengths to make (default: one per distinct dose, or with
     ``combine`` the fewest whose whole multiples give every dose); ``combine``: the prescriber
     allows a dose as several capsules of a lower strength; ``start_on``: the schedule's first
@@ -66,7 +69,8 @@ class KitOrder(_Model):
 
     form: Literal["capsules"] = "capsules"
     mfr: MfrReference | None = None
-    schedule: list[KitStep] = Field(min_length=1, max_length=12)
+    schedule: list[KitStep] | None = Field(default=None, min_length=1, max_length=12)
+    directions: LongText | None = None
     strengths: list[Mass] | None = Field(default=None, min_length=1, max_length=6)
     combine: bool = False
     start_on: Day | None = None

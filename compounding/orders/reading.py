@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from compounding.errors import ErrorDetail, OrderError
+from compounding.orders.kit import KitOrder
 from compounding.orders.liquid import LiquidOrder
 from compounding.orders.models import MEDICATION_TAGS, Order
 from compounding.screening.rules import BY_CODE
@@ -83,17 +84,31 @@ def parse_order(order: Order | Mapping[str, Any]) -> Order:
         raise OrderError(validation_errors(exc)) from None
 
 
-def parse_any(order: Order | LiquidOrder | Mapping[str, Any]) -> Order | LiquidOrder:
+def is_kit(order: Mapping[str, Any]) -> bool:
+    """Whether a capsule order is a titration kit: it has a ``schedule``, or directions with
+    neither a ``strength`` nor a ``quantity`` (a titration written out)."""
+    return order.get("form", "capsules") == "capsules" and (
+        "schedule" in order or ("directions" in order and "strength" not in order
+                                and "quantity" not in order))
+
+
+def parse_any(order: Order | LiquidOrder | KitOrder | Mapping[str, Any]
+              ) -> Order | LiquidOrder | KitOrder:
     """A validated order of its dosage form (``form``: capsules by default, or
-    ``"oral_liquid"``), or :class:`OrderError` listing every field that is wrong."""
-    if isinstance(order, Order | LiquidOrder):
+    ``"oral_liquid"``; capsules with a ``schedule`` are a titration kit), or
+    :class:`OrderError` listing every field that is wrong."""
+    if isinstance(order, Order | LiquidOrder | KitOrder):
         return order
     if isinstance(order, Mapping) and order.get("form") == "oral_liquid":
-        try:
-            return LiquidOrder.model_validate(order)
-        except ValidationError as exc:
-            raise OrderError(validation_errors(exc)) from None
-    return parse_order(order)
+        model: type[LiquidOrder] | type[KitOrder] = LiquidOrder
+    elif isinstance(order, Mapping) and is_kit(order):
+        model = KitOrder
+    else:
+        return parse_order(order)
+    try:
+        return model.model_validate(order)
+    except ValidationError as exc:
+        raise OrderError(validation_errors(exc)) from None
 
 
 def validation_errors(exc: ValidationError, prefix: str = "") -> list[ErrorDetail]:
@@ -119,3 +134,23 @@ def parse_order_json(text: str | bytes) -> Order:
             raise MalformedOrder([ErrorDetail("INVALID_JSON", "order",
                                               "the order must be a JSON object")]) from None
         raise OrderError(validation_errors(exc)) from None
+
+
+def parse_any_json(text: str | bytes) -> Order | LiquidOrder | KitOrder:
+    """An order of any dosage form from JSON text (``form``: capsules by default, or
+    ``"oral_liquid"``; capsules with a schedule are a titration kit), or :class:`OrderError`
+    naming every wrong field; malformed JSON, or JSON that is not an object, is
+    :class:`MalformedOrder` (HTTP 400). A capsule order is parsed exactly as
+    :func:`parse_order_json` parses it."""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return parse_order_json(text)  # its own message for malformed JSON
+    if isinstance(data, dict) and (data.get("form") == "oral_liquid" or is_kit(data)):
+        model: type[LiquidOrder] | type[KitOrder] = (
+            LiquidOrder if data.get("form") == "oral_liquid" else KitOrder)
+        try:
+            return model.model_validate_json(text)
+        except ValidationError as exc:
+            raise OrderError(validation_errors(exc)) from None
+    return parse_order_json(text)

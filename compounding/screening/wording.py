@@ -63,8 +63,23 @@ LABELS = {
     "overage_value": "Overage",
     "strength_unit": "Strength unit",
     "overage_kind": "Overage given as",
+    "dosage_form": "Dosage form",
+    "liquid.strength": "Dose",
+    "liquid.strength_unit": "Dose unit",
+    "liquid.concentration": "Concentration",
+    "liquid.volume": "Volume to dispense",
+    "liquid.days_supply": "Days’ supply",
+    "liquid.doses_per_day": "Doses a day",
+    "liquid.directions": "Directions",
+    "dosing": "Dosing",
+    "schedule": "Titration schedule",
+    "combine": "Allow several capsules of a lower strength a dose",
+    "start_on": "First day of the schedule",
+    "timing": "When to take each dose",
 }
-"""Each order field's name as the form labels it (the web form's labels are these)."""
+"""Each order field's name as the form labels it (the web form's labels are these; an oral
+liquid's own inputs are ``liquid.*``; a titration schedule's steps are rows, each input
+labelled "Step 2 dose")."""
 
 _INDEX = re.compile(r"\[(\d+)\]")
 _PREFIXES = {"profile.pharmacy": "Pharmacy's", "bench": "Bench"}

@@ -1,0 +1,170 @@
+"""What FHIR R4 reading and writing share across dosage forms (:mod:`.fhir` for capsules,
+:mod:`.fhir_liquid` for oral liquids): the code systems, errors naming a FHIR path, contained
+resources, the patient and prescriber of a MedicationRequest, a Dosage's timing, and the
+MedicationDispense of a batch around its contained Medication (HL7 FHIR R4)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from fractions import Fraction
+from typing import Any
+
+from compounding.errors import ErrorDetail, OrderError
+
+NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"
+MFR_SYSTEM = "urn:compounding:mfr"
+"""The code system of the workbench's master formulation records: ``ID@version``."""
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+UCUM = "http://unitsofmeasure.org"
+TIMING_CODES = {"QD": 1, "BID": 2, "TID": 3, "QID": 4}
+# a record's status → MedicationDispense.status (FHIR R4 value set medicationdispense-status)
+DISPENSE_STATUS = {"printed": "preparation", "compounded": "in-progress",
+                   "verified": "completed", "rejected": "declined", "scrapped": "stopped"}
+# order field → the FHIR path it came from, for errors
+PATHS = {
+    "strength": "MedicationRequest.medicationCodeableConcept.text",
+    "quantity": "MedicationRequest.dispenseRequest.quantity.value",
+    "refills": "MedicationRequest.dispenseRequest.numberOfRepeatsAllowed",
+    "sig": "MedicationRequest.dosageInstruction[0]",
+    "directions": "MedicationRequest.dosageInstruction[0].text",
+    "patient": "MedicationRequest.subject",
+    "prescriber": "MedicationRequest.requester",
+    "prescription_id": "MedicationRequest.identifier[0].value",
+}
+
+
+def fhir_error(path: str, message: str, code: str = "INVALID_VALUE") -> OrderError:
+    return OrderError([ErrorDetail(code, path, message)])
+
+
+def contained(resource: Mapping[str, Any], reference: Any, kind: str, path: str) -> Any:
+    """A contained resource named by ``{"reference": "#id"}``; ``None`` for an outside one."""
+    target = (reference or {}).get("reference", "") if isinstance(reference, Mapping) else ""
+    if not target.startswith("#"):
+        return None
+    for item in resource.get("contained") or []:
+        if item.get("resourceType") == kind and item.get("id") == target[1:]:
+            return item
+    raise fhir_error(f"{path}.reference", f"no contained {kind} has the id {target[1:]!r}")
+
+
+def _name(human: list[Mapping[str, Any]] | None) -> str | None:
+    for name in human or []:
+        if name.get("text"):
+            return str(name["text"])
+        parts = [*name.get("given", []), name.get("family") or ""]
+        if any(parts):
+            return " ".join(p for p in parts if p)
+    return None
+
+
+def _patient(resource: Mapping[str, Any]) -> dict[str, Any] | None:
+    subject = resource.get("subject")
+    found = contained(resource, subject, "Patient", "MedicationRequest.subject")
+    if found is None:
+        reference = (subject or {}).get("reference", "")
+        return {"id": reference.split("/")[-1]} if reference.startswith("Patient/") else None
+    patient: dict[str, Any] = {"name": _name(found.get("name"))}
+    if found.get("birthDate"):
+        patient["date_of_birth"] = found["birthDate"]
+    identifiers = found.get("identifier") or []
+    if identifiers and identifiers[0].get("value"):
+        patient["id"] = identifiers[0]["value"]
+    return {k: v for k, v in patient.items() if v is not None}
+
+
+def _prescriber(resource: Mapping[str, Any]) -> dict[str, Any] | None:
+    found = contained(resource, resource.get("requester"), "Practitioner",
+                      "MedicationRequest.requester")
+    if found is None:
+        display = (resource.get("requester") or {}).get("display")
+        return {"name": display} if display else None
+    prescriber: dict[str, Any] = {"name": _name(found.get("name"))}
+    for identifier in found.get("identifier") or []:
+        if identifier.get("system") == NPI_SYSTEM:
+            prescriber["npi"] = identifier.get("value")
+    return {k: v for k, v in prescriber.items() if v is not None}
+
+
+# UCUM mass units [mg per unit] (UCUM: "ug"; people also write mcg and µg)
+MASS_UNITS = {"mg": Fraction(1), "ug": Fraction(1, 1000), "mcg": Fraction(1, 1000),
+              "µg": Fraction(1, 1000), "μg": Fraction(1, 1000), "g": Fraction(1000)}
+
+
+def unit_of(quantity: Mapping[str, Any]) -> str:
+    """A Quantity's unit as compared: its UCUM ``code`` when given, else its ``unit`` text."""
+    return str(quantity.get("code") or quantity.get("unit") or "").strip().casefold()
+
+
+def timing_of(dosage: Mapping[str, Any], path: str) -> dict[str, Any]:
+    """A Dosage's ``doses_per_day`` (``timing.repeat.frequency`` a ``period`` of 1 day, or
+    ``timing.code`` QD/BID/TID/QID) and ``timing`` ("at bedtime" for ``when`` HS), as given."""
+    found: dict[str, Any] = {}
+    timing = dosage.get("timing") or {}
+    repeat = timing.get("repeat") or {}
+    if repeat.get("frequency") is not None:
+        if (repeat.get("period", 1), repeat.get("periodUnit", "d")) != (1, "d"):
+            raise fhir_error(f"{path}.timing.repeat", "give the frequency per day (period 1, "
+                                                      "periodUnit d)")
+        found["doses_per_day"] = repeat["frequency"]
+    else:
+        code = ((timing.get("code") or {}).get("coding") or [{}])[0].get("code")
+        if code in TIMING_CODES:
+            found["doses_per_day"] = TIMING_CODES[code]
+    if "HS" in (repeat.get("when") or []):
+        found["timing"] = "at bedtime"
+    return found
+
+
+def people_of(resource: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``patient``, ``prescriber`` and ``prescription_id`` of a MedicationRequest, those
+    it gives."""
+    found = {key: value for key, value in (("patient", _patient(resource)),
+                                           ("prescriber", _prescriber(resource))) if value}
+    identifiers = resource.get("identifier") or []
+    if identifiers and identifiers[0].get("value"):
+        found["prescription_id"] = identifiers[0]["value"]
+    return found
+
+
+NALTREXONE = {"itemCodeableConcept": {"coding": [{"system": RXNORM, "code": "7243",
+                                                  "display": "naltrexone"}],
+                                      "text": "naltrexone hydrochloride"}}
+"""A Medication ingredient: naltrexone (RxNorm ingredient 7243), as its hydrochloride."""
+
+
+def medication_code(plan: Any, text: str) -> dict[str, Any]:
+    """A compounded Medication's ``code``: its ``text`` and the master formulation record it
+    was made under (``ID@version``), when there is one."""
+    code: dict[str, Any] = {"text": f"{text} (compounded)"}
+    if plan.mfr is not None:
+        code["coding"] = [{"system": MFR_SYSTEM, "code": plan.mfr.ref,
+                           "display": f"{plan.mfr.name}, version {plan.mfr.version}"}]
+    return code
+
+
+def dispense_of(order: Any, medication: dict[str, Any], lot: str, status: str,
+                prepared: str | None, supplied: dict[str, Any]) -> dict[str, Any]:
+    """A MedicationDispense of the contained ``medication``: its status, the batch lot, the
+    patient, the prescription and the day prepared, with what was ``supplied`` (quantity,
+    days' supply, dosage instructions)."""
+    state = DISPENSE_STATUS.get(status, "unknown")
+    dispense: dict[str, Any] = {
+        "resourceType": "MedicationDispense",
+        "status": state,
+        "contained": [medication],
+        "medicationReference": {"reference": "#compounded"},
+        **supplied,
+        "identifier": [{"system": "urn:compounding:lot", "value": lot}],
+    }
+    if state == "declined":
+        dispense["statusReasonCodeableConcept"] = {"text": "rejected at verification"}
+    if order.patient and (order.patient.id or order.patient.name):
+        dispense["subject"] = {k: v for k, v in (
+            ("display", order.patient.name),
+            ("identifier", {"value": order.patient.id} if order.patient.id else None)) if v}
+    if order.prescription_id:
+        dispense["authorizingPrescription"] = [{"identifier": {"value": order.prescription_id}}]
+    if prepared:
+        dispense["whenPrepared"] = prepared
+    return dispense
