@@ -8,6 +8,8 @@
    The oral liquid beside the capsules: 4.5 mg nightly for 30 days at 1 mg/mL (an exact
    portion of the powder of 3 tablets) against 4.5 mg × 30 capsules, the same patient, source
    and five concurrent medications; target median ≤ 1 ms.
+   A 10 000-capsule batch on three balances and a capsule machine (34 runs) against a 30-capsule
+   one on the same equipment; target ≤ 2 × its time.
 3. Cold start of ``compounding plan ORDER.json`` as a process, next to the cold cost of
    ``import pint; pint.UnitRegistry()`` (pint's full default registry) and of
    ``from pydantic import BaseModel`` (the floor any pydantic program starts from); targets
@@ -71,6 +73,30 @@ def liquid_beside_capsules() -> bool:
     return verdict("oral liquid median ≤ 1 ms", median <= 1e-3, f"{median * 1e3:.3f} ms")
 
 
+def production_scale() -> bool:
+    """A 10 000-capsule batch on the high-volume pharmacy's balances and machine (runs and a
+    balance per weighing) against a 30-capsule one on the same equipment."""
+    from compounding.profile import load_profile
+
+    print("\nplan_order at production scale (samples/high-volume.toml: three balances, a "
+          "300-hole machine)")
+    settings = load_profile((ROOT / "samples" / "high-volume.toml")
+                            .read_text(encoding="utf-8")).settings
+    large = {**json.loads((ROOT / "samples" / "high-volume-4.5mg.order.json")
+                          .read_text(encoding="utf-8")), "quantity": 10_000,
+             "capsule": {"size": "0"}}
+    small = {**large, "quantity": 30}
+    plan = plan_order(large, settings)
+    assert len(plan.runs or []) == 34, plan.runs
+    few = report("  30 capsules", time_calls(lambda: plan_order(small, settings), runs=2000),
+                 "ms")
+    many = report("  10 000 capsules (34 runs)",
+                  time_calls(lambda: plan_order(large, settings), runs=2000), "ms")
+    print(f"  10 000 capsules take {many / few:.2f} × the 30 capsules' time")
+    return verdict("10 000 capsules ≤ 2 × 30 capsules", many <= 2 * few,
+                   f"{many / few:.2f} ×")
+
+
 def main() -> int:
     ok = True
     print("plan_order (usual order, five concurrent medications)")
@@ -96,6 +122,7 @@ def main() -> int:
         ok &= verdict(f"{strength} median ≤ 1 ms", median <= 1e-3, f"{median * 1e3:.3f} ms")
 
     ok &= liquid_beside_capsules()
+    ok &= production_scale()
 
     print("\nplan_order with directions text read by the grammar "
           "(compounding/screening/sigtext.py)")

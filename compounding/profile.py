@@ -28,6 +28,8 @@ from pydantic_core import PydanticCustomError
 
 from compounding.errors import ErrorDetail, OrderError
 from compounding.formulary import FormularyEntry
+from compounding.orders.equipment import Balance as ListedBalance
+from compounding.orders.equipment import CapsuleMachine
 from compounding.orders.liquid import DEFAULT_SYRINGES, Syringe
 from compounding.orders.models import CapsuleSizeName
 from compounding.orders.reading import validation_errors
@@ -224,6 +226,12 @@ class Profile(_Section):
     shell_colours: dict[CapsuleSizeName, ShortText] = Field(default_factory=dict)
     """The colour of the pharmacy's capsule shells by size (``"0" = "green"``): data only for
     now, kept with each batch's profile; the documents do not print it yet."""
+    balances: tuple[ListedBalance, ...] = Field(default=(), max_length=12)
+    """The pharmacy's balances (``[[balances]]``): each weighing takes the most precise whose
+    range holds it. None listed: the one ``[balance]``."""
+    capsule_machines: tuple[CapsuleMachine, ...] = Field(default=(), max_length=12)
+    """The capsule machines (``[[capsule_machines]]``): a batch of a size one takes is filled
+    in runs of its plate. None: by hand."""
     kit_colours: dict[Annotated[str, AfterValidator(_strength_key)], ShortText] = Field(
         default_factory=dict, max_length=12)
     """The shell colour of each strength of a titration kit, by strength in mg of the
@@ -283,6 +291,8 @@ class Profile(_Section):
             stock_concentration_max=self.liquids.stock_concentration_max,
             formulary=self.formulary,
             kit_colours=tuple((Fraction(k), v) for k, v in self.kit_colours.items()),
+            balances=self.balances,
+            capsule_machines=self.capsule_machines,
         )
 
 

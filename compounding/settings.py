@@ -8,11 +8,12 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from compounding.clock import zone
 from compounding.formulary import Formulary, FormularyEntry
+from compounding.orders.equipment import Balance, CapsuleMachine
 from compounding.orders.liquid import DEFAULT_SYRINGES, Syringe
 from compounding.orders.models import CapsuleSizeName
 from compounding.orders.types import (
@@ -77,6 +78,10 @@ class Settings(BaseModel):
       calibrated pipette or syringe; ``stock_volumes`` [mL]: the volumetric flasks a stock is
       made to (10, 25, 50, 100 mL); ``stock_concentration_max`` [mg/mL]: the strongest stock
       (50 mg/mL, half the solubility of naltrexone HCl in water, about 100 mg/mL).
+    - ``balances``: the pharmacy's balances (name, readability, MWQ, capacity, check date);
+      each weighing uses the most precise one whose range holds it; none: the one balance
+      above. ``capsule_machines``: the machines a capsule batch is filled on in runs (none:
+      by hand).
     - ``kit_colours``: the shell colour of each strength [mg HCl] of a titration kit
       (``(1.5 mg, "white"), (3 mg, "blue")``).
     """
@@ -112,6 +117,32 @@ class Settings(BaseModel):
         min_length=1, max_length=12)
     stock_concentration_max: Concentration = Fraction(50)
     kit_colours: tuple[tuple[Mass, ShortText], ...] = ()
+    balances: tuple[Balance, ...] = Field(default=(), max_length=12)
+    capsule_machines: tuple[CapsuleMachine, ...] = Field(default=(), max_length=12)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _envelope(cls, data: Any) -> Any:
+        """With ``balances``, the single-balance settings are their envelope: the least MWQ,
+        the greatest capacity and the finest readability (what the method search may use;
+        each weighing then takes its own balance)."""
+        if isinstance(data, dict) and data.get("balances"):
+            found = [b if isinstance(b, Balance) else Balance.model_validate(b)
+                     for b in data["balances"]]
+            data = {**data, "balances": tuple(found),
+                    "minimum_weighable_quantity": min(b.minimum_weighable_quantity
+                                                      for b in found),
+                    "balance_capacity": max(b.capacity for b in found),
+                    "balance_readability": min(b.readability for b in found)}
+        return data
+
+    def balance_set(self) -> tuple[Balance, ...]:
+        """The pharmacy's balances; without a list, the one balance of the single-balance
+        settings (a Class A prescription balance by default)."""
+        return self.balances or (Balance(
+            name="prescription balance", readability=self.balance_readability,
+            minimum_weighable_quantity=self.minimum_weighable_quantity,
+            capacity=self.balance_capacity),)
 
 
     def formulary_of(self) -> Formulary:

@@ -37,6 +37,7 @@ SPEC_SECTIONS = {
     "16": ("naltrexone HCl powder", "formulary.md#naltrexone-hcl-powder-as-a-source"),
     "17": ("oral liquids", "liquids.md#oral-liquids"),
     "18": ("the dosing schedule label", "documents.md#patient-label"),
+    "19": ("balances and capsule machines", "equipment.md#balances-and-capsule-machines"),
     "21": ("the weight check", "batch-records.md#the-weight-check"),
 }
 SECURITY_TOPICS = {

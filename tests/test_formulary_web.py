@@ -14,8 +14,8 @@ from .people import PASSWORD, RPH, csrf
 from .test_records import ORDER
 
 TAB = "LDN-CAPS-TAB-MCC"
-IDS = ("LDN-CAPS-API-MCC", TAB, "LDN-CAPS-TAB-MCC-IJPC", "LDN-LIQ-01", "LDN-LIQ-1", "LDN-LIQ-API-01",
-       "LDN-LIQ-API-1")
+IDS = ("LDN-CAPS-API-MCC", TAB, "LDN-CAPS-TAB-MCC-IJPC", "LDN-LIQ-01", "LDN-LIQ-1",
+       "LDN-LIQ-API-01", "LDN-LIQ-API-1")
 
 
 def formulary(app):

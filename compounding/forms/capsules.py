@@ -20,6 +20,7 @@ from compounding.display import show
 from compounding.errors import ErrorDetail, OrderError
 from compounding.forms import liquid
 from compounding.forms.common import acknowledged, compounding_date
+from compounding.forms.equipment import check_balances, runs_of, weighings_of
 from compounding.formulary import FormularyEntry
 from compounding.formulation.batch import (
     Batch,
@@ -31,7 +32,7 @@ from compounding.formulation.capsules import COLOURS
 from compounding.formulation.dating import Component, beyond_use
 from compounding.formulation.fill import FillBasis, filler_capacity, smallest_fitting_size
 from compounding.formulation.fillers import fillers_named
-from compounding.formulation.methods import LIQUID_ADVICE, choose
+from compounding.formulation.methods import LIQUID_ADVICE, choose, weighings
 from compounding.formulation.plausibility import check_fill_inputs
 from compounding.formulation.sources import (
     DEFAULT_BUD_DAYS,
@@ -45,7 +46,14 @@ from compounding.formulation.sources import (
 )
 from compounding.formulation.weighing import check_weighings
 from compounding.orders.liquid import LiquidOrder, LiquidSig
-from compounding.orders.models import MfrUsed, Order, Plan, TriturationStage, medication_entry
+from compounding.orders.models import (
+    MfrUsed,
+    Order,
+    Plan,
+    TriturationStage,
+    WeighingPlan,
+    medication_entry,
+)
 from compounding.orders.reading import parse_order
 from compounding.screening.conditions import check_allergies, check_conditions
 from compounding.screening.directions import Directions
@@ -80,6 +88,7 @@ class Worked:
     days_supply: int
     method_reason: str = ""
     mfr: MfrUsed | None = None
+    weighings: list[WeighingPlan] | None = None
 
 
 def trituration_stages(batch: Batch) -> list[TriturationStage] | None:
@@ -158,6 +167,10 @@ def work_out(order: Order | Mapping[str, Any], settings: Settings | None = None,
     assert chosen is not None
     batch, method_reason = chosen
     check_weighings(review, batch, settings.minimum_weighable_quantity)
+    weighed = weighings_of(((what, mass) for what, mass, addition in weighings(batch)
+                            if not (addition and mass == 0)), settings,
+                           entry is not None and entry.mfr.weigh_in_portions)
+    check_balances(review, weighed, settings, on)
     check_medications(review, [medication_entry(m) for m in order.concurrent_medications])
     lactose = lactose_sources(order)
     check_conditions(review, patient.conditions if patient else [], lactose)
@@ -171,7 +184,7 @@ def work_out(order: Order | Mapping[str, Any], settings: Settings | None = None,
                   findings=findings,
                   contains_lactose=bool(lactose), compounded_on=on,
                   directions=directions, days_supply=days_supply,
-                  method_reason=method_reason, mfr=mfr)
+                  method_reason=method_reason, mfr=mfr, weighings=weighed)
 
 
 def _capacity(review: Review, order: Order, settings: Settings, filler: Any,
@@ -256,6 +269,8 @@ def _liquid_advice(order: Order, directions: Directions, days_supply: int, setti
 def plan_of(worked: Worked) -> Plan:
     """The API v1 plan of a worked-out batch."""
     order, batch = worked.order, worked.batch
+    machine, runs = runs_of(order.capsule.size, batch.capsules_to_fill, batch.fill_weight,
+                            worked.settings)
     return Plan.model_construct(  # every value is the core's own, already of its type
         strength=worked.strength,
         strength_basis=order.strength_basis,
@@ -295,6 +310,9 @@ def plan_of(worked: Worked) -> Plan:
         mfr=worked.mfr,
         shell_colour=colour_of(order.capsule.shell) if order.kit_steps else None,
         kit_steps=order.kit_steps,
+        weighings=worked.weighings,
+        machine=machine,
+        runs=runs,
     )
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from compounding.display import count, show
 from compounding.errors import ErrorDetail, OrderError
 from compounding.forms.common import acknowledged, compounding_date
+from compounding.forms.equipment import check_balances, weighings_of
 from compounding.forms.liquid_dosing import (
     Step,
     directions_of,
@@ -47,7 +48,7 @@ from compounding.orders.liquid import (
     StockStage,
     Syringe,
 )
-from compounding.orders.models import MfrUsed, medication_entry
+from compounding.orders.models import MfrUsed, WeighingPlan, medication_entry
 from compounding.screening.conditions import check_allergies, check_conditions
 from compounding.screening.dosing import check_dose
 from compounding.screening.findings import Finding
@@ -95,6 +96,7 @@ class LiquidWorked:
     directions: str
     days_supply: int
     mfr: MfrUsed
+    weighings: list[WeighingPlan] | None = None
 
 
 def parse_liquid(order: LiquidOrder | Mapping[str, Any]) -> LiquidOrder:
@@ -178,6 +180,9 @@ def work_out(order: LiquidOrder | Mapping[str, Any], settings: Settings | None =
     assert drug is not None
     if drug.method == "whole_tablets":
         batch_volume = drug.tablets * source.strength / concentration
+    weighed = weighings_of(_weighed(drug, mfr, batch_volume), settings,
+                           mfr.weigh_in_portions)
+    check_balances(review, weighed, settings, on)
     check_medications(review, [medication_entry(m) for m in order.concurrent_medications])
     lactose = source_lactose(source)
     check_conditions(review, patient.conditions if patient else [], lactose)
@@ -194,7 +199,21 @@ def work_out(order: LiquidOrder | Mapping[str, Any], settings: Settings | None =
                         batch_volume_reason=reason, drug=drug, beyond_use_date=bud,
                         beyond_use_rationale=rationale, findings=findings,
                         contains_lactose=bool(lactose), compounded_on=on, sig=sig,
-                        directions=directions, days_supply=days_supply, mfr=used)
+                        directions=directions, days_supply=days_supply, mfr=used,
+                        weighings=weighed)
+
+
+def _weighed(drug: Drug, mfr: MasterFormulationRecord,
+             batch_volume: Fraction) -> list[tuple[str, Fraction]]:
+    """What the bench weighs: the drug's powder (or the stock's), each % w/v ingredient."""
+    found: list[tuple[str, Fraction]] = []
+    powder = drug.stock[0].powder if drug.stock else drug.powder
+    if powder is not None and drug.method != "whole_tablets":
+        found.append(("naltrexone HCl powder" if drug.method in ("api_powder", "stock_solution")
+                      else "tablet powder", powder))
+    found += [(x.name, x.amount) for x in scaled(mfr, batch_volume, Fraction(0))
+              if x.role != "active" and x.unit == "mg" and x.amount is not None]
+    return found
 
 
 def _record(review: Review, order: LiquidOrder, settings: Settings) -> FormularyEntry | None:
@@ -311,4 +330,4 @@ def plan_of(worked: LiquidWorked) -> LiquidPlan:
         beyond_use_rationale=worked.beyond_use_rationale, sig=worked.sig,
         directions=worked.directions, daily_dose=top.dose * top.doses_per_day,
         days_supply=worked.days_supply, findings=worked.findings,
-        source_kind=order.source.kind, mfr=worked.mfr)
+        source_kind=order.source.kind, mfr=worked.mfr, weighings=worked.weighings)

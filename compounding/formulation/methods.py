@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from compounding.display import count, weighing
+from compounding.formulation.balances import MAX_PORTIONS, weigh
 from compounding.formulation.batch import (
     Batch,
     Method,
@@ -53,6 +54,9 @@ class Inputs:
     pack_stat: Fraction
     density_factor: Fraction
     powder: bool = False
+    portions: bool = False
+    """Whether the master formulation record allows a mass above every balance's capacity to
+    be weighed in equal portions."""
 
 
 def powder_inputs(*, strength: Fraction, quantity: int, overage: int, assay: Fraction,
@@ -133,19 +137,28 @@ def weighings(batch: Batch) -> list[tuple[str, Fraction, bool]]:
             ("filler for the batch", batch.filler_total, True)]
 
 
-def out_of_range(batch: Batch, settings: Settings) -> str | None:
-    """The first weighing outside MWQ-capacity, in words; ``None`` when all are in range."""
+def out_of_range(batch: Batch, settings: Settings, portions: bool = False) -> str | None:
+    """The first weighing no balance can make, in words; ``None`` when all can (each on the
+    most precise balance that holds it, or in equal portions when ``portions`` are allowed,
+    :mod:`compounding.formulation.balances`)."""
     mwq, capacity = settings.minimum_weighable_quantity, settings.balance_capacity
     step = settings.balance_readability
+    several = len(settings.balances) > 1
     for what, mass, addition in weighings(batch):
         if addition and mass == 0:
             continue
+        if weigh(mass, settings.balance_set(), portions=portions) is not None:
+            continue
         if mass < mwq:
-            return (f"weigh {weighing(mass, step)} of {what}, below the balance's minimum "
+            least = "every balance's" if several else "the balance's"
+            return (f"weigh {weighing(mass, step)} of {what}, below {least} minimum "
                     f"weighable quantity of {weighing(mwq, step)}")
         if mass > capacity:
-            return (f"weigh {weighing(mass, step)} of {what}, above the balance's capacity of "
+            most = "every balance's" if several else "the balance's"
+            return (f"weigh {weighing(mass, step)} of {what}, above {most} capacity of "
                     f"{weighing(capacity, step)}")
+        return (f"weigh {weighing(mass, step)} of {what}, which none of the balances holds "
+                f"(each between its minimum weighable quantity and its capacity)")
     return None
 
 
@@ -179,14 +192,15 @@ def choose(review: Review, asked: str, x: Inputs, settings: Settings) -> tuple[B
                          f"from naltrexone HCl powder, weighed: use exact_portion, "
                          f"trituration or \"auto\"")
             return None
-        return _asked(review, asked, batch_of, settings, methods)
+        return _asked(review, asked, batch_of, settings, methods, x.portions)
     said: list[str] = []
     for method in methods:
         batch = batch_of(method)
         if batch is None:
             said.append(f"{NAMES[method]} cannot be made in one or two stages")
             continue
-        problem = out_of_range(batch, settings) or surplus_problem(batch, settings)
+        problem = (out_of_range(batch, settings, x.portions)
+                   or surplus_problem(batch, settings))
         if problem is None:
             return batch, _reason(method, batch, settings, said)
         said.append(f"{NAMES[method]} would {problem}")
@@ -212,11 +226,11 @@ def _reason(method: Method, batch: Batch, settings: Settings, said: list[str]) -
 
 
 def _asked(review: Review, asked: str, batch_of: Callable[[Method], Batch | None],
-           settings: Settings, methods: tuple[Method, ...] = METHODS
-           ) -> tuple[Batch, str] | None:
+           settings: Settings, methods: tuple[Method, ...] = METHODS,
+           portions: bool = False) -> tuple[Batch, str] | None:
     method: Method = asked  # type: ignore[assignment]
     batch = batch_of(method)
-    problem = (out_of_range(batch, settings) if batch is not None else
+    problem = (out_of_range(batch, settings, portions) if batch is not None else
                "need more than two trituration stages")
     if problem is None:
         assert batch is not None
@@ -228,7 +242,7 @@ def _asked(review: Review, asked: str, batch_of: Callable[[Method], Batch | None
                            f"filler. The automatic method avoids it.")
         return batch, f"{asked.replace('_', ' ').capitalize()}: as the order asks."
     weighable = [m for m in methods if m != method and (b := batch_of(m)) is not None
-                 and out_of_range(b, settings) is None]
+                 and out_of_range(b, settings, portions) is None]
     best = [m for m in weighable if surplus_problem(batch_of(m), settings) is None]  # type: ignore[arg-type]
     works = best[0] if best else weighable[0] if weighable else None
     advice = (f"use {works} (or leave the method to \"auto\")" if works else
@@ -243,14 +257,20 @@ def _no_method(review: Review, x: Inputs, settings: Settings, said: list[str]) -
     required = x.quantity + x.overage
     p = powder_per_capsule(x.strength, x.tablet_weight, x.tablet_strength)
     w = p + filler_per_capsule(x.pack_stat, p, x.density_factor)
-    if required * w > settings.balance_capacity:
-        most = int(settings.balance_capacity // w)
+    largest = max(settings.balance_set(), key=lambda b: b.capacity)
+    shares = MAX_PORTIONS if x.portions else 1
+    if required * w > largest.capacity * shares:
+        most = int(largest.capacity * shares // w)
+        step = settings.balance_readability
+        how = (f"in at most {MAX_PORTIONS} equal portions" if x.portions else
+               "at one weighing (the master formulation record does not allow weighing in "
+               "portions)")
         review.error("BATCH_TOO_LARGE", "quantity",
-                     f"{required} capsules of {weighing(w, settings.balance_readability)} blend "
-                     f"need more than the balance's capacity of "
-                     f"{weighing(settings.balance_capacity, settings.balance_readability)} at "
-                     f"one weighing ({'; '.join(said)}): make batches of at most {most} "
-                     f"capsules")
+                     f"{required} capsules of {weighing(w, step)} blend need more than the "
+                     f"{'largest ' if len(settings.balance_set()) > 1 else ''}balance's "
+                     f"capacity of {weighing(largest.capacity, step)} {how} "
+                     f"({'; '.join(said)}): the pharmacy's balances make batches of at most "
+                     f"{most} capsules")
         return
     review.error("TRITURATION_INFEASIBLE", "strength",
                  f"no method can weigh this dose ({'; '.join(said)}): {LIQUID_ADVICE}")

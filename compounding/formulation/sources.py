@@ -15,6 +15,7 @@ default for its form and source (``MFR_REQUIRED`` when there is none).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 
 from compounding.display import show
@@ -101,15 +102,17 @@ def inputs_of(order: Order, settings: Settings, strength: Fraction, overage: int
     """The batch's inputs from its source: tablets as counted, API powder as weighed."""
     source = order.source
     factor = powder_density_factor(order, entry)
+    portions = entry is not None and entry.mfr.weigh_in_portions
     if source.powder:
         assert source.assay_as_is is not None
-        return powder_inputs(strength=strength, quantity=order.quantity, overage=overage,
-                             assay=source.assay_as_is, pack_stat=pack_stat,
-                             density_factor=factor, settings=settings)
+        return replace(powder_inputs(strength=strength, quantity=order.quantity,
+                                     overage=overage, assay=source.assay_as_is,
+                                     pack_stat=pack_stat, density_factor=factor,
+                                     settings=settings), portions=portions)
     assert source.average_tablet_weight is not None
     return Inputs(strength=strength, quantity=order.quantity, overage=overage,
                   tablet_strength=source.strength, tablet_weight=source.average_tablet_weight,
-                  pack_stat=pack_stat, density_factor=factor)
+                  pack_stat=pack_stat, density_factor=factor, portions=portions)
 
 
 def check_source(review: Review, source: Source) -> None:

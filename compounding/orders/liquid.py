@@ -24,6 +24,7 @@ from compounding.orders.models import (
     Patient,
     Prescriber,
     RxNumber,
+    WeighingPlan,
 )
 from compounding.orders.types import (
     BatchLot,
@@ -218,6 +219,8 @@ class LiquidPlan(_Model):
     findings: list[Finding]
     source_kind: Literal["tablets", "api_powder"] = "tablets"
     mfr: MfrUsed | None = None
+    weighings: list[WeighingPlan] | None = None
+    """Every weighing with the balance that makes it."""
 
     @property
     def unacknowledged(self) -> list[Finding]:

@@ -227,6 +227,28 @@ class TriturationStage(_Model):
     aliquot: MassOut
 
 
+class WeighingPlan(_Model):
+    """One weighing of the batch: ``what``, its ``mass`` [mg], the ``balance`` that weighs it
+    (the most precise whose range holds it) with its ``readability`` [mg], in ``portions``
+    equal portions (1: whole)."""
+
+    what: str
+    mass: MassOut
+    balance: str
+    readability: MassOut
+    portions: int = 1
+
+
+class RunPlan(_Model):
+    """One run of a capsule machine: the ``run`` number, ``capsules`` filled, ``blend`` [mg]
+    it takes, and the ``qc_sample`` of its capsules weighed."""
+
+    run: int
+    capsules: int
+    blend: MassOut
+    qc_sample: int
+
+
 class MfrUsed(_Model):
     """The master formulation record a plan follows: ``id`` and ``version``, its ``name``,
     ``bud_days`` [days] and ``bud_rationale`` (its USP <795> Table 4 category or stability
@@ -295,6 +317,13 @@ class Plan(_Model):
     kit_steps: list[str] | None = None
     """In a titration kit: the schedule's steps this strength serves, as the labels print them
     ("Days 15–28: take 1 blue capsule (3 mg) by mouth at bedtime")."""
+    weighings: list[WeighingPlan] | None = None
+    """Every weighing with the balance that makes it (``None`` only in a plan kept before the
+    pharmacy's balances were listed)."""
+    machine: str | None = None
+    runs: list[RunPlan] | None = None
+    """With a capsule machine for the size: its name and the runs that fill the batch (``None``:
+    filled by hand)."""
 
     @property
     def unacknowledged(self) -> list[Finding]:
