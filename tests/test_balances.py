@@ -105,3 +105,44 @@ def test_hand_filling_without_a_machine_for_the_size():
     plan = capsules({**ORDER, "capsule": {"size": "5"}, "quantity": 100, "density_factor": 1,
                      "filler": {"pack_stat": "60 mg"}}, HIGH)
     assert plan.machine is None and plan.runs is None
+
+
+def test_a_batch_in_runs_is_entered_run_by_run_and_reconciled_on_all_of_them():
+    """500 capsules + 2 % on a 300-hole machine: two runs, a full plate and the rest; the bench
+    enters each run's capsules and at least 10 weights of each; the batch's capsules made and
+    weights are their sum and concatenation."""
+    from compounding.bench.reconciliation import reconcile
+    from compounding.bench.results import BenchEntry
+    from compounding.orders.reading import parse_order
+
+    order = parse_order({"strength": "4.5 mg", "quantity": 500, "capsule": {"size": "3"},
+                         "compounded_on": "2026-11-22",
+                         "source": {"average_tablet_weight": "250 mg", "lot": "T1",
+                                    "expiry": "2028-01-31"},
+                         "filler": {"lot": "F1", "expiry": "2028-01-31"}})
+    plan = capsules(order.model_dump(mode="json"), HIGH)
+    rest = plan.capsules_to_fill - 300
+    assert [r.capsules for r in plan.runs or []] == [300, rest]
+    w = plan.fill_weight
+    runs = [{"capsules_made": 300, "capsule_weights": [str(w) + " mg"] * 10},
+            {"capsules_made": rest, "capsule_weights": [str(w) + " mg"] * 10}]
+    common = {"tablets_used": plan.tablets, "tablet_powder_actual": f"{plan.tablet_powder} mg",
+              "filler_actual": f"{float(plan.filler_total):.3f} mg", "source_lot": "T1",
+              "source_expiry": "2028-01-31", "filler_lot": "F1", "filler_expiry": "2028-01-31",
+              "capsule_lot": "C1", "capsule_expiry": "2028-01-31",
+              "compounded_at": "2026-11-22T09:00:00-06:00",
+              "balances_used": [{"weighing": "filler", "balance": "top-loading"}]}
+    entry = BenchEntry.model_validate({**common, "runs": runs})
+    assert (entry.capsules_made, len(entry.capsule_weights)) == (plan.capsules_to_fill, 20)
+    result = reconcile(entry, plan, order, HIGH)
+    assert not [f for f in result.findings if f.severity.rank == 2]
+    short = BenchEntry.model_validate({**common, "runs": [runs[0], {
+        "capsules_made": rest, "capsule_weights": [str(w) + " mg"] * 4}]})
+    with pytest.raises(OrderError) as raised:
+        reconcile(short, plan, order, HIGH)
+    assert {e.field for e in raised.value.errors} == {"runs[1].capsule_weights"}
+    unknown = BenchEntry.model_validate({**common, "runs": runs, "balances_used": [
+        {"weighing": "filler", "balance": "kitchen scale"}]})
+    with pytest.raises(OrderError) as raised:
+        reconcile(unknown, plan, order, HIGH)
+    assert "kitchen scale" in raised.value.errors[0].message

@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from fractions import Fraction
 
 from compounding.bench.results import BenchEntry
+from compounding.bench.runs import runs_missing, unknown_balances
 from compounding.clock import day_of, today
 from compounding.display import show
 from compounding.errors import ErrorDetail, OrderError
@@ -259,6 +260,7 @@ def _impossible(entry: BenchEntry, plan: Plan, order: Order, day: date,
         errors.append(ErrorDetail(
             "BENCH_WEIGHTS_MISSING", "capsule_weights",
             f"{len(entry.capsule_weights)} capsule weights: weigh at least {needed}"))
+    errors += runs_missing(entry, plan)
     errors += (_no_tablets(entry) if made_from_powder(plan)
                else _powder_of_tablets(entry, order))
     errors += _trituration_missing(entry, plan)
@@ -333,6 +335,7 @@ def reconcile(entry: BenchEntry, plan: Plan, order: Order,
     """
     day = day_of(entry.compounded_at, settings.time_zone)
     errors = _impossible(entry, plan, order, day, today(settings.time_zone))
+    errors += unknown_balances(entry, settings)
     if errors:
         raise OrderError(errors)
     low, high = plan.fill_weight_min, plan.fill_weight_max

@@ -68,6 +68,22 @@ class StageEntry(_Entry):
     filler: Mass | None = None
 
 
+class RunEntry(_Entry):
+    """One run of a capsule machine as made: its ``capsules_made`` and the net
+    ``capsule_weights`` [mg] of the capsules its quality control weighed."""
+
+    capsules_made: BenchCount
+    capsule_weights: list[Mass] = Field(default_factory=list, max_length=2000)
+
+
+class BalanceUsed(_Entry):
+    """Which balance weighed what: the weighing's name as the plan gives it (``filler``,
+    ``tablet powder``) and the ``balance``'s name."""
+
+    weighing: ShortText
+    balance: ShortText
+
+
 class BenchEntry(_Entry):
     """Results entered at the bench. Masses [mg]; ``capsule_weights`` are net weights [mg], one
     per capsule weighed; lots and expiries as actually used. A trituration batch also gives each
@@ -77,6 +93,12 @@ class BenchEntry(_Entry):
     weighed, and its source lot and expiry are the powder's."""
 
     tablets_used: BenchCount
+    runs: list[RunEntry] = Field(default_factory=list, max_length=100)
+    """A batch filled on a capsule machine: each run's capsules and weights; the batch's
+    ``capsules_made`` and ``capsule_weights`` are their sum and their concatenation (given
+    too, they must agree)."""
+    balances_used: list[BalanceUsed] = Field(default_factory=list, max_length=20)
+    """The balance each weighing was made on, when the pharmacy lists its balances."""
     tablet_weights: list[Mass] = Field(default_factory=list, max_length=100)
     """Whole tablets of the lot weighed one by one at the bench [mg] (10 by custom)."""
     average_tablet_weight: Mass | None = None
@@ -97,6 +119,36 @@ class BenchEntry(_Entry):
     compounded_by: Name | None = None
     """A name typed at the bench before sign-in existed: kept in old records, refused now (the
     signed-in user is the author of every step)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_runs(cls, data: object) -> object:
+        """``capsules_made`` and ``capsule_weights`` from the runs, when only they are given."""
+        if not isinstance(data, dict) or not data.get("runs"):
+            return data
+        runs = data["runs"]
+        if not all(isinstance(r, dict | RunEntry) for r in runs):
+            return data
+        made = [r.capsules_made if isinstance(r, RunEntry) else r.get("capsules_made")
+                for r in runs]
+        weights = [w for r in runs for w in (r.capsule_weights if isinstance(r, RunEntry)
+                                             else r.get("capsule_weights") or [])]
+        if all(isinstance(m, int) and not isinstance(m, bool) for m in made):
+            data = {"capsules_made": sum(made), **data}
+        return {"capsule_weights": weights, **data}
+
+    @model_validator(mode="after")
+    def _runs_agree(self) -> BenchEntry:
+        if self.runs and sum(r.capsules_made for r in self.runs) != self.capsules_made:
+            raise PydanticCustomError(
+                "INVALID_VALUE", "capsules_made is the sum of the runs' capsules made",
+                {"leaf": "capsules_made"})
+        if self.runs and [w for r in self.runs for w in r.capsule_weights] != list(
+                self.capsule_weights):
+            raise PydanticCustomError(
+                "INVALID_VALUE", "capsule_weights are the runs' weights, run by run",
+                {"leaf": "capsule_weights"})
+        return self
 
     def measured_tablet_weight(self) -> Fraction | None:
         """W measured at the bench [mg]: the mean of the tablet weights, else the average
