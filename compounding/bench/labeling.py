@@ -34,6 +34,8 @@ steps print on a dosing schedule label of their own (domain.md §18)."""
 SEE_KIT = "See the kit label and calendar for the schedule"
 """What the container's label of a titration kit's strength says in place of the steps it
 serves when they do not fit it: the kit label and the calendar carry every step."""
+SEE_KIT_SHORT = "See the kit label and calendar"
+""":data:`SEE_KIT` on a label too small for it (3 × 2 in)."""
 
 _THEN = re.compile(r"(?<=\S)(?<!\band)\s+(?=(?:and\s+)?then\b)", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"(])")

@@ -6,6 +6,12 @@ imports this package. Each function takes an order of either form (a capsule
 :class:`~compounding.orders.models.Order`, an oral
 :class:`~compounding.orders.liquid.LiquidOrder`, or the JSON of either as a mapping, an oral
 liquid's with ``"form": "oral_liquid"``) and makes the document of its form.
+
+A capsule titration kit (:class:`~compounding.orders.kit.KitOrder`) is one batch per strength,
+each with its own worksheet and label (its order from :func:`compounding.forms.kit.batch_orders`);
+the kit has its own documents: the kit label (:func:`kit_label_pdf`), and, for the patient, the
+dosing calendar (:func:`calendar_pdf`, an oral liquid's schedule too) and the leaflet with its
+wallet card (:func:`leaflet_pdf`, of any order).
 """
 
 from __future__ import annotations
@@ -21,8 +27,11 @@ from compounding.orders.models import Order
 from compounding.plan import work_out
 from compounding.profile import DEFAULT_PROFILE, Profile
 
+from .calendar import calendar_pdf as calendar_pdf
 from .executed import build_executed
+from .kit import kit_label_pdf as kit_label_pdf
 from .label import content_of, worked_labels
+from .leaflet import leaflet_pdf as leaflet_pdf
 from .liquid_executed import build_liquid_executed
 from .liquid_worksheet import build_liquid_worksheet
 from .mfr import mfr_pdf as mfr_pdf
@@ -98,4 +107,5 @@ def labels_pdf(orders: Sequence[OrderInput], profile: Profile | None = None) -> 
     return worked_labels([(work_out(o, profile.settings), None) for o in orders], profile)
 
 
-__all__ = ["executed_record_pdf", "label_pdf", "label_text", "labels_pdf", "worksheet_pdf"]
+__all__ = ["calendar_pdf", "executed_record_pdf", "kit_label_pdf", "label_pdf", "label_text",
+           "labels_pdf", "leaflet_pdf", "worksheet_pdf"]

@@ -16,13 +16,7 @@ from dataclasses import dataclass
 
 from reportlab.lib.units import inch
 
-from compounding.bench.labeling import (
-    OPIOID_WARNING,
-    SEE_KIT,
-    SEE_SCHEDULE,
-    LabelContent,
-    sentences,
-)
+from compounding.bench.labeling import OPIOID_WARNING, SEE_SCHEDULE, LabelContent, sentences
 from compounding.errors import ErrorDetail, OrderError
 
 from .stock import (
@@ -65,17 +59,16 @@ class _Body:
     oral liquid's handling line, quantity, BUD and lot, the opioid caution) and the units
     that may move (the details, then the other cautions, sentence by sentence). A titration
     kit's strength prints the steps it serves, each on its own lines, in place of the
-    directions; with ``steps=False`` (they do not fit) it points to the kit label instead."""
+    directions, or, when they do not fit, ``pointer`` (to the kit label)."""
 
     def __init__(self, content: LabelContent, width: float, m: Measure,
-                 steps: bool = True) -> None:
+                 pointer: str | None = None) -> None:
         self.width, self.m = width, m
-        if content.kit_steps and steps:
+        if content.kit_steps and pointer is None:
             directions = [self.block(step, m.regular, DIRECTIONS_SIZE, "directions")
                           for step in content.kit_steps]
         else:
-            text = (SEE_KIT if content.kit_steps else
-                    SEE_SCHEDULE if content.schedule else content.directions)
+            text = pointer or (SEE_SCHEDULE if content.schedule else content.directions)
             directions = [self.block(text, m.regular, DIRECTIONS_SIZE, "directions")]
         self.essential = [
             self.block(content.patient, m.bold, NAME_SIZE, "patient.name"),

@@ -32,6 +32,7 @@ from compounding.display import count, show
 from compounding.plan import Worked
 from compounding.profile import Profile
 
+from .equipment_blocks import bench_equipment, cell, with_balances
 from .record import ExecutedRecord
 from .sheet import build
 from .source_table import executed_source_rows, percent
@@ -51,7 +52,7 @@ class _Executed(ExecutedRecord, _Worksheet):
 
     def story(self) -> list[object]:
         return [*self.header(), *self.components(), *self.calculations(), *self.quality(),
-                *self.findings(), *self.release(), *self.history()]
+                *bench_equipment(self), *self.findings(), *self.release(), *self.history()]
 
     def made(self) -> str:
         return f"made {self.bench.capsules_made}"
@@ -64,16 +65,17 @@ class _Executed(ExecutedRecord, _Worksheet):
             *source,
             [f"Filler: {fil.name}{', ' + fil.grade if fil.grade else ''}", None, e.filler_lot,
              e.filler_expiry, self.mg(b.filler_total), f"{show(e.filler_actual)} mg"],
-            [f"Capsule shells: size {cap.size}, {cap.shell}", None, e.capsule_lot,
+            [f"Capsule shells: size {cap.size}, {self.shell}", None, e.capsule_lot,
              e.capsule_expiry, count(b.capsules_to_fill, "capsule"),
              count(e.capsules_made, "capsule") + " made"],
         ]
         if b.trituration is not None:
             rows[len(source):len(source)] = self.trituration_rows()
         head = ["Component", "Manufacturer", "Lot used", "Expiry", "Theoretical", "Actual"]
-        body = [[self.p(str(v) if v else "—") for v in row]
-                for row in cast(list[list[object]], rows)]
-        widths = [2.3, 1.05, 0.95, 0.85, 1.0, 1.15]
+        body = [[cell(self, v) for v in row]
+                for row in with_balances(self, cast(list[list[object]], rows), 4)]
+        widths = ([1.85, 1.0, 0.85, 0.8, 1.75, 1.05] if self.scales.named
+                  else [2.3, 1.05, 0.95, 0.85, 1.0, 1.15])
         return [self.p("Components as used", self.s.heading),
                 _grid([[self.p(h, self.s.cell_bold) for h in head], *body],
                       [w * inch for w in widths])]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from compounding.bench.labeling import LabelContent
+from compounding.bench.labeling import SEE_KIT, SEE_KIT_SHORT, LabelContent
 from compounding.errors import OrderError
 
 from .auxiliary import _continued, _schedule
@@ -122,15 +122,17 @@ def lay_out(content: LabelContent, size: tuple[float, float], m: Measure,
     schedule step does not fit a label of its own. ``reprint``: every label carries the
     REPRINT mark."""
     width = size[0] - 2 * PAD
-    body = _Body(content, width, m)
-    try:
-        first = _first(content, size, m, body, reprint)
-    except OrderError:
-        if not content.kit_steps:
-            raise
-        # a kit's steps that do not fit: the container's label points to the kit label
-        body = _Body(content, width, m, steps=False)
-        first = _first(content, size, m, body, reprint)
+    # a kit's steps that do not fit: the container's label points to the kit label, in
+    # fewer words on a small label
+    pointers = (None, SEE_KIT, SEE_KIT_SHORT) if content.kit_steps else (None,)
+    for pointer in pointers:
+        body = _Body(content, width, m, pointer)
+        try:
+            first = _first(content, size, m, body, reprint)
+            break
+        except OrderError:
+            if pointer is pointers[-1]:
+                raise
     return [first.laid, *_schedule(content, size, m, reprint),
             *_continued(content, size, m, body, first.moved_details, first.moved_cautions,
                         reprint)]

@@ -29,6 +29,7 @@ from compounding.orders.liquid import IngredientAmount, LiquidPlan
 from compounding.profile import Profile
 from compounding.screening.wording import LABELS
 
+from .equipment_blocks import cell, portion_steps, with_balances
 from .sheet import BLANK, Sheet, build
 from .source_table import (
     assay_stated,
@@ -152,8 +153,10 @@ class _LiquidWorksheet(Sheet):
                          self.amount(x), lot or BLANK, _day(expiry) or BLANK])
         head = ["Role", "Ingredient", "Formula", "For this batch", "Lot", "Expiry", "Actual",
                 "Initials"]
-        body = [[self.p(v) for v in row] + [self.p(""), self.p("")] for row in rows]
-        widths = [0.85, 1.83, 0.75, 1.05, 0.8, 0.8, 0.6, 0.62]
+        body = [[cell(self, v, "") for v in row] + [self.p(""), self.p("")]
+                for row in with_balances(self, rows, 3)]
+        widths = ([0.85, 1.28, 0.7, 1.75, 0.7, 0.8, 0.6, 0.62] if self.scales.named
+                  else [0.85, 1.83, 0.75, 1.05, 0.8, 0.8, 0.6, 0.62])
         return [self.p("Ingredients", self.s.heading),
                 _grid([[self.p(h, self.s.cell_bold) for h in head], *body],
                       [w * inch for w in widths])]
@@ -244,7 +247,7 @@ class _LiquidWorksheet(Sheet):
             "Check each ingredient against this record: identity, lot, expiry; record the "
             "lots, expiries and actual amounts and initial.",
             source_check(self),
-            *self.form.preparation(self.w, self.lot, self.mg),
+            *portion_steps(self, self.form.preparation(self.w, self.lot, self.mg)),
         ]
         items: list[object] = [self.p("Procedure", self.s.heading)]
         items += [self.p(f"{i}. {t}", self.s.body) for i, t in enumerate(steps, start=1)]

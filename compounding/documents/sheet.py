@@ -29,6 +29,7 @@ from compounding.screening.findings import Acknowledgement, Finding
 from compounding.screening.wording import finding_line, finding_title
 
 from .. import __name__ as _package
+from .equipment_blocks import Scales
 from .escaping import esc
 from .pages import numbered_canvas
 from .printable import check
@@ -51,6 +52,7 @@ class Sheet:
         # a provisional lot is a digest of the order's JSON, whatever its form
         self.lot = lot_number(cast(Order, self.order), worked.compounded_on)
         self.step = profile.balance.readability
+        self.scales = Scales(self.plan, profile)
         self.width = letter[0] - 2 * MARGIN
 
     @property
@@ -77,8 +79,10 @@ class Sheet:
         return Paragraph(markup, style or self.s.small)
 
     def mg(self, value: Fraction) -> str:
-        """An amount to weigh, to the balance's readability; 10 g and more in g."""
-        return weighing(value, self.step)
+        """An amount to weigh, to the readability of the balance that weighs it (the one
+        balance's, when the pharmacy lists none, :class:`.equipment_blocks.Scales`); 10 g and
+        more in g."""
+        return weighing(value, self.scales.step(value, self.step))
 
     def header(self) -> list[object]:
         """The title (the record and the preparation), the pharmacy, then the header rows."""

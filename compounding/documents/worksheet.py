@@ -33,6 +33,16 @@ from compounding.plan import Worked
 from compounding.profile import Profile
 from compounding.screening.wording import method_name, shell_name
 
+from .equipment_blocks import (
+    WITH_BALANCE,
+    cell,
+    portion_steps,
+    rounding_note,
+    runs_block,
+    runs_note,
+    runs_quality,
+    with_balances,
+)
 from .sheet import BLANK, Sheet, build
 from .source_table import (
     bud_line,
@@ -70,8 +80,8 @@ class _Worksheet(Sheet):
         """The worksheet in the order the bench uses it: what it is and with what, the
         procedure as one block, then the calculations that check its numbers, QC, findings and
         release (tracker issue 23)."""
-        return [*self.header(), *self.components(), *self.procedure(), *self.calculations(),
-                *self.quality(), *self.findings(), *self.release()]
+        return [*self.header(), *self.components(), *self.procedure(), *runs_block(self),
+                *self.calculations(), *self.quality(), *self.findings(), *self.release()]
 
     def header_rows(self) -> list[tuple[str, str]]:
         o = self.order
@@ -119,12 +129,12 @@ class _Worksheet(Sheet):
                      cap.expiry, count(b.capsules_to_fill, "capsule")])
         head = ["Component", "Manufacturer", "Lot", "Expiry", "Theoretical", "Actual",
                 "Initials"]
-        body = [[self.p(str(v) if v else "—") for v in row] + [self.p(""), self.p("")]
-                for row in cast(list[list[object]], rows)]
-        widths = [2.15, 1.05, 0.8, 0.85, 0.85, 0.8, 0.8]
+        body = [[cell(self, v) for v in row] + [self.p(""), self.p("")]
+                for row in with_balances(self, cast(list[list[object]], rows), 4)]
+        widths = [w * inch for w in (2.15, 1.05, 0.8, 0.85, 0.85, 0.8, 0.8)]
         return [self.p("Components", self.s.heading),
                 _grid([[self.p(h, self.s.cell_bold) for h in head], *body],
-                      [w * inch for w in widths])]
+                      WITH_BALANCE if self.scales.named else widths)]
 
     def calculations(self) -> list[object]:
         rows = [[self.p(h, self.s.cell_bold) for h in ("", "Quantity", "Formula", "Working",
@@ -136,8 +146,7 @@ class _Worksheet(Sheet):
         note = (f"d = {show(self.w.strength)} mg HCl per capsule; {source_note(self)}; "
                 f"F = {show(self.w.pack_stat)} mg ({basis}); "
                 f"DF = {show(self.order.density_factor)}."
-                f" Exact values are shown to 0.001 mg; weighings are rounded to the balance "
-                f"readability ({show(self.step)} mg).")
+                f" Exact values are shown to 0.001 mg; {rounding_note(self)}")
         return [CondPageBreak(2 * inch), self.p("Calculations", self.s.heading),
                 self.p(note, self.s.small),
                 Spacer(1, 3),
@@ -149,7 +158,8 @@ class _Worksheet(Sheet):
             "Check each component against this record: identity, lot, expiry; record actual "
             "amounts and initial.",
             source_check(self),
-            *form_of(self.order.form).preparation(self.w, self.lot, self.mg),
+            *portion_steps(self, form_of(self.order.form).preparation(self.w, self.lot,
+                                                                      self.mg)),
             "Geometric dilution, in the mortar: add the filler in the amounts below, mixing "
             "thoroughly after each addition.",
         ]
@@ -163,7 +173,7 @@ class _Worksheet(Sheet):
         after = [
             f"Fill {count(b.capsules_to_fill, 'capsule')} (size {o.capsule.size}), each with "
             f"{self.mg(b.fill_weight)} of blend (range {self.mg(b.fill_weight_min)} to "
-            f"{self.mg(b.fill_weight_max)}).",
+            f"{self.mg(b.fill_weight_max)}).{runs_note(self)}",
             "Weigh capsules one by one (quality control, below).",
             f"Package {count(b.capsules_dispensed, 'capsule')} in a tight, light-resistant "
             f"container; label it.",
@@ -194,6 +204,8 @@ class _Worksheet(Sheet):
         return rows
 
     def quality(self) -> list[object]:
+        if self.plan.runs:
+            return runs_quality(self)
         b = self.batch
         n = self.plan.capsules_to_weigh
         rows = [[self.p(h, self.s.cell_bold) for h in ("Capsule", "Net weight (mg)",

@@ -144,9 +144,11 @@ def batch_orders(order: KitOrder, settings: Settings | None = None) -> list[dict
     return [o for o, _ in _worked(order, settings or DEFAULT_SETTINGS)[0]]
 
 
-def plan_kit(order: KitOrder | Mapping[str, Any], settings: Settings | None = None) -> KitPlan:
+def plan_kit(order: KitOrder | Mapping[str, Any], settings: Settings | None = None, *,
+             kept: bool = False) -> KitPlan:
     """The plan of a titration kit, or :class:`OrderError` with every error (each batch's
-    prefixed by its strength)."""
+    prefixed by its strength); ``kept``: a kept kit's order, planned on its own compounding
+    date however long ago (a reprint of its documents)."""
     from compounding.forms.capsules import plan_of, work_out
 
     parsed = order if isinstance(order, KitOrder) else _parse(order)
@@ -156,7 +158,7 @@ def plan_kit(order: KitOrder | Mapping[str, Any], settings: Settings | None = No
     errors: list[ErrorDetail] = []
     for batch, strength in batches:
         try:
-            plans.append(plan_of(work_out(batch, settings)))
+            plans.append(plan_of(work_out(batch, settings, kept=kept)))
         except OrderError as exc:
             errors += [ErrorDetail(e.code, e.field, f"{show(strength)} mg capsules: {e.message}")
                        for e in exc.errors]
