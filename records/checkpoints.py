@@ -149,6 +149,7 @@ def unmet(checkpoints: Checkpoints, name: str, links: list[str] | Any,
     """The checkpoints of chain ``name`` (of the database of ``engine``) that its rows, in
     order (``links``: each row's hash), no longer reach, in words."""
     wanted = checkpoints.reached(name, engine)
+    wanted.pop(0, None)  # a chain begun empty (the kits'): any length reaches that
     if not wanted:
         return []
     found, position = [], 0

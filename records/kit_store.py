@@ -200,7 +200,7 @@ class KitStore:
             return dict(connection.execute(
                 select(batches.c.lot_number, kit_batches.c.kit_id)
                 .join(kit_batches, kit_batches.c.batch_id == batches.c.id)
-                .where(batches.c.lot_number.in_(lots))).tuples())
+                .where(batches.c.lot_number.in_(lots))).all())
 
     def kit_problems(self) -> list[str]:
         """Every broken link of the kits chain, in words (``compounding db verify``): a kit

@@ -126,6 +126,14 @@ def kit_of(row: Any, plan: Any, records: list[Record], chain_problem: str | None
                chain_problem=chain_problem)
 
 
+def labelled_kit_order(kit: Kit, records: list[Record]) -> KitOrder:
+    """The kit's order with the acknowledgements signed on its batches' records (a finding
+    every strength has, such as an opioid taken with naltrexone, is signed for on each), as
+    the kit's documents print it."""
+    signed = {a.finding: a for record in records for a in record.acknowledgements}
+    return kit.order.model_copy(update={"acknowledgements": list(signed.values())})
+
+
 def kit_digest(key: bytes, prev: str, row: Any, lots: list[str]) -> str:
     """The digest of a kit's row (number, time, author, order, plan, first day) and the lot
     numbers of its batches in their order, linked to ``prev`` (the kit before it)."""

@@ -6,9 +6,9 @@ the lot counters, the health row, the chains' heads, sign-in failure counts, ses
 and end, users' passwords, names, roles, licences and disabled flags (each change chained),
 token revocations, the pharmacy's details, an inventory lot's quarantine, a master formulation
 record version's head (status, revision: each move chained in ``mfr_revisions``, which it may
-only add to). It may delete nothing, alter no table or trigger, and create nothing in the
-schema, so neither it nor anyone holding its password can rewrite a revision, an audit event,
-or the triggers that guard them.
+only add to). Titration kits (``kits``, ``kit_batches``) it may only add. It may delete
+nothing, alter no table or trigger, and create nothing in the schema, so neither it nor anyone
+holding its password can rewrite a revision, an audit event, or the triggers that guard them.
 """
 
 from __future__ import annotations

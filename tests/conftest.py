@@ -282,13 +282,17 @@ def formulary_drafts():
     FORMULARY["approve"] = True
 
 
-SLOW_FIRST = ("test_openapi.py", "test_packaging.py", "test_browser_pages.py",
-              "test_browser_shift.py", "test_browser_record.py", "test_browser_powder.py",
-              "test_browser_liquid.py",
-              "test_records_cli.py", "test_records_reliability.py", "test_connections.py",
-              "test_browser.py", "test_web_fuzz.py")
-"""The modules that take longest (a server, a browser or a built wheel each), run first: the
-workers share the rest out after them, instead of one worker finishing them alone at the end."""
+SLOW_FIRST = ("test_records_reliability.py", "test_packaging.py", "test_browser_record.py",
+              "test_browser_pages.py", "test_browser_shift.py", "test_openapi.py",
+              "test_browser_liquid.py", "test_browser_kit.py", "test_browser_runs.py",
+              "test_cli.py",
+              "test_formulary_cli.py", "test_service.py", "test_web_fuzz.py",
+              "test_connections.py", "test_browser.py", "test_records_cli.py",
+              "test_browser_powder.py")
+"""The modules that take longest (a server, a browser, processes or a built wheel each), the
+longest first, run first: the workers share the rest out after them, instead of one worker
+finishing them alone at the end. xdist keeps this order only without its own reordering of the
+files by their number of tests (``--no-loadscope-reorder`` in ``pyproject.toml``)."""
 
 
 def pytest_collection_modifyitems(items):

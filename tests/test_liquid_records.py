@@ -159,7 +159,8 @@ def test_the_openapi_description_offers_either_form():
 
     paths = openapi()["paths"]
     body = paths["/api/v1/plan"]["post"]["requestBody"]["content"]["application/json"]["schema"]
-    assert [b["$ref"].rsplit("/", 1)[1] for b in body["oneOf"]] == ["Order", "LiquidOrder"]
+    assert [b["$ref"].rsplit("/", 1)[1] for b in body["oneOf"]] == ["Order", "LiquidOrder",
+                                                                   "KitOrder"]
     bench = paths["/api/v1/records/{lot}/bench"]["post"]["requestBody"]["content"][
         "application/json"]["schema"]
     assert [b["$ref"].rsplit("/", 1)[1] for b in bench["oneOf"]] == ["BenchEntry",

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 import compounding.web.api
+import compounding.web.health  # the app imports it as it starts; a test may come first
 from compounding.records.schema import batches
 
 from .databases import fresh_postgres

@@ -150,6 +150,7 @@ def create_app(config: dict[str, Any] | None = None,
         admin,
         api,
         auth,
+        equipment_settings,
         errors,
         fhir_api,
         form,
@@ -158,10 +159,12 @@ def create_app(config: dict[str, Any] | None = None,
         hosts,
         integration_api,
         inventory_pages,
+        kit_page,
         nesting,
         queue_page,
         record_pages,
         records_api,
+        run_bench,
         security,
         settings_page,
         setup_page,
@@ -184,8 +187,11 @@ def create_app(config: dict[str, Any] | None = None,
     app.before_request(integration_api.check_query)
     app.register_blueprint(form.bp)
     app.register_blueprint(record_pages.bp)
+    app.register_blueprint(kit_page.bp)
     app.register_blueprint(inventory_pages.bp)
     app.register_blueprint(formulary_pages.bp)
     app.register_blueprint(queue_page.bp)
     app.register_blueprint(settings_page.bp)  # also puts the saved settings in force
+    app.register_blueprint(equipment_settings.bp)
+    app.register_blueprint(run_bench.bp)
     return app

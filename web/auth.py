@@ -66,6 +66,11 @@ ACCESS: dict[str, tuple[str, str | None]] = {
     "records_api.scrap": (PHARMACIST, "records:write"),
     "records_api.label": (PHARMACIST, "labels:print"),
     "integration_api.create": (TECHNICIAN, "records:write"),
+    "api.create_kit": (TECHNICIAN, "records:write"),  # as a batch record's creation
+    "api.read_kit": (TECHNICIAN, "records:read"),
+    "api.kit_label": (PHARMACIST, "labels:print"),  # as a batch's dispensing label
+    "api.kit_calendar": (TECHNICIAN, "records:read"),
+    "api.kit_leaflet": (TECHNICIAN, "records:read"),
     "integration_api.events": (TECHNICIAN, "records:read"),
     "integration_api.log": (TECHNICIAN, "records:read"),
     "fhir_api.medication_request": (TECHNICIAN, "plan"),
@@ -94,6 +99,10 @@ ACCESS: dict[str, tuple[str, str | None]] = {
     "records.acknowledgement": (PHARMACIST, None),
     "records.scrap": (PHARMACIST, None),
     "records.label": (PHARMACIST, None),
+    "kits.show": (TECHNICIAN, None),
+    "kits.label": (PHARMACIST, None),  # as a batch's dispensing label
+    "kits.calendar": (TECHNICIAN, None),
+    "kits.leaflet": (TECHNICIAN, None),
     "inventory.index": (TECHNICIAN, None),
     "inventory.receive": (TECHNICIAN, None),
     "inventory.show": (TECHNICIAN, None),
@@ -109,6 +118,8 @@ ACCESS: dict[str, tuple[str, str | None]] = {
     "admin.audit": (ADMIN, None),
     "settings.index": (ADMIN, None),
     "settings.save": (ADMIN, None),
+    "equipment.index": (ADMIN, None),
+    "equipment.save": (ADMIN, None),
     "account.password": (SIGNED_IN, None),
     "queue.index": (TECHNICIAN, None),
 }

@@ -175,5 +175,6 @@ def record_page(lot: str, status: int = 200, errors: list[ErrorDetail] | None = 
         quarantine=quarantine_flags(record), printer=profile.label.printer,
         max_copies=MAX_COPIES, derivation=derivation, lot_names=LOT_NAMES,
         powder=made_from_powder(record.plan),
+        kit_number=store().kits_of([record.lot_number]).get(record.lot_number),
         lot_choices={name: usable_lots(kind) for name, kind in lots.items()}
         if bench_form else {}), status

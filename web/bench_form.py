@@ -9,6 +9,9 @@ A batch from naltrexone HCl powder (API) asks for no tablets: its form has no ta
 what it posts is the same entry with ``tablets_used`` 0, ``tablet_powder_actual`` the powder
 weighed, and the powder's lot (an API lot of the inventory) as the source lot.
 
+A batch planned in runs of a capsule machine is entered run by run, and, where the pharmacy lists
+several balances, with the balance each weighing was made on (:mod:`.run_bench`).
+
 An oral liquid's bench form and entry are :mod:`.liquid_bench`'s: the batch's plan says which
 (:func:`bench_entry`)."""
 
@@ -33,6 +36,7 @@ from .inventory_pages import inventory
 from .kept_records import store
 from .liquid_bench import at_rows, liquid_entry, liquid_input
 from .pages import whole_number
+from .run_bench import equipment_entry, is_weights, run_input
 
 BENCH_FIELDS = ("tablets_used", "tablet_weights", "average_tablet_weight",
                 "tablet_powder_actual", "filler_actual", "capsules_made", "capsule_weights",
@@ -68,6 +72,9 @@ def form_name(field: str) -> str:
     liquid = liquid_input(field)
     if liquid is not None:
         return liquid
+    equipment = run_input(field)
+    if equipment is not None:
+        return equipment
     stage = _STAGE_FIELD.fullmatch(field)
     return f"trituration_{stage[1]}_{stage[2]}" if stage else field.split("[")[0]
 
@@ -125,7 +132,10 @@ def bench_entry(form: Any, plan: Any = None) -> dict[str, Any]:
         entry["aliquot_actual"] = _mass(aliquot)
     moment = value["compounded_at"]
     entry["compounded_at"] = moment or clock.now().replace(microsecond=0).isoformat()
-    return entry
+    if plan is not None and plan.runs:  # the batch's capsules and weights are the runs'
+        del entry["capsule_weights"]
+        entry.pop("capsules_made", None)
+    return {**entry, **(equipment_entry(form, plan, _weights) if plan is not None else {})}
 
 
 _QUANTITY_CODES = frozenset({"INVALID_QUANTITY", "INVALID_VALUE", "WRONG_DIMENSION"})
@@ -136,7 +146,17 @@ def said(errors: list[ErrorDetail], form: Any) -> list[ErrorDetail]:
     ingredients by the form's row (:func:`.liquid_bench.at_rows`)."""
     if "final_volume" in form:  # an oral liquid's form
         return [_unread(at_rows(e, form)) for e in errors]
+    if "run_0_capsules_made" in form:  # the batch's capsules and weights are its runs'
+        errors = [e for e in errors if not _of_runs(e)]
     return [plain(e) for e in errors]
+
+
+def _of_runs(error: ErrorDetail) -> bool:
+    """An error of the batch's capsules made or of one of its weights that only repeats a
+    run's (a run's count not read, so no sum; a run's weight not read): said at the run."""
+    field = error.field.removeprefix("bench.")
+    return ((field == "capsules_made" and error.code == "FIELD_REQUIRED")
+            or field.startswith("capsule_weights["))
 
 
 _LIQUID_UNITS = {"powder_actual": "mg", "aliquot_actual": "mL", "final_volume": "mL"}
@@ -159,7 +179,8 @@ def plain(error: ErrorDetail) -> ErrorDetail:
     """A mass the bench form could not read, asked for as the field shows it."""
     name = form_name(error.field)
     if error.code in _QUANTITY_CODES and (name in MASS_FIELDS or name.startswith("trituration_")
-                                          or name in ("capsule_weights", "tablet_weights")):
+                                          or name in ("capsule_weights", "tablet_weights")
+                                          or is_weights(name)):
         return ErrorDetail(error.code, error.field,
                            f"{error.message}: enter a number in mg, like 748, or a number "
                            f"with its unit, like 0.748 g")

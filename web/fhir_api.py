@@ -4,7 +4,9 @@
   MedicationRequest (``application/fhir+json`` or ``application/json``) → ``{"order", "plan"}``;
   the capsule size and the tablets' average weight are the pharmacy's, not the prescriber's.
   A request for an oral suspension or solution plans an oral liquid
-  (:mod:`compounding.interop.fhir_liquid`), and needs no capsule size.
+  (:mod:`compounding.interop.fhir_liquid`), and needs no capsule size; one for capsules with
+  several dosage instructions (each a step: a dose in mg and ``timing.repeat.boundsDuration``),
+  a titration kit (:mod:`compounding.interop.fhir_kit`): ``plan`` is the kit's plan.
   Errors name the FHIR path (``MedicationRequest.dispenseRequest.quantity.value``).
 - ``GET /api/v1/records/{lot}/fhir``: the batch as a MedicationDispense with a contained
   Medication (ingredients per capsule, or per mL for an oral liquid, batch lot, expiration =
@@ -25,7 +27,9 @@ from werkzeug.exceptions import UnsupportedMediaType
 
 from compounding.errors import ErrorDetail, OrderError
 from compounding.interop.fhir import fhir_path, medication_dispense, order_from_medication_request
+from compounding.interop.fhir_kit import check_kit_supply, is_kit
 from compounding.interop.fhir_liquid import check_supply, is_oral_liquid, liquid_dispense
+from compounding.orders.kit import KitPlan
 from compounding.orders.liquid import LiquidPlan
 from compounding.orders.reading import MalformedOrder, parse_any, parse_order
 from compounding.plan import plan_order
@@ -98,16 +102,18 @@ def medication_request() -> Response:
                                           "the body must be a FHIR resource as a JSON object")])
     _checked(body)
     liquid = is_oral_liquid(body)
+    form = "oral_liquid" if liquid else "kit" if is_kit(body) else "capsules"
     part = _pharmacy_part(liquid)
     order = order_from_medication_request(body, part)
     profile = planning_profile()
     try:
-        parsed = parse_any(order) if liquid else parse_order(order)
+        parsed = parse_order(order) if form == "capsules" else parse_any(order)
         plan = plan_order(parsed, profile.settings)
         if isinstance(plan, LiquidPlan):
             check_supply(body, plan)
+        elif isinstance(plan, KitPlan):
+            check_kit_supply(body, plan)
     except OrderError as exc:
-        form = "oral_liquid" if liquid else "capsules"
         raise type(exc)([ErrorDetail(e.code, QUERY_FIELDS.get(e.field)
                                      or fhir_path(e.field, form, body), e.message)
                          for e in exc.errors]) from None

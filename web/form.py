@@ -23,19 +23,20 @@ from compounding.orders.kit import KitOrder
 from compounding.orders.liquid import LiquidOrder, LiquidPlan
 from compounding.orders.models import Order
 from compounding.plan import plan_of, work_out
+from compounding.profile import Profile
 from compounding.records.store import RequestKey
 
 from .auth import audit, principal
 from .formdata import CHOICES, CONTROLS, DEFAULTS, LABELS, form_field, to_order
 from .inventory_pages import inventory
+from .kept_records import planning_profile
 from .kit_order import STEP_LABELS, compacted, form_problems, rows_shown, scheduled, total
 from .kit_order import said as step_said
 from .kit_preview import kit_preview, parsed_kit
-from .kept_records import planning_profile
 from .liquid_order import ASKS, concentration_choices, ingredient_labels, ingredient_names
 from .liquid_preview import liquid_preview
 from .powder_order import from_inventory, powder_preview
-from .security import csrf_valid
+from .security import allow_scripts, csrf_valid
 from .signing import author
 from .wording import for_person
 
@@ -54,6 +55,7 @@ def _page(values: dict[str, str], status: int = 200, draft_saved: object = None,
     """The form; ``submission`` is this order entry's one-time key, kept through previews so
     that a double submit or a Back-and-resubmit of "Create" finds the batch it made. The
     oral liquid's concentrations and other ingredients are the formulary's."""
+    allow_scripts()  # the schedule's step editor (static/kit.js): the form works without it
     formulary = planning_profile().settings.formulary_of()
     names = ingredient_names(formulary)
     return render_template("form.html", values=values, severities=SEVERITIES,
@@ -217,17 +219,30 @@ def _handle(document: str | None):
         exc.errors += [e for e in refused if e not in exc.errors]
         if any(e.code == "IDEMPOTENCY_KEY_REUSED" for e in exc.errors):
             values.pop("submission", None)  # the next "Create" is deliberate: a new key
+            made = "kit" if kit else "batch"
             exc.errors[:] = [ErrorDetail(
                 "IDEMPOTENCY_KEY_REUSED", "form",
-                "This order form already made a batch with other values. Check the batch "
-                "records before making another; to make a second batch from these values, "
-                "press Create again.")]
+                f"This order form already made a {made} with other values. Check the batch "
+                f"records before making another; to make a second {made} from these values, "
+                f"press Create again.")]
         plan_context = kit or (_preview(worked) if worked is not None else {})
         return _page(values, exc.status, errors=_linked(exc.errors, order, values),
                      field_errors=_fields(exc.errors, order, values), powder_note=note,
                      **plan_context)
     _audit_plan(worked.order)
     return _page(values, 200, errors=[], field_errors={}, powder_note=note, **_preview(worked))
+
+
+def _create_kit(order: KitOrder, profile: Profile):
+    """Keep the kit (each strength's batch record, and the kit that ties them) and go to its
+    page; a double submit or a Back-and-resubmit of "Create" finds the kit it made."""
+    kit = current_app.extensions["records"].create_kit(
+        order, profile, author(), request=_submission(request.form, order, "form kit"))
+    for lot in kit.lots:
+        audit("create", lot, revision=1, kit=kit.id)
+    audit("create_kit", f"kit {kit.id}", lots=kit.lots)
+    _drafts().discard(principal().user.id)
+    return redirect(url_for("kits.show", number=kit.id, created=1), code=303)
 
 
 def _audit_plan(order: Order | LiquidOrder | KitOrder) -> None:
@@ -240,14 +255,15 @@ def _audit_plan(order: Order | LiquidOrder | KitOrder) -> None:
 _SUBMISSION = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
-def _submission(form: MultiDict[str, str],
-                order: Order | LiquidOrder | KitOrder) -> RequestKey | None:
-    """The form's one-time key with the digest of the order it describes."""
+def _submission(form: MultiDict[str, str], order: Order | LiquidOrder | KitOrder,
+                scope: str = "form") -> RequestKey | None:
+    """The form's one-time key with the digest of the order it describes; a kit's keys are
+    kept apart from a batch's (``scope``)."""
     token = form.get("submission", "")
     if not _SUBMISSION.fullmatch(token):
         return None
     digest = hashlib.sha256(order.model_dump_json().encode()).hexdigest()
-    return RequestKey(f"form {principal().user.id}", token, digest)
+    return RequestKey(f"{scope} {principal().user.id}", token, digest)
 
 
 def _preview(worked) -> dict[str, object]:

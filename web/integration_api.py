@@ -3,7 +3,8 @@ feed, the compounding log as CSV, and query parameters checked on every API read
 
 - ``POST /api/v1/records``: an order (capsules, or ``"form": "oral_liquid"``) → a new batch
   record, ``201`` with the record as JSON and ``Location``; ``Idempotency-Key`` makes a retry
-  return the first batch.
+  return the first batch. A capsule titration kit's order (a ``schedule``) is 422 naming
+  ``schedule``: a kit, one batch per strength, is created with ``POST /api/v1/kits``.
 - ``GET /api/v1/events?after=SEQ&limit=N``: what happened since ``SEQ`` (every create, bench
   entry, correction, signature, scrap and dispensing label printed), oldest first, with the
   ``after`` of the next call.

@@ -38,11 +38,11 @@ MAX_CAPSULES_PER_DOSE = 10
 KIT_CHOICES: dict[str, list[tuple[str, str]]] = {
     "dosing": [("one", "One dose"), ("schedule", "Titration schedule (steps)")]}
 KIT_DEFAULTS = {"dosing": "one", "timing": "at bedtime"}
-STEP_LABELS = {f"schedule.{i}.{leaf}": f"Step {i + 1} {words}" for i in range(MAX_STEPS)
+STEP_LABELS = {f"schedule.{i}.{leaf}": f"Step {i + 1} {words}" for i in range(MAX_STEPS + 1)
                for leaf, words in (("dose", "dose"), ("doses_per_day", "doses a day"),
                                    ("days", "days"))}
 """Each step input's label (the rows' inputs are labelled by it: the table's headers say it
-too)."""
+too), to one row more than a schedule takes (a 13th step sent is shown again, refused)."""
 KIT_CONTROLS = frozenset({*STEP_LABELS, "dosing", "combine", "start_on", "timing", "schedule"})
 
 ASKS = {"dose": "Enter a number, like 1.5 (in mg, as the column says), or a number with its "

@@ -17,13 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from compounding.display import count, show
+from compounding.forms.capsules import work_out
 from compounding.forms.kit import batch_orders, plan_kit
 from compounding.formulation.derivation import Step, explain
 from compounding.orders.kit import KitOrder, KitPlan, KitStepPlan
 from compounding.orders.models import Plan
 from compounding.orders.reading import parse_any
-from compounding.plan import work_out
-from compounding.screening.findings import Finding
 from compounding.settings import Settings
 
 from .powder_order import powder_preview
@@ -93,9 +92,9 @@ def findings_of(kit: KitPlan) -> dict[str, list[KitFinding]]:
     return grouped
 
 
-def schedule_rows(kit: KitPlan) -> list[tuple[KitStepPlan, str, str]]:
-    """Each step with its days and its dates in words: ``Days 15–28``,
-    ``2026-12-07 to 2026-12-20``."""
+def schedule_rows(kit: Any) -> list[tuple[KitStepPlan, str, str]]:
+    """Each step of ``kit`` (a :class:`KitPlan`, or a kept kit) with its days and its dates
+    in words: ``Days 15–28``, ``2026-12-07 to 2026-12-20``."""
     rows = []
     for step in kit.schedule:
         days = (f"Day {step.first_day}" if step.first_day == step.last_day
@@ -126,15 +125,10 @@ def kit_preview(order: KitOrder, settings: Settings) -> dict[str, Any]:
             shell=shell_words(plan, shell), plan=plan, steps=plan.kit_steps or [],
             working=explain(worked), powder=powder_preview(worked)))
     made = "; ".join(
-        f"{b.strength}: {b.plan.capsules_dispensed} + {b.plan.overage_capsules} overage = "
-        f"{count(b.plan.capsules_to_fill, 'capsule')}"
-        + (f", {b.colour}" if b.colour else "") for b in batches)
+        f"{b.plan.capsules_dispensed} {b.colour + ' ' if b.colour else ''}× {b.strength} "
+        f"(+ {b.plan.overage_capsules} overage)" for b in batches)
     return {"kit": kit, "batches": batches, "schedule_rows": schedule_rows(kit),
             "kit_findings": findings_of(kit),
             "kit_total": f"{count(kit.days_supply, 'day')} from {kit.start_on.isoformat()} "
                          f"(last day {kit.schedule[-1].last_date.isoformat()}); {made}"}
 
-
-def unacknowledged(kit: KitPlan) -> list[Finding]:
-    """The critical findings the batches' pages will ask a pharmacist to acknowledge."""
-    return [f for plan in kit.kit for f in plan.findings if f.needs_acknowledgement]

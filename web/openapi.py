@@ -11,7 +11,8 @@ from typing import Any
 
 from .kept_records import SEARCH_TEXT, STATUSES
 from .openapi_formulary import formulary_paths
-from .openapi_schemas import REF, components, either
+from .openapi_kits import kit_paths
+from .openapi_schemas import REF, any_of_three, components, either
 from .records_api import LABEL_FORMATS, RECALL_LOTS
 
 ERRORS = {
@@ -86,7 +87,8 @@ def _created(description: str, content: dict[str, Any]) -> dict[str, Any]:
 
 
 def _order_paths() -> dict[str, Any]:
-    plan = _json("The batch plan (a capsule plan, or an oral liquid's)", either("Plan"))
+    plan = _json("The plan: a capsule batch's, an oral liquid's, or a titration kit's (one "
+                 "capsule plan per strength)", any_of_three("Plan"))
     order = either("Order")
     worksheet = _created("The batch worksheet, with the record's lot number",
                          _pdf("The batch worksheet"))
@@ -95,8 +97,10 @@ def _order_paths() -> dict[str, Any]:
     busy = {"409": "The order's own lot number belongs to another batch, or the "
                    "Idempotency-Key was used for another body"}
     return {
-        "/api/v1/plan": {"post": _op("planOrder", "orders", "Order → batch plan",
-                                     {"200": plan, **_order_errors()}, body=order)},
+        "/api/v1/plan": {"post": _op("planOrder", "orders", "Order → batch plan (a titration "
+                                     "kit's: the plan of every strength)",
+                                     {"200": plan, **_order_errors()},
+                                     body=any_of_three("Order"))},
         "/api/v1/worksheet": {"post": _op(
             "printWorksheet", "orders", "Order → batch worksheet PDF; the batch is kept as a "
             "record", {"201": worksheet, **_order_errors(busy)}, [IDEMPOTENCY], order)},
@@ -278,9 +282,11 @@ def _record_paths() -> dict[str, Any]:
             {"501": "The [fhir] extra is not installed"}),
         "/api/v1/fhir/MedicationRequest": {"post": _op(
             "orderFromMedicationRequest", "orders", "A FHIR R4 MedicationRequest → the order "
-            "and its plan", {"200": _json("The order and its plan", {
+            "and its plan (several dosage instructions for capsules: a titration kit's)",
+            {"200": _json("The order and its plan", {
                 "type": "object", "required": ["order", "plan"],
-                "properties": {"order": _ref("Order"), "plan": _ref("Plan")}}),
+                "properties": {"order": any_of_three("Order"),
+                               "plan": any_of_three("Plan")}}),
                 **_order_errors({"501": "The [fhir] extra is not installed"})},
             [_query("capsule_size", {"type": "string", "enum": ["000", "00", "0", "1", "2", "3",
                                                                 "4", "5"]}),
@@ -304,7 +310,7 @@ def openapi() -> dict[str, Any]:
     except PackageNotFoundError:  # pragma: no cover - running from a checkout
         release = "0"
     paths = {**_order_paths(), **_record_paths(),
-             **formulary_paths(_op, _error, _json, _pdf)}
+             **formulary_paths(_op, _error, _json, _pdf), **kit_paths(_op, _error, _json, _pdf)}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Compounding workbench API", "version": release,

@@ -19,15 +19,18 @@ from compounding.bench.labeling import LabelContent
 from compounding.bench.liquid_results import LiquidBenchEntry, LiquidCorrection
 from compounding.bench.results import BenchEntry, Correction, Scrap, Verification
 from compounding.display import show
+from compounding.orders.kit import KitOrder, KitPlan
 from compounding.orders.liquid import LiquidOrder, LiquidPlan
 from compounding.orders.models import Order, Plan
+from compounding.records.kits import Kit
 from compounding.records.models import Event, Record, Revision, Summary
 from compounding.screening.findings import Acknowledgement
 from compounding.screening.rules import RULES
 
 REF = "#/components/schemas/{model}"
-MODELS = (Order, Plan, LiquidOrder, LiquidPlan, Record, Revision, Summary, Event, BenchEntry,
-          Correction, LiquidBenchEntry, LiquidCorrection, Verification, Scrap, Acknowledgement)
+MODELS = (Order, Plan, LiquidOrder, LiquidPlan, KitOrder, KitPlan, Kit, Record, Revision,
+          Summary, Event, BenchEntry, Correction, LiquidBenchEntry, LiquidCorrection,
+          Verification, Scrap, Acknowledgement)
 BY_FORM = {"Order": "LiquidOrder", "Plan": "LiquidPlan", "BenchEntry": "LiquidBenchEntry",
            "Correction": "LiquidCorrection"}
 """Each model of a capsule batch and its oral liquid counterpart: a body or an answer of
@@ -118,10 +121,13 @@ def _walk(node: Any) -> None:
 
 
 RENAMED = {"compounding__formulary__model__Ingredient": "Ingredient",
-           "compounding__orders__liquid__Ingredient": "IngredientLot"}
-"""Two models of one class name, each given a name of its own: a master formulation record's
-ingredient keeps the name it always had; an oral liquid order's lot of an ingredient is
-``IngredientLot``."""
+           "compounding__orders__liquid__Ingredient": "IngredientLot",
+           "compounding__profile__Balance": "Balance",
+           "compounding__orders__equipment__Balance": "ListedBalance"}
+"""Models of one class name, each given a name of its own: a master formulation record's
+ingredient keeps the name it always had, an oral liquid order's lot of an ingredient is
+``IngredientLot``; the profile's one ``[balance]`` keeps ``Balance``, each of its
+``[[balances]]`` is a ``ListedBalance``."""
 
 
 def _renamed(found: dict[str, Any]) -> dict[str, Any]:
@@ -143,6 +149,15 @@ def either(model: str) -> dict[str, Any]:
             "the dosage form of the batch (its plan's form)")
     return {"oneOf": [{"$ref": REF.format(model=model)}, {"$ref": REF.format(model=liquid)}],
             "description": f"{model} or {liquid}, by {said}"}
+
+
+def any_of_three(model: str) -> dict[str, Any]:
+    """``oneOf`` a capsule batch's ``model`` (``Order`` or ``Plan``), the oral liquid's and the
+    capsule titration kit's (``KitOrder``, ``KitPlan``): what planning takes and answers."""
+    return {"oneOf": [{"$ref": REF.format(model=m)} for m in (model, BY_FORM[model],
+                                                                  f"Kit{model}")],
+            "description": f"{model}, {BY_FORM[model]} (form oral_liquid) or Kit{model} (a "
+                           f"capsule titration kit: a schedule instead of one strength)"}
 
 
 def components() -> dict[str, Any]:

@@ -207,6 +207,23 @@ def executed(lot: str) -> Response:
     return executed_record(store().get(lot))
 
 
+def session_get_refused() -> Response | None:
+    """405 (``Allow: POST``) for a print asked for with ``GET`` by a signed-in session: a
+    print is recorded, and the session's cookie (SameSite=Lax) rides along a top-level
+    navigation from any site, so a link there must not print. ``None`` for a pharmacy system's
+    token, which a browser never attaches to a navigation."""
+    if principal().token is not None:
+        return None
+    from .errors import respond
+
+    response = respond(405, [ErrorDetail(
+        "METHOD_NOT_ALLOWED", "method",
+        "a signed-in session prints a label with POST and a JSON body (a link from another "
+        "site must not print one); GET is for a pharmacy system's token")])
+    response.headers["Allow"] = "POST"
+    return response
+
+
 @bp.route("/records/<lot>/label", methods=["GET", "POST"])
 def label(lot: str) -> Response:
     """Print the dispensing label: ``format`` pdf (default), zpl or json; ``dpi`` 203
@@ -221,15 +238,8 @@ def label(lot: str) -> Response:
     any site, and a link there would otherwise print a label."""
     posted = request.method == "POST"
     if not posted:  # GET (or its HEAD)
-        if principal().token is None:
-            from .errors import respond
-
-            response = respond(405, [ErrorDetail(
-                "METHOD_NOT_ALLOWED", "method",
-                "a signed-in session prints a label with POST and a JSON body (a link from "
-                "another site must not print one); GET is for a pharmacy system's token")])
-            response.headers["Allow"] = "POST"
-            return response
+        if (refused := session_get_refused()) is not None:
+            return refused
         asked: dict[str, Any] = dict(request.args)
     else:
         if request.args:

@@ -1,7 +1,9 @@
 """Security headers and the form's anti-forgery token.
 
-No JavaScript is served, so the Content-Security-Policy forbids scripts outright; styles come
-only from this site; the page may not be framed. Form posts carry a token tied to the session
+The Content-Security-Policy forbids scripts outright, but on the order form, which may run
+this site's own script files (its schedule's step editor, a progressive enhancement: the form
+works without it), never an inline script or one from elsewhere; styles come only from this
+site; the page may not be framed. Form posts carry a token tied to the session
 (synchroniser token pattern, OWASP CSRF prevention). The JSON API accepts only
 ``application/json`` bodies, which a cross-site form cannot send.
 """
@@ -12,11 +14,13 @@ import hmac
 import secrets
 from typing import Any
 
-from flask import Flask, Request, Response, session
+from flask import Flask, Request, Response, g, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
+SCRIPTED_CSP = CSP + "; script-src 'self'"
+"""The policy of a page that runs this site's own script files (:func:`allow_scripts`)."""
 
 
 class Sessions(SecureCookieSessionInterface):
@@ -60,8 +64,15 @@ HEADERS = [
 ]
 
 
+def allow_scripts() -> None:
+    """Let this response's page run this site's own script files (``static/*.js``)."""
+    g.scripted = True
+
+
 def _headers(response: Response) -> Response:
     response.headers.extend(HEADERS)
+    if g.get("scripted"):
+        response.headers["Content-Security-Policy"] = SCRIPTED_CSP
     response.headers.setdefault("Cache-Control", "no-store")
     return response
 

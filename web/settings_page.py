@@ -1,5 +1,6 @@
 """The pharmacy's settings (admin, issue 23): its details, time zone, label stock, balance,
-pack-stat calibrations and shell colours, changed after first start and kept in every version.
+pack-stat calibrations, shell colours by size and a titration kit's shell colours by strength
+(issue 26), changed after first start and kept in every version.
 
 The profile in force (``app.config["PROFILE"]``, read by each request: a batch keeps the one in
 force when it was made) is built, at start and after each save, from:
@@ -14,7 +15,9 @@ Registering the blueprint applies step 3 at start (:func:`_at_start`). A save va
 section on the page with the profile model and reports every error at once, each beside its
 input and named by its field (``balance.minimum_weighable_quantity``); the time zone must be one
 of the list the page offers; a balance must weigh something (readability ≤ minimum weighable
-quantity ≤ capacity) and a pack stat must pack to a density a filler could have (domain.md §9).
+quantity ≤ capacity) and a pack stat must pack to a density a filler could have (domain.md §9);
+a kit colour needs its strength and its colour, and no two strengths share a strength or a
+colour (a patient tells a kit's capsules apart by colour alone).
 The sections that changed become one new version, and one audit event, ``settings_change``,
 with each section before and after. A save made from a page older than the newest version is
 refused (409), so no one overwrites a change they did not see.
@@ -52,7 +55,8 @@ log = logging.getLogger(__name__)
 bp = Blueprint("settings", __name__, url_prefix="/admin/settings")
 
 SECTIONS = {"pharmacy": "the pharmacy", "label": "label stock", "balance": "balance",
-            "pack_stats": "pack stats", "shell_colours": "shell colours"}
+            "pack_stats": "pack stats", "shell_colours": "shell colours",
+            "kit_colours": "kit colours"}
 """The profile's sections this page shows and changes, and their names in a notice."""
 PHARMACY_FIELDS = tuple(Pharmacy.model_fields)
 BALANCE_FIELDS = tuple(Balance.model_fields)
@@ -62,6 +66,8 @@ assert set(STOCKS) == set(get_args(LabelStock))
 NOT_ZONES = frozenset({"Factory", "localtime", "posixrules"})
 """Names the zone data holds that are no pharmacy's zone."""
 VERSIONS_SHOWN = 20
+KIT_ROWS = 12
+"""The most kit colours the page takes (the profile's limit)."""
 LABELS = {"pharmacy-name": "Pharmacy name", "pharmacy-address": "Address",
           "pharmacy-phone": "Phone", "pharmacy-time_zone": "Time zone",
           "label-stock": "Label stock", "label-printer": "Label printer (host or host:port)",
@@ -69,7 +75,9 @@ LABELS = {"pharmacy-name": "Pharmacy name", "pharmacy-address": "Address",
           "balance-minimum_weighable_quantity": "Minimum weighable quantity (MWQ)",
           "balance-capacity": "Capacity",
           **{f"pack_stats-{size}": f"Pack stat, size {size}" for size in SIZES},
-          **{f"shell_colours-{size}": f"Shell colour, size {size}" for size in SIZES}}
+          **{f"shell_colours-{size}": f"Shell colour, size {size}" for size in SIZES},
+          **{f"kit_colours-{i}-{leaf}": f"Kit {words} {i + 1}" for i in range(KIT_ROWS)
+             for leaf, words in (("strength", "strength (mg)"), ("colour", "colour"))}}
 """Each input's label: errors are named by it on the page (by the field in ``data-field``)."""
 
 
@@ -157,6 +165,8 @@ def section_text(profile: Profile, name: str) -> Any:
         return {size: mass_text(value[size]) for size in SIZES if size in value}
     if name == "shell_colours":
         return {size: value[size] for size in SIZES if size in value}
+    if name == "kit_colours":
+        return dict(sorted(value.items(), key=lambda item: Fraction(item[0])))
     return value.model_dump(mode="json")
 
 
@@ -171,7 +181,61 @@ def form_values(profile: Profile) -> dict[str, str]:
         stat = profile.pack_stats.get(size)  # type: ignore[call-overload]
         values[f"pack_stats-{size}"] = mass_text(stat) if stat is not None else ""
         values[f"shell_colours-{size}"] = profile.shell_colours.get(size, "")  # type: ignore[call-overload]
+    for i, (strength, colour) in enumerate(section_text(profile, "kit_colours").items()):
+        values[f"kit_colours-{i}-strength"], values[f"kit_colours-{i}-colour"] = strength, colour
     return values
+
+
+def kit_rows(values: dict[str, str]) -> int:
+    """How many kit colour rows the page draws: those filled and two empty, at least four."""
+    filled = [i for i in range(KIT_ROWS) if values.get(f"kit_colours-{i}-strength")
+              or values.get(f"kit_colours-{i}-colour")]
+    return min(KIT_ROWS, max(4, (filled[-1] + 3) if filled else 0))
+
+
+def _kit_colours(form: Any) -> tuple[dict[str, str], list[ErrorDetail]]:
+    """The kit colours as posted (each strength as its number, ``"1.5"``), or every row's
+    problem: a strength without its colour or a colour without its strength, a strength that is
+    not one, one given twice, two strengths in one colour."""
+    kept: dict[str, str] = {}
+    errors: list[ErrorDetail] = []
+    by_strength: dict[Fraction, int] = {}
+    by_colour: dict[str, str] = {}
+
+    def error(i: int, leaf: str, message: str) -> None:
+        errors.append(ErrorDetail("INVALID_VALUE", f"kit_colours[{i}].{leaf}", message))
+
+    for i in range(KIT_ROWS):
+        strength = form.get(f"kit_colours-{i}-strength", "").strip()
+        colour = form.get(f"kit_colours-{i}-colour", "").strip()
+        if not strength and not colour:
+            continue
+        if not colour:
+            error(i, "colour", f"enter the shell colour of the {strength} capsules, like white")
+            continue
+        if not strength:
+            error(i, "strength", f"enter the strength of the {colour} capsules, in mg, like 1.5")
+            continue
+        try:
+            [(key, colour)] = Profile.model_validate(
+                {"kit_colours": {strength: colour}}).kit_colours.items()
+        except ValidationError as exc:
+            for e in validation_errors(exc):
+                error(i, "colour" if e.field.endswith('"]') else "strength", e.message)
+            continue
+        number = Fraction(key)
+        if number in by_strength:
+            error(i, "strength", f"{show(number)} mg has a colour already, in row "
+                                 f"{by_strength[number] + 1}: give each strength one colour")
+            continue
+        if colour.casefold() in by_colour:
+            error(i, "colour", f"the {by_colour[colour.casefold()]} mg capsules are {colour} "
+                               f"too: a patient tells a kit's capsules apart by colour alone, so "
+                               f"give each strength its own")
+            continue
+        by_strength[number], by_colour[colour.casefold()] = i, show(number)
+        kept[decimal_text(number)] = colour
+    return kept, errors
 
 
 def _posted(form: Any) -> dict[str, Any]:
@@ -237,8 +301,11 @@ def parse(form: Any, current: Profile) -> tuple[Profile | None, list[ErrorDetail
     """The profile the form asks for (``current`` with the page's sections over it), or every
     error of every section at once, in the page's order."""
     parsed: dict[str, Any] = {}
-    errors: list[ErrorDetail] = []
-    for name, value in _posted(form).items():
+    posted = _posted(form)
+    kit_colours, errors = _kit_colours(form)
+    if not errors:
+        posted["kit_colours"] = kit_colours
+    for name, value in posted.items():
         try:
             section = getattr(Profile.model_validate({name: value}), name)
         except ValidationError as exc:
@@ -258,11 +325,16 @@ def parse(form: Any, current: Profile) -> tuple[Profile | None, list[ErrorDetail
 
 
 _CONTROL = re.compile(r'(\w+)(?:\.(\w+)|\["([^"]+)"\])')
+_KIT_ROW = re.compile(r"kit_colours\[(\d+)\]\.(strength|colour)")
 
 
 def control(field: str) -> str | None:
     """The input an error's field belongs to: ``balance.capacity`` is ``balance-capacity``,
-    ``pack_stats["3"]`` is ``pack_stats-3``; ``None`` for a whole section or the form."""
+    ``pack_stats["3"]`` is ``pack_stats-3``, ``kit_colours[0].colour`` is
+    ``kit_colours-0-colour``; ``None`` for a whole section or the form."""
+    row = _KIT_ROW.fullmatch(field)
+    if row:
+        return f"kit_colours-{row[1]}-{row[2]}"
     found = _CONTROL.fullmatch(field)
     return f"{found[1]}-{found[2] or found[3]}" if found else None
 
@@ -275,8 +347,9 @@ def _page(values: dict[str, str] | None = None, errors: list[ErrorDetail] | None
         by_control.setdefault(control(error.field) or "", []).append(error)
     names = {u.id: u.username for u in accounts().all()}
     service_zone = current_app.extensions["settings"].time_zone
+    shown = form_values(profile) if values is None else values
     return render_template(
-        "admin_settings.html", values=form_values(profile) if values is None else values,
+        "admin_settings.html", values=shown, kit_rows=kit_rows(shown),
         errors=[(e, control(e.field)) for e in errors or []], field_errors=by_control,
         version=version, versions=settings_store().versions(VERSIONS_SHOWN), names=names,
         sections=SECTIONS, sizes=SIZES, stocks=STOCKS, time_zones=time_zones(), labels=LABELS,

@@ -1,10 +1,11 @@
 """FHIR R4 in and out (HL7 FHIR R4 MedicationRequest and MedicationDispense).
 
 In: a MedicationRequest becomes an order. The medication's text (``medicationCodeableConcept``,
-or a contained ``Medication`` with its ingredient strength) gives the strength; the first
-``dosageInstruction`` gives the sig (``doseAndRate.doseQuantity`` capsules a dose;
-``timing.repeat.frequency`` a ``period`` of 1 day, or ``timing.code`` QD/BID/TID/QID; ``when`` HS
-is "at bedtime") and its ``text`` the directions; ``dispenseRequest`` the quantity and
+or a contained ``Medication`` with its ingredient strength) gives the strength; the one
+``dosageInstruction`` (several are a titration kit's steps) gives the sig
+(``doseAndRate.doseQuantity`` capsules a dose; ``timing.repeat.frequency`` a ``period`` of 1
+day, or ``timing.code`` QD/BID/TID/QID; ``when`` HS is "at bedtime") and its ``text`` the
+directions; ``dispenseRequest`` the quantity and
 ``numberOfRepeatsAllowed`` the refills; the contained or referenced ``Patient`` and
 ``Practitioner`` the patient (name, birth date, identifier) and the prescriber (name, NPI);
 ``identifier`` the prescription id. What a prescription does not say (capsule size, the tablets'
@@ -14,7 +15,8 @@ Out: a batch record becomes a MedicationDispense with a contained Medication: na
 capsule and the filler, the batch lot and, as its expiration, the beyond-use date.
 
 A request for an oral suspension or solution, and a liquid batch, are read and written by
-:mod:`.fhir_liquid`; what both forms share is in :mod:`.fhir_common`.
+:mod:`.fhir_liquid`; a request for capsules with several dosage instructions (a titration) is a
+kit's order (:mod:`.fhir_kit`); what they share is in :mod:`.fhir_common`.
 
 Plain dictionaries in and out; the optional ``[fhir]`` extra (``fhir.resources``) checks the
 structure of what comes in (:mod:`compounding.web.fhir_api`) and, in the tests, of what goes out.
@@ -42,6 +44,7 @@ from compounding.interop.fhir_common import (
     timing_of,
     unit_of,
 )
+from compounding.interop.fhir_kit import is_kit, kit_order, kit_path
 from compounding.interop.fhir_liquid import is_oral_liquid, liquid_order, liquid_path
 
 _STRENGTH = re.compile(r"(\d+(?:\.\d+)?)\s*(mg|mcg|µg|ug)\b", re.IGNORECASE)
@@ -145,6 +148,8 @@ def order_from_medication_request(resource: Mapping[str, Any],
                                                      "plan")
     if is_oral_liquid(resource):
         return liquid_order(resource, pharmacy)
+    if is_kit(resource):
+        return kit_order(resource, pharmacy)
     strength = _strength(resource)
     order: dict[str, Any] = {**pharmacy, "strength": strength}
     quantity = ((resource.get("dispenseRequest") or {}).get("quantity") or {})
@@ -170,10 +175,13 @@ def order_from_medication_request(resource: Mapping[str, Any],
 def fhir_path(field: str, form: str = "capsules",
               resource: Mapping[str, Any] | None = None) -> str:
     """The FHIR path an order field came from (``patient.name`` → ``MedicationRequest.subject``
-    ...), or the field itself for what the pharmacy gave; ``form``: the order's, and the
-    ``resource`` it came from."""
+    ...), or the field itself for what the pharmacy gave; ``form``: the order's
+    (``oral_liquid``, ``kit`` for a capsule titration kit), and the ``resource`` it came
+    from."""
     if form == "oral_liquid":
         return liquid_path(field, resource)
+    if form == "kit":
+        return kit_path(field, resource)
     head = field.split(".")[0].split("[")[0]
     return PATHS.get(head, field)
 

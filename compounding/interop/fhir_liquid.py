@@ -30,27 +30,34 @@ from typing import Any
 
 from compounding.display import show
 from compounding.interop.fhir_common import (
+    DAY_UNITS,
     MASS_UNITS,
     NALTREXONE,
+    ORAL_ROUTE,
     PATHS,
+    SNOMED,
     UCUM,
+    check_oral,
     contained,
+    decimal_text,
     dispense_of,
     fhir_error,
+    in_sequence,
     medication_code,
+    number_of,
     people_of,
+    schedule_path,
+    step_days,
     timing_of,
     unit_of,
 )
 from compounding.orders.liquid import LiquidOrder, LiquidPlan
 
-SNOMED = "http://snomed.info/sct"
 FORMS = {"suspension": ("385024007", "Oral suspension"),
          "solution": ("385023001", "Oral solution")}
 """SNOMED CT dose forms of the liquids made (HL7 FHIR value set medication-form-codes)."""
 _LIQUID_FORMS = frozenset({"385024007", "385023001", "385022006"})  # and Oral liquid
 _CAPSULE_FORMS = frozenset({"385049006"})  # Capsule
-ORAL_ROUTE = {"system": SNOMED, "code": "26643006", "display": "Oral route"}
 _LIQUID_WORDS = re.compile(r"\b(suspension|solution|liquid)\b|\bmg\s*/\s*(\d+(\.\d+)?\s*)?ml\b",
                            re.IGNORECASE)
 _CAPSULE_WORDS = re.compile(r"\bcap(sule)?s?\b", re.IGNORECASE)
@@ -58,8 +65,6 @@ _CONCENTRATION = re.compile(r"(\d+(?:\.\d+)?)\s*(mg|mcg|µg|ug)\s*/\s*(\d+(?:\.\
                             re.IGNORECASE)
 _VOLUME_UNITS = {"ml": Fraction(1), "milliliter": Fraction(1), "milliliters": Fraction(1),
                  "l": Fraction(1000)}
-_DAY_UNITS = {"d": 1, "day": 1, "days": 1, "wk": 7, "week": 7, "weeks": 7}
-_ORAL_WORDS = re.compile(r"\b(oral|by mouth|po|orally)\b", re.IGNORECASE)
 DOSE = "MedicationRequest.dosageInstruction[0].doseAndRate[0].doseQuantity"
 LIQUID_PATHS = {**PATHS, "strength": DOSE,
                 "volume": "MedicationRequest.dispenseRequest.quantity",
@@ -99,27 +104,6 @@ def is_oral_liquid(resource: Mapping[str, Any]) -> bool:
     return any(unit_of(q) in _VOLUME_UNITS for q in quantities)
 
 
-def _number(quantity: Mapping[str, Any], path: str) -> Fraction:
-    value = quantity.get("value")
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        raise fhir_error(path, "give the value as a number", "FIELD_REQUIRED")
-    try:
-        number = Fraction(str(value))
-    except (ValueError, OverflowError):  # NaN and Infinity pass through JSON
-        raise fhir_error(path, "the value is not a number") from None
-    if number <= 0:
-        raise fhir_error(path, "the value must be more than 0")
-    return number
-
-
-def _decimal(value: Fraction, path: str, what: str) -> str:
-    """``value`` written exactly in decimals (at most 6 places), or refused."""
-    if (value * 10**6).denominator != 1:
-        raise fhir_error(path, f"{what} works out at {show(value, 6)}…, not a decimal of at "
-                               f"most 6 places: give it so")
-    return show(value, 6)
-
-
 def concentration_path(resource: Mapping[str, Any]) -> str:
     """The FHIR path the concentration comes from (or would): the contained Medication's
     ingredient strength, or the medication's text."""
@@ -147,8 +131,8 @@ def _concentration(resource: Mapping[str, Any], medication: Any) -> Fraction | N
         if unit_of(denominator) not in _VOLUME_UNITS:
             raise fhir_error(f"{path}.denominator", "the strength of an oral liquid is per "
                                                     "mL: give the denominator in mL (UCUM mL)")
-        mg = _number(numerator, f"{path}.numerator") * MASS_UNITS[unit_of(numerator)]
-        ml = _number(denominator, f"{path}.denominator") * _VOLUME_UNITS[unit_of(denominator)]
+        mg = number_of(numerator, f"{path}.numerator") * MASS_UNITS[unit_of(numerator)]
+        ml = number_of(denominator, f"{path}.denominator") * _VOLUME_UNITS[unit_of(denominator)]
         return mg / ml
     for text in _texts(resource, medication):
         found = _CONCENTRATION.search(text)
@@ -163,13 +147,13 @@ def _dose(quantity: Mapping[str, Any], concentration: Fraction | None, path: str
     """A dose [mg]: a mass as it is, a volume [mL] at the concentration."""
     unit = unit_of(quantity)
     if unit in MASS_UNITS:
-        return _number(quantity, path) * MASS_UNITS[unit]
+        return number_of(quantity, path) * MASS_UNITS[unit]
     if unit in _VOLUME_UNITS:
         if concentration is None:
             raise fhir_error(path, "a dose in mL needs the concentration: give the "
                                    "Medication's ingredient strength in mg per mL, or the dose "
                                    "in mg")
-        return _number(quantity, path) * _VOLUME_UNITS[unit] * concentration
+        return number_of(quantity, path) * _VOLUME_UNITS[unit] * concentration
     raise fhir_error(path, f"the unit “{quantity.get('unit') or quantity.get('code')}” is not "
                            f"a mass (mg) or a volume (mL): give the dose in mg or mL")
 
@@ -178,30 +162,15 @@ def _step(dosage: Mapping[str, Any], index: int, concentration: Fraction | None,
           schedule: bool) -> dict[str, Any]:
     """One dosage instruction: its dose [mg], doses a day and (in a schedule) days."""
     path = f"MedicationRequest.dosageInstruction[{index}]"
-    route = dosage.get("route")
-    if route and not (any(c.get("system") == SNOMED and c.get("code") == ORAL_ROUTE["code"]
-                          for c in route.get("coding") or [])
-                      or any(_ORAL_WORDS.search(str(t)) for t in (
-                          route.get("text"), *(c.get("display") for c in
-                                               route.get("coding") or [])) if t)):
-        raise fhir_error(f"{path}.route", "an oral liquid is taken by mouth: the route must be "
-                                          "oral (SNOMED CT 26643006)")
+    check_oral(dosage, path, "an oral liquid")
     step: dict[str, Any] = timing_of(dosage, path)
     quantity = (dosage.get("doseAndRate") or [{}])[0].get("doseQuantity") or {}
     if quantity:
-        dose = _dose(quantity, concentration, f"{path}.doseAndRate[0].doseQuantity")
-        step["dose"] = f"{_decimal(dose, f'{path}.doseAndRate[0].doseQuantity', 'the dose')} mg"
+        where = f"{path}.doseAndRate[0].doseQuantity"
+        dose = _dose(quantity, concentration, where)
+        step["dose"] = f"{decimal_text(dose, where, 'the dose')} mg"
     if schedule:
-        bounds = ((dosage.get("timing") or {}).get("repeat") or {}).get("boundsDuration") or {}
-        where = f"{path}.timing.repeat.boundsDuration"
-        unit = unit_of(bounds)
-        if not bounds or unit not in _DAY_UNITS:
-            raise fhir_error(where, "each step of a titration needs its length in days (or weeks)",
-                             "FIELD_REQUIRED")
-        days = _number(bounds, where) * _DAY_UNITS[unit]
-        if days.denominator != 1:
-            raise fhir_error(where, "give a whole number of days")
-        step["days"] = int(days)
+        step["days"] = step_days(dosage, path)
     return step
 
 
@@ -214,8 +183,8 @@ def _supply(resource: Mapping[str, Any]) -> dict[str, Any]:
         if unit_of(quantity) not in _VOLUME_UNITS:
             raise fhir_error(path, f"the unit “{quantity.get('unit') or quantity.get('code')}” "
                                    f"is not a volume: give the volume to dispense in mL")
-        volume = _number(quantity, f"{path}.value") * _VOLUME_UNITS[unit_of(quantity)]
-        return {"volume": f"{_decimal(volume, path, 'the volume')} mL"}
+        volume = number_of(quantity, f"{path}.value") * _VOLUME_UNITS[unit_of(quantity)]
+        return {"volume": f"{decimal_text(volume, path, 'the volume')} mL"}
     days = supply_days(resource)
     return {} if days is None else {"days_supply": days}
 
@@ -226,9 +195,9 @@ def supply_days(resource: Mapping[str, Any]) -> int | None:
     if not duration:
         return None
     path = LIQUID_PATHS["days_supply"]
-    if unit_of(duration) not in _DAY_UNITS:
+    if unit_of(duration) not in DAY_UNITS:
         raise fhir_error(path, "give the expected supply duration in days (UCUM d)")
-    days = _number(duration, f"{path}.value") * _DAY_UNITS[unit_of(duration)]
+    days = number_of(duration, f"{path}.value") * DAY_UNITS[unit_of(duration)]
     if days.denominator != 1:
         raise fhir_error(f"{path}.value", "give a whole number of days")
     return int(days)
@@ -250,12 +219,6 @@ def check_supply(resource: Mapping[str, Any], plan: LiquidPlan) -> None:
                      f"the duration alone")
 
 
-def _in_sequence(resource: Mapping[str, Any]) -> list[tuple[int, Mapping[str, Any]]]:
-    """The dosage instructions with their indexes, by ``sequence`` (then as given)."""
-    return sorted(enumerate(resource.get("dosageInstruction") or []),
-                  key=lambda d: (d[1].get("sequence") or 0, d[0]))
-
-
 def liquid_order(resource: Mapping[str, Any], pharmacy: Mapping[str, Any]) -> dict[str, Any]:
     """The oral liquid order (API v1.2 JSON) a MedicationRequest asks for; of ``pharmacy``
     (what the prescription does not say), what an oral liquid order takes (``source``,
@@ -265,9 +228,9 @@ def liquid_order(resource: Mapping[str, Any], pharmacy: Mapping[str, Any]) -> di
     order: dict[str, Any] = {k: v for k, v in pharmacy.items() if k in LiquidOrder.model_fields}
     order["form"] = "oral_liquid"
     if concentration is not None:
-        written = _decimal(concentration, concentration_path(resource), "the concentration")
+        written = decimal_text(concentration, concentration_path(resource), "the concentration")
         order["concentration"] = f"{written} mg/mL"
-    dosages = _in_sequence(resource)
+    dosages = in_sequence(resource)
     steps = [_step(d, i, concentration, len(dosages) > 1) for i, d in dosages]
     if len(steps) > 1:  # a schedule's steps are taken at bedtime once a day (liquid_dosing)
         order["schedule"] = [{k: v for k, v in s.items() if k != "timing"} for s in steps]
@@ -293,14 +256,9 @@ def liquid_path(field: str, resource: Mapping[str, Any] | None = None) -> str:
     """The FHIR path a liquid order's field came from (``schedule[1].days`` →
     ``MedicationRequest.dosageInstruction[1].timing.repeat.boundsDuration``); the
     concentration's (and the record's it chose), by the ``resource``."""
-    found = re.match(r"schedule\[(\d+)\](?:\.(\w+))?", field)
-    if found:
-        tail = {"dose": ".doseAndRate[0].doseQuantity", "days": ".timing.repeat.boundsDuration",
-                "doses_per_day": ".timing.repeat.frequency"}.get(found.group(2) or "", "")
-        given = [index for index, _ in _in_sequence(resource or {})]
-        step = int(found.group(1))
-        index = given[step] if step < len(given) else step
-        return f"MedicationRequest.dosageInstruction[{index}]{tail}"
+    step = schedule_path(field, resource)
+    if step is not None:
+        return step
     head = field.split(".")[0].split("[")[0]
     if head in ("concentration", "mfr"):
         return concentration_path(resource or {})
