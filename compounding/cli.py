@@ -131,6 +131,7 @@ def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO
     try:
         settings = load(host=args.host, port=args.port, threads=args.threads,
                         profile=args.profile)
+        _listenable(settings.host, settings.port)
         hosts = trusted_hosts(settings.host, settings.trusted_hosts)
         app = create_app({"TRUSTED_HOSTS": hosts}, settings=settings)
     except CompoundingError as exc:
@@ -150,6 +151,27 @@ def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO
     out.flush()
     run(app, settings.host, settings.port, settings.threads, settings.trusted_proxy)
     return EXIT_OK
+
+
+def _listenable(host: str, port: int) -> None:
+    """``PORT_UNAVAILABLE`` (naming ``port``) when nothing could listen on ``host``:``port``
+    now: another program holds it, or the address is not this machine's; checked before the
+    database is opened or a setup link printed."""
+    import socket
+
+    from compounding.errors import ErrorDetail, OrderError
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host.strip("[]"), port))
+        except OSError as exc:
+            raise OrderError([ErrorDetail(
+                "PORT_UNAVAILABLE", "port",
+                f"cannot listen on {host}:{port} ({exc.strerror or exc}): another program "
+                f"holds the port, or the address is not this machine's; choose another with "
+                f"--port (COMPOUNDING_PORT)")]) from None
 
 
 def _records(name: str) -> Callable[..., int]:

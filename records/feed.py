@@ -1,6 +1,13 @@
 """The change feed: what happened to which batch, in order, for pharmacy systems that poll
 (``GET /api/v1/events?after=SEQ``). One row is written with each revision (in the revision's
-own transaction, :mod:`compounding.records.store`) and with each dispensing label printed."""
+own transaction, :mod:`compounding.records.store`) and with each dispensing label printed.
+
+The feed's order (its ``seq``, the row's id) is the order events commit in, so a poller's
+cursor never passes an event still to commit: every event is appended with the feed's chain
+head row locked until its transaction ends (:func:`compounding.records.heads.append_events`),
+so on PostgreSQL, where ids come from a sequence, the next writer draws its id only after the
+one before it has committed (SQLite serialises all writes). Each event carries its batch's Rx
+number and prescription id, read with it from the batch, outside the event's chained content."""
 
 from __future__ import annotations
 
@@ -42,7 +49,8 @@ def read_events(engine: Engine, key: bytes, after: int = 0,
     next call (the last seq read, or ``after`` itself when there is nothing new). The feed
     stops before an event whose digest is not its content's (written without the chain key):
     no forged event reaches a pharmacy system, and none after it is skipped."""
-    query = (select(events, batches.c.lot_number)
+    query = (select(events, batches.c.lot_number, batches.c.rx_number,
+                    batches.c.prescription_id)
              .join(batches, batches.c.id == events.c.batch_id)
              .where(events.c.id > after).order_by(events.c.id).limit(limit))
     with engine.connect() as connection:
@@ -55,7 +63,8 @@ def read_events(engine: Engine, key: bytes, after: int = 0,
             break
         found.append(Event(seq=r.id, lot_number=r.lot_number, action=r.action,
                            revision=r.revision, status=r.status, at=_aware(r.at),
-                           user_id=r.user_id))
+                           user_id=r.user_id, rx_number=r.rx_number,
+                           prescription_id=r.prescription_id))
     return found, found[-1].seq if found else after
 
 

@@ -112,7 +112,9 @@ class Event(_Frozen):
     """One entry of the change feed: ``seq`` orders them all; ``action`` is what happened to
     batch ``lot_number`` (``printed`` when it was created, ``bench``, ``correction``,
     ``verification``, ``acknowledgement``, ``scrap``, or ``label`` when a dispensing label was
-    printed), leaving it at ``revision`` and ``status``; ``user_id`` is who did it."""
+    printed), leaving it at ``revision`` and ``status``; ``user_id`` is who did it;
+    ``rx_number`` and ``prescription_id`` (the pharmacy system's) are the batch's, read with
+    the event (not part of its chained content)."""
 
     seq: int
     lot_number: str
@@ -121,6 +123,8 @@ class Event(_Frozen):
     status: Status
     at: datetime
     user_id: int | None
+    rx_number: str | None = None
+    prescription_id: str | None = None
 
 
 class Made(_Frozen):

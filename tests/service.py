@@ -18,10 +18,25 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
+PORTS = (20000, 32000)
+"""Ports for the tests' servers: below the kernel's ephemeral range (32768-60999 on Linux), so
+that no outgoing connection of a parallel test (to PostgreSQL, say) can take one between the
+choice of a port and its server's start."""
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nothing listens on, on any interface, outside the ephemeral range."""
+    import random
+
+    for _ in range(200):
+        port = random.randint(*PORTS)
+        with socket.socket() as s:
+            try:
+                s.bind(("0.0.0.0", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in the tests' range")
 
 
 TOKEN: dict[str, str] = {}

@@ -158,3 +158,21 @@ def test_version_and_python_m():
     done = subprocess.run([sys.executable, "-m", "compounding", "plan", "-"], input="{}",
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "FIELD_REQUIRED" in done.stderr
+
+
+def test_serve_on_a_port_another_program_holds_says_so(tmp_path, monkeypatch):
+    """Not an internal error asking for the order that caused it: the port, and what to do."""
+    import io
+    import socket
+
+    from compounding.cli import main
+
+    monkeypatch.setenv("COMPOUNDING_DATA_DIR", str(tmp_path))
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        out, err = io.StringIO(), io.StringIO()
+        assert main(["serve", "--port", str(port)], out=out, err=err) == 2
+    assert '"code": "PORT_UNAVAILABLE"' in err.getvalue() and "--port" in err.getvalue()
+    assert "/setup/" not in out.getvalue()  # no setup link for a service that never started

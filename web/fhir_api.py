@@ -8,6 +8,13 @@
   several dosage instructions (each a step: a dose in mg and ``timing.repeat.boundsDuration``),
   a titration kit (:mod:`compounding.interop.fhir_kit`): ``plan`` is the kit's plan.
   Errors name the FHIR path (``MedicationRequest.dispenseRequest.quantity.value``).
+  Only an ``active`` request is planned; an ``expectedSupplyDuration`` must be the days the
+  quantity lasts as directed. The order's ``rx_number`` is the first ``identifier`` whose
+  value is an Rx number (letters, digits and hyphens, up to 20); its ``prescription_id`` the
+  first identifier's value.
+- ``POST /api/v1/fhir/MedicationRequest`` with a Bundle
+  (``transaction`` or ``collection``) of one MedicationRequest and the Patient and Practitioner
+  it references: the same, with the names and identifiers taken from those entries.
 - ``GET /api/v1/records/{lot}/fhir``: the batch as a MedicationDispense with a contained
   Medication (ingredients per capsule, or per mL for an oral liquid, batch lot, expiration =
   beyond-use date); none of a
@@ -26,9 +33,15 @@ from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import UnsupportedMediaType
 
 from compounding.errors import ErrorDetail, OrderError
-from compounding.interop.fhir import fhir_path, medication_dispense, order_from_medication_request
+from compounding.interop.fhir import (
+    check_capsule_supply,
+    fhir_path,
+    medication_dispense,
+    order_from_medication_request,
+)
 from compounding.interop.fhir_kit import check_kit_supply, is_kit
 from compounding.interop.fhir_liquid import check_supply, is_oral_liquid, liquid_dispense
+from compounding.interop.fhir_people import bundled
 from compounding.orders.kit import KitPlan
 from compounding.orders.liquid import LiquidPlan
 from compounding.orders.reading import MalformedOrder, parse_any, parse_order
@@ -52,8 +65,11 @@ class FhirNotInstalled(OrderError):
 
 
 def _checked(body: Any) -> None:
-    """The structure of a MedicationRequest, by ``fhir.resources``; errors name FHIR paths."""
+    """The structure of a MedicationRequest or a Bundle, by ``fhir.resources``; errors name
+    FHIR paths."""
+    kind = "Bundle" if body.get("resourceType") == "Bundle" else "MedicationRequest"
     try:
+        from fhir.resources.R4B.bundle import Bundle
         from fhir.resources.R4B.medicationrequest import MedicationRequest
         from pydantic import ValidationError
     except ImportError:
@@ -61,10 +77,10 @@ def _checked(body: Any) -> None:
             "FHIR_NOT_INSTALLED", "body", "FHIR needs the optional extra: pip install "
                                           "'compounding-workbench[fhir]'")]) from None
     try:
-        MedicationRequest.model_validate(body)
+        (Bundle if kind == "Bundle" else MedicationRequest).model_validate(body)
     except ValidationError as exc:
         raise OrderError([ErrorDetail(
-            "INVALID_VALUE", "MedicationRequest" + "".join(
+            "INVALID_VALUE", kind + "".join(
                 f"[{part}]" if isinstance(part, int) else f".{part}" for part in e["loc"]),
             e["msg"][:200]) for e in exc.errors()[:20]]) from None
 
@@ -101,10 +117,11 @@ def medication_request() -> Response:
         raise MalformedOrder([ErrorDetail("INVALID_JSON", "body",
                                           "the body must be a FHIR resource as a JSON object")])
     _checked(body)
+    body, others = bundled(body) if body.get("resourceType") == "Bundle" else (body, {})
     liquid = is_oral_liquid(body)
     form = "oral_liquid" if liquid else "kit" if is_kit(body) else "capsules"
     part = _pharmacy_part(liquid)
-    order = order_from_medication_request(body, part)
+    order = order_from_medication_request(body, part, others)
     profile = planning_profile()
     try:
         parsed = parse_order(order) if form == "capsules" else parse_any(order)
@@ -113,6 +130,8 @@ def medication_request() -> Response:
             check_supply(body, plan)
         elif isinstance(plan, KitPlan):
             check_kit_supply(body, plan)
+        else:
+            check_capsule_supply(body, plan)
     except OrderError as exc:
         raise type(exc)([ErrorDetail(e.code, QUERY_FIELDS.get(e.field)
                                      or fhir_path(e.field, form, body), e.message)

@@ -6,9 +6,11 @@ or a contained ``Medication`` with its ingredient strength) gives the strength; 
 (``doseAndRate.doseQuantity`` capsules a dose; ``timing.repeat.frequency`` a ``period`` of 1
 day, or ``timing.code`` QD/BID/TID/QID; ``when`` HS is "at bedtime") and its ``text`` the
 directions; ``dispenseRequest`` the quantity and
-``numberOfRepeatsAllowed`` the refills; the contained or referenced ``Patient`` and
-``Practitioner`` the patient (name, birth date, identifier) and the prescriber (name, NPI);
-``identifier`` the prescription id. What a prescription does not say (capsule size, the tablets'
+``numberOfRepeatsAllowed`` the refills (an ``expectedSupplyDuration`` beside them must be the
+days the capsules last); the contained ``Patient`` and ``Practitioner``, those of the same Bundle,
+or the references' ``display``, the patient (name, birth date, identifier) and the prescriber
+(name, NPI); ``identifier`` the Rx number and the prescription id (:mod:`.fhir_people`). Only an
+``active`` request is dispensed. What a prescription does not say (capsule size, the tablets'
 average weight) is the pharmacy's, given beside it. An error names the FHIR path it comes from.
 
 Out: a batch record becomes a MedicationDispense with a contained Medication: naltrexone HCl per
@@ -40,12 +42,12 @@ from compounding.interop.fhir_common import (
     dispense_of,
     fhir_error,
     medication_code,
-    people_of,
     timing_of,
     unit_of,
 )
 from compounding.interop.fhir_kit import is_kit, kit_order, kit_path
-from compounding.interop.fhir_liquid import is_oral_liquid, liquid_order, liquid_path
+from compounding.interop.fhir_liquid import is_oral_liquid, liquid_order, liquid_path, supply_days
+from compounding.interop.fhir_people import Others, people_of
 
 _STRENGTH = re.compile(r"(\d+(?:\.\d+)?)\s*(mg|mcg|µg|ug)\b", re.IGNORECASE)
 
@@ -136,20 +138,33 @@ def _sig(resource: Mapping[str, Any],
     return (sig or None), dosage.get("text")
 
 
-def order_from_medication_request(resource: Mapping[str, Any],
-                                  pharmacy: Mapping[str, Any]) -> dict[str, Any]:
+def order_from_medication_request(resource: Mapping[str, Any], pharmacy: Mapping[str, Any],
+                                  others: Others | None = None,
+                                  rx_system: str | None = None) -> dict[str, Any]:
     """The order (API v1 JSON) a MedicationRequest asks for; ``pharmacy`` holds what the
-    prescription does not say (``capsule``, ``source``, ``filler``, ``compounded_on`` ...)."""
+    prescription does not say (``capsule``, ``source``, ``filler``, ``compounded_on`` ...),
+    ``others`` the resources beside the request in its Bundle and ``rx_system`` the system of
+    the pharmacy's Rx numbers (:func:`.fhir_people.people_of`)."""
     if resource.get("resourceType") != "MedicationRequest":
         raise fhir_error("resourceType", "must be MedicationRequest")
+    if resource.get("status") != "active":
+        raise fhir_error("MedicationRequest.status",
+                         f"the request is “{resource.get('status') or 'without a status'}”: "
+                         f"only active requests are dispensed")
     if resource.get("intent") not in ("order", "original-order", "instance-order"):
         raise fhir_error("MedicationRequest.intent", "must be an order (order, original-order "
                                                      "or instance-order), not a proposal or "
                                                      "plan")
     if is_oral_liquid(resource):
-        return liquid_order(resource, pharmacy)
-    if is_kit(resource):
-        return kit_order(resource, pharmacy)
+        order = liquid_order(resource, pharmacy)
+    elif is_kit(resource):
+        order = kit_order(resource, pharmacy)
+    else:
+        order = _capsule_order(resource, pharmacy)
+    return {**order, **people_of(resource, others, rx_system)}
+
+
+def _capsule_order(resource: Mapping[str, Any], pharmacy: Mapping[str, Any]) -> dict[str, Any]:
     strength = _strength(resource)
     order: dict[str, Any] = {**pharmacy, "strength": strength}
     quantity = ((resource.get("dispenseRequest") or {}).get("quantity") or {})
@@ -169,7 +184,18 @@ def order_from_medication_request(resource: Mapping[str, Any],
         order["sig"] = sig
     if directions:
         order["directions"] = directions
-    return {**order, **people_of(resource)}
+    return order
+
+
+def check_capsule_supply(resource: Mapping[str, Any], plan: Any) -> None:
+    """An ``expectedSupplyDuration`` given beside the capsules must be the days they last as
+    directed (the plan's days' supply): 30 capsules at 1 a day are not 90 days."""
+    days = supply_days(resource)
+    if days is not None and days != plan.days_supply:
+        raise fhir_error("MedicationRequest.dispenseRequest.expectedSupplyDuration",
+                         f"{plan.capsules_dispensed} capsules last {plan.days_supply} days as "
+                         f"directed, not the {days} days expected: give the quantity for "
+                         f"{days} days, or leave the duration out")
 
 
 def fhir_path(field: str, form: str = "capsules",

@@ -1,8 +1,9 @@
 """What FHIR R4 reading and writing share across dosage forms (:mod:`.fhir` for capsules,
 :mod:`.fhir_liquid` for oral liquids, :mod:`.fhir_kit` for capsule titration kits): the code
-systems, errors naming a FHIR path, contained resources, the patient and prescriber of a
-MedicationRequest, a Dosage's timing, route and length (a titration's steps, by ``sequence``),
-and the MedicationDispense of a batch around its contained Medication (HL7 FHIR R4)."""
+systems, errors naming a FHIR path, contained resources, a Dosage's timing, route and length
+(a titration's steps, by ``sequence``), and the MedicationDispense of a batch around its
+contained Medication (HL7 FHIR R4). The patient, prescriber and numbers of a request are
+:mod:`.fhir_people`'s."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ PATHS = {
     "patient": "MedicationRequest.subject",
     "prescriber": "MedicationRequest.requester",
     "prescription_id": "MedicationRequest.identifier[0].value",
+    "rx_number": "MedicationRequest.identifier",
 }
 
 
@@ -54,44 +56,6 @@ def contained(resource: Mapping[str, Any], reference: Any, kind: str, path: str)
         if item.get("resourceType") == kind and item.get("id") == target[1:]:
             return item
     raise fhir_error(f"{path}.reference", f"no contained {kind} has the id {target[1:]!r}")
-
-
-def _name(human: list[Mapping[str, Any]] | None) -> str | None:
-    for name in human or []:
-        if name.get("text"):
-            return str(name["text"])
-        parts = [*name.get("given", []), name.get("family") or ""]
-        if any(parts):
-            return " ".join(p for p in parts if p)
-    return None
-
-
-def _patient(resource: Mapping[str, Any]) -> dict[str, Any] | None:
-    subject = resource.get("subject")
-    found = contained(resource, subject, "Patient", "MedicationRequest.subject")
-    if found is None:
-        reference = (subject or {}).get("reference", "")
-        return {"id": reference.split("/")[-1]} if reference.startswith("Patient/") else None
-    patient: dict[str, Any] = {"name": _name(found.get("name"))}
-    if found.get("birthDate"):
-        patient["date_of_birth"] = found["birthDate"]
-    identifiers = found.get("identifier") or []
-    if identifiers and identifiers[0].get("value"):
-        patient["id"] = identifiers[0]["value"]
-    return {k: v for k, v in patient.items() if v is not None}
-
-
-def _prescriber(resource: Mapping[str, Any]) -> dict[str, Any] | None:
-    found = contained(resource, resource.get("requester"), "Practitioner",
-                      "MedicationRequest.requester")
-    if found is None:
-        display = (resource.get("requester") or {}).get("display")
-        return {"name": display} if display else None
-    prescriber: dict[str, Any] = {"name": _name(found.get("name"))}
-    for identifier in found.get("identifier") or []:
-        if identifier.get("system") == NPI_SYSTEM:
-            prescriber["npi"] = identifier.get("value")
-    return {k: v for k, v in prescriber.items() if v is not None}
 
 
 # UCUM mass units [mg per unit] (UCUM: "ug"; people also write mcg and µg)
@@ -193,17 +157,6 @@ def step_days(dosage: Mapping[str, Any], path: str) -> int:
     if days.denominator != 1:
         raise fhir_error(where, "give a whole number of days")
     return int(days)
-
-
-def people_of(resource: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``patient``, ``prescriber`` and ``prescription_id`` of a MedicationRequest, those
-    it gives."""
-    found = {key: value for key, value in (("patient", _patient(resource)),
-                                           ("prescriber", _prescriber(resource))) if value}
-    identifiers = resource.get("identifier") or []
-    if identifiers and identifiers[0].get("value"):
-        found["prescription_id"] = identifiers[0]["value"]
-    return found
 
 
 NALTREXONE = {"itemCodeableConcept": {"coding": [{"system": RXNORM, "code": "7243",

@@ -27,7 +27,6 @@ from compounding.interop.fhir_common import (
     fhir_error,
     in_sequence,
     number_of,
-    people_of,
     schedule_path,
     step_days,
     timing_of,
@@ -75,7 +74,8 @@ def _step(dosage: Mapping[str, Any], index: int) -> dict[str, Any]:
 def kit_order(resource: Mapping[str, Any], pharmacy: Mapping[str, Any]) -> dict[str, Any]:
     """The titration kit's order (API v1.2 JSON) a MedicationRequest asks for; of
     ``pharmacy`` (what the prescription does not say), what a kit order takes (``capsule``,
-    ``source``, ``filler``, ``compounded_on`` ...)."""
+    ``source``, ``filler``, ``compounded_on`` ...); without the patient, prescriber and
+    numbers (:func:`compounding.interop.fhir_people.people_of`)."""
     dosages = in_sequence(resource)
     steps = [_step(dosage, index) for index, dosage in dosages]
     order: dict[str, Any] = {k: v for k, v in pharmacy.items() if k in KitOrder.model_fields}
@@ -88,7 +88,7 @@ def kit_order(resource: Mapping[str, Any], pharmacy: Mapping[str, Any]) -> dict[
     repeats = (resource.get("dispenseRequest") or {}).get("numberOfRepeatsAllowed")
     if repeats is not None:
         order["refills"] = repeats
-    return {**order, **people_of(resource)}
+    return order
 
 
 def check_kit_supply(resource: Mapping[str, Any], plan: KitPlan) -> None:

@@ -45,7 +45,6 @@ from compounding.interop.fhir_common import (
     in_sequence,
     medication_code,
     number_of,
-    people_of,
     schedule_path,
     step_days,
     timing_of,
@@ -222,7 +221,8 @@ def check_supply(resource: Mapping[str, Any], plan: LiquidPlan) -> None:
 def liquid_order(resource: Mapping[str, Any], pharmacy: Mapping[str, Any]) -> dict[str, Any]:
     """The oral liquid order (API v1.2 JSON) a MedicationRequest asks for; of ``pharmacy``
     (what the prescription does not say), what an oral liquid order takes (``source``,
-    ``compounded_on`` ...)."""
+    ``compounded_on`` ...); without the patient, prescriber and numbers
+    (:func:`compounding.interop.fhir_people.people_of`)."""
     medication = _medication(resource)
     concentration = _concentration(resource, medication)
     order: dict[str, Any] = {k: v for k, v in pharmacy.items() if k in LiquidOrder.model_fields}
@@ -249,7 +249,7 @@ def liquid_order(resource: Mapping[str, Any], pharmacy: Mapping[str, Any]) -> di
     repeats = (resource.get("dispenseRequest") or {}).get("numberOfRepeatsAllowed")
     if repeats is not None:
         order["refills"] = repeats
-    return {**order, **people_of(resource)}
+    return order
 
 
 def liquid_path(field: str, resource: Mapping[str, Any] | None = None) -> str:
