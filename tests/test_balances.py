@@ -146,15 +146,3 @@ def test_a_batch_in_runs_is_entered_run_by_run_and_reconciled_on_all_of_them():
     with pytest.raises(OrderError) as raised:
         reconcile(unknown, plan, order, HIGH)
     assert "kitchen scale" in raised.value.errors[0].message
-
-
-def test_the_worksheet_step_names_the_balance_of_the_filler():
-    from compounding.forms.capsule_steps import preparation
-    from compounding.forms.capsules import work_out
-
-    worked = work_out(ORDER, HIGH)
-    assert preparation(worked, "L", lambda m: f"{m} mg")[-1].endswith(
-        "of microcrystalline cellulose on the top-loading balance.")
-    plain = work_out({**ORDER, "quantity": 30, "capsule": {"size": "3"}, "density_factor": 1})
-    assert preparation(plain, "L", lambda m: f"{m} mg")[-1].endswith(
-        "of microcrystalline cellulose.")

@@ -44,7 +44,7 @@ def preparation(worked: Any, lot: str, mg: Callable[[Fraction], str]) -> list[st
                             if b.method == "exact_portion" else
                             f"Use all of the powder (theoretical {powder}); record its actual "
                             f"weight.")
-        return [step, f"Weigh {mg(b.filler_total)} of {o.filler.name}{_on(w, 'filler')}."]
+        return [step, f"Weigh {mg(b.filler_total)} of {o.filler.name}."]
     t = b.trituration
     steps = []
     for s in t.stages:
@@ -69,17 +69,5 @@ def preparation(worked: Any, lot: str, mg: Callable[[Fraction], str]) -> list[st
                "Add no filler: the powder itself is trituration 1. ")
         steps.append(head + add + label)
     steps += [f"Weigh {mg(t.aliquot)} of trituration {len(t.stages)} for this batch.",
-              f"Weigh {mg(b.filler_total)} of {o.filler.name}{_on(w, 'filler')}."]
+              f"Weigh {mg(b.filler_total)} of {o.filler.name}."]
     return steps
-
-
-def _on(worked: Any, what: str) -> str:
-    """`` on the top-loading balance`` when the pharmacy lists its balances (the balance that
-    weighs ``what``, from the plan's weighings); nothing with the one balance."""
-    if not worked.settings.balances:
-        return ""
-    found = next((w for w in worked.weighings or [] if w.what == what), None)
-    if found is None:
-        return ""
-    portions = f" in {found.portions} equal portions" if found.portions > 1 else ""
-    return f" on the {found.balance} balance{portions}"
