@@ -11,7 +11,7 @@ The entry is :class:`compounding.bench.liquid_entry.LiquidBenchEntry`; the resul
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from fractions import Fraction
 
 from compounding.bench.liquid_entry import LiquidBenchEntry
@@ -20,11 +20,12 @@ from compounding.bench.reconciliation import (
     STRENGTH_LIMIT,
     STRENGTH_WARN,
     Reconciliation,
+    bench_beyond_use,
 )
 from compounding.clock import day_of, today
 from compounding.display import show
 from compounding.errors import ErrorDetail, OrderError
-from compounding.formulation.dating import USP_795, Component, beyond_use
+from compounding.formulation.dating import USP_795, Component
 from compounding.orders.liquid import IngredientAmount, LiquidOrder, LiquidPlan
 from compounding.screening.findings import Finding
 from compounding.screening.review import Review
@@ -233,21 +234,8 @@ def _beyond_use(review: Review, entry: LiquidBenchEntry, plan: LiquidPlan,
         planned = planned_ingredient(plan, used.name)
         components.append(Component(f"{planned.name if planned else used.name} lot used",
                                     f"ingredients[{index}].expiry", used.expiry))
-    bud, rationale = beyond_use(dating, day, days, components, basis=basis)
-    review.errors += dating.errors
-    if bud < plan.beyond_use_date:
-        review.finding("BUD_SHORTENED_AT_BENCH", "beyond_use_date",
-                       f"The beyond-use date is {bud.isoformat()}, earlier than the "
-                       f"{plan.beyond_use_date.isoformat()} planned: {rationale}. The label "
-                       f"carries {bud.isoformat()}.")
-    if bud < day + timedelta(days=plan.days_supply):
-        review.finding("BUD_SHORTER_THAN_SUPPLY", "beyond_use_date",
-                       f"{show(plan.volume)} mL lasts {plan.days_supply} days as directed from "
-                       f"{day.isoformat()}, past the beyond-use date {bud.isoformat()} of the "
-                       f"lots used (day {(bud - day).days + 1} of the supply): the patient "
-                       f"would take doses after it. Dispense less, or tell the patient to "
-                       f"discard the rest on that date.")
-    return bud, rationale
+    return bench_beyond_use(review, dating, plan, day, days, components, basis,
+                            f"{show(plan.volume)} mL lasts", "doses", "less")
 
 
 def reconcile(entry: LiquidBenchEntry, plan: LiquidPlan, order: LiquidOrder,

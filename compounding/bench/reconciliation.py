@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
+from typing import Any
 
 from compounding.bench.results import BenchEntry
 from compounding.bench.runs import runs_missing, unknown_balances
@@ -303,11 +304,23 @@ def _beyond_use(review: Review, entry: BenchEntry, plan: Plan, day: date,
         days, basis = cap or 180, USP_795
     source = ("naltrexone HCl powder lot used" if plan.source_kind == "api_powder"
               else "source tablet lot used")
-    bud, rationale = beyond_use(dating, day, days, [
+    components = [
         Component(source, "source_expiry", entry.source_expiry),
         Component("filler lot used", "filler_expiry", entry.filler_expiry),
-        Component("capsule shell lot used", "capsule_expiry", entry.capsule_expiry),
-    ], basis=basis)
+        Component("capsule shell lot used", "capsule_expiry", entry.capsule_expiry)]
+    return bench_beyond_use(review, dating, plan, day, days, components, basis,
+                            f"{plan.capsules_dispensed} capsules last", "capsules", "fewer")
+
+
+def bench_beyond_use(review: Review, dating: Review, plan: Any, day: date, days: int,
+                     components: list[Component], basis: str, lasting: str, doses: str,
+                     less: str) -> tuple[date, str]:
+    """The BUD of the lots used at the bench, for every dosage form: ``days`` [days] from the
+    ``day`` of the bench work under the record's ``basis``, never later than a component's
+    expiry; ``BUD_SHORTENED_AT_BENCH`` when earlier than planned, ``BUD_SHORTER_THAN_SUPPLY``
+    (naming the day of the supply) when the supply outlasts it. ``lasting`` ("30 capsules
+    last"), ``doses`` and ``less`` word the finding for the form."""
+    bud, rationale = beyond_use(dating, day, days, components, basis=basis)
     review.errors += dating.errors
     if bud < plan.beyond_use_date:
         review.finding("BUD_SHORTENED_AT_BENCH", "beyond_use_date",
@@ -316,10 +329,11 @@ def _beyond_use(review: Review, entry: BenchEntry, plan: Plan, day: date,
                        f"carries {bud.isoformat()}.")
     if bud < day + timedelta(days=plan.days_supply):
         review.finding("BUD_SHORTER_THAN_SUPPLY", "beyond_use_date",
-                       f"{plan.capsules_dispensed} capsules last {plan.days_supply} days from "
+                       f"{lasting} {plan.days_supply} days from "
                        f"{day.isoformat()}, past the beyond-use date {bud.isoformat()} of the "
-                       f"lots used: the patient would take capsules after it. Dispense fewer, "
-                       f"or tell the patient to discard the rest on that date.")
+                       f"lots used (day {(bud - day).days + 1} of the supply): the patient "
+                       f"would take {doses} after it. Dispense {less}, or tell the patient to "
+                       f"discard the rest on that date.")
     return bud, rationale
 
 
